@@ -1,0 +1,157 @@
+"""Command line: a thin shell over studio.pipeline for batch work.
+
+    python main.py render SHEET [--template NAME] [--out DIR] [--variants N]
+    python main.py script SHEET [--template NAME] [--variants N]   # print scripts, render nothing
+    python main.py templates                                         # list templates
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .util import CancelToken, StudioError
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="main.py", description="Offline short-video studio: product sheet -> vertical videos.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("render", help="render one video per product (and per variant)")
+    r.add_argument("sheet", type=Path, help="product sheet: .csv, .xlsx, .json or .yaml")
+    r.add_argument("--template", help="template name or folder (default: by product language)")
+    r.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    r.add_argument("--variants", type=int, default=1, help="scripts per product (default: 1)")
+    r.add_argument("--seed", type=int, default=0, help="seed for the script variants")
+    r.add_argument("--quality", choices=["draft", "final"], default="final")
+    r.add_argument("--encoder", choices=["auto", "libx264", "h264_nvenc"], default="auto")
+    r.add_argument("--voice", help="voice id (see `templates`); default: the template's")
+    r.add_argument("--whisper-engine", choices=["faster-whisper", "openai-whisper"], default="faster-whisper")
+    r.add_argument("--whisper-model", help="local model: a CTranslate2 folder, or a .pt file for openai-whisper")
+    r.add_argument("--only", action="append", default=[], help="render only products whose name contains this")
+
+    s = sub.add_parser("script", help="print the scripts a sheet would get, without rendering")
+    s.add_argument("sheet", type=Path)
+    s.add_argument("--template")
+    s.add_argument("--variants", type=int, default=1)
+    s.add_argument("--seed", type=int, default=0)
+
+    sub.add_parser("templates", help="list the templates and voices")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code (0 all rendered, 1 some failed, 2 bad usage)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "templates":
+            return _templates()
+        if args.command == "script":
+            return _script(args)
+        return _render(args)
+    except StudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ncancelled", file=sys.stderr)
+        return 130
+
+
+def _templates() -> int:
+    from .script import list_templates
+    from .voice import available_voices
+
+    for t in list_templates():
+        print(f"{t.name:<16} {t.language}  {t.title}  ({t.target_seconds:g}s)")
+    print("voices:", ", ".join(available_voices()))
+    return 0
+
+
+def _options(args) -> "RenderOptions":
+    from .pipeline import RenderOptions
+
+    return RenderOptions(
+        out_dir=getattr(args, "out", Path("out")), template=args.template, variants=max(1, args.variants),
+        seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", "final"),
+        encoder=getattr(args, "encoder", "auto"), whisper_engine=getattr(args, "whisper_engine", "faster-whisper"),
+        whisper_model=getattr(args, "whisper_model", None),
+    )
+
+
+def _print_problems(sheet) -> None:
+    for p in sheet.problems:
+        tag = "ERROR" if p.severity == "error" else "warning"
+        print(f"  {tag}: {p}", file=sys.stderr)
+
+
+def _script(args) -> int:
+    from .pipeline import prepare_script
+    from .sheet import load_sheet
+
+    sheet = load_sheet(args.sheet)
+    _print_problems(sheet)
+    options = _options(args)
+    for product in sheet.products:
+        for v in range(options.variants):
+            script, template = prepare_script(product, options, v)
+            print(f"== {product.name} (template {template.name}, variant {v + 1})")
+            for scene in script.scenes:
+                print(f"  [{scene.kind}] {' '.join(scene.lines)}")
+    return 1 if any(p.severity == "error" for p in sheet.problems) else 0
+
+
+def _render(args) -> int:
+    from tqdm import tqdm
+
+    from .pipeline import render_sheet
+    from .sheet import load_sheet
+
+    sheet = load_sheet(args.sheet)
+    if args.only:
+        sheet.products = [p for p in sheet.products if any(o in p.name for o in args.only)]
+    options = _options(args)
+    jobs = len(sheet.products) * options.variants
+    print(f"{args.sheet}: {len(sheet.products)} product(s) ready, {jobs} video(s) to render into {options.out_dir}/")
+    if sheet.problems:
+        print("problems in the sheet:", file=sys.stderr)
+        _print_problems(sheet)
+    cancel = CancelToken()
+    started = time.perf_counter()
+    bar = tqdm(total=jobs * 100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}", dynamic_ncols=True)
+    state = {"done": 0}
+
+    def on_progress(index, product, progress) -> None:
+        bar.n = int(index * 100 + progress.fraction * 100)
+        bar.set_description(f"[{index + 1}/{jobs}] {product.name[:18]} {progress.stage}")
+        bar.refresh()
+
+    def on_result(index, result) -> None:
+        state["done"] = index + 1
+        bar.n = (index + 1) * 100
+        bar.refresh()
+        if result.ok:
+            tqdm.write(f"  ok     {result.video}  ({sum(result.timings.values()):.1f}s)")
+        else:
+            tqdm.write(f"  FAILED {result.product}: {result.error}")
+
+    try:
+        report = render_sheet(sheet, options, on_progress=on_progress, on_result=on_result, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        bar.close()
+        print("\ncancelled; finished videos are kept, the unfinished one was removed", file=sys.stderr)
+        return 130
+    bar.close()
+    ok = [r for r in report.results if r.ok]
+    print(f"\nrendered {len(ok)} of {jobs} video(s) in {time.perf_counter() - started:.1f}s -> {options.out_dir}/")
+    bad_rows = [p for p in report.sheet_problems if p.severity == "error"]
+    if report.failed or bad_rows:
+        print("not rendered:", file=sys.stderr)
+        for r in report.failed:
+            print(f"  {r.product}: {r.error}", file=sys.stderr)
+        for p in bad_rows:
+            print(f"  {p}", file=sys.stderr)
+        print(f"(details in {options.out_dir / 'summary.json'})", file=sys.stderr)
+        return 1
+    return 0

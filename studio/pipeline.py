@@ -1,0 +1,325 @@
+"""The core API: one product -> one finished video, as numbered steps, validation first.
+
+The CLI and the desktop app both call `render_product` / `render_sheet`; neither reaches
+into the stages.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .types import Problem, Product, RenderResult, Script, Sheet
+from .util import CancelToken, Cancelled, Progress, ProgressCallback, StudioError, no_progress
+
+# share of the job each step takes, for one progress bar across steps (measured on a 2-core CPU)
+STEP_WEIGHTS = {"script": 0.01, "voice": 0.09, "subtitles": 0.20, "compose": 0.02, "render": 0.66, "finish": 0.02}
+
+
+@dataclass
+class RenderOptions:
+    """Everything that changes how a product is rendered (recorded in the manifest)."""
+
+    out_dir: Path = Path("out")
+    template: str | None = None  # template name or folder; None = the default for the product's language
+    variants: int = 1
+    seed: int = 0
+    voice: str | None = None  # None = the template's voice, else the language default
+    speed: float | None = None
+    whisper_engine: str = "faster-whisper"  # or "openai-whisper" (needs whisper_model = a local .pt)
+    whisper_model: str | None = None  # None = the embedded base model
+    encoder: str = "auto"  # auto | libx264 | h264_nvenc
+    quality: str = "final"  # draft (fast) | final (better compression)
+    width: int = 1080
+    height: int = 1920
+    fps: int = 30
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["out_dir"] = str(self.out_dir)
+        return d
+
+
+def output_stem(product: Product, variant: int) -> str:
+    return product.slug if variant == 0 else f"{product.slug}_v{variant + 1}"
+
+
+class _Steps:
+    """Maps per-step progress onto the whole job's 0..1 and checks for cancel."""
+
+    def __init__(self, on_progress: ProgressCallback, cancel: CancelToken, product: str) -> None:
+        self.on_progress = on_progress
+        self.cancel = cancel
+        self.product = product
+        self.done = 0.0
+        self.timings: dict[str, float] = {}
+        self._step = ""
+        self._t0 = 0.0
+
+    def begin(self, step: str) -> None:
+        self.cancel.check()
+        self._step = step
+        self._t0 = time.perf_counter()
+        self.report(0.0)
+
+    def report(self, fraction: float, message: str = "") -> None:
+        self.cancel.check()
+        total = self.done + STEP_WEIGHTS[self._step] * min(max(fraction, 0.0), 1.0)
+        self.on_progress(Progress(self._step, min(total, 1.0), message or f"{self.product}: {self._step}"))
+
+    def end(self) -> None:
+        self.timings[self._step] = round(time.perf_counter() - self._t0, 3)
+        self.done += STEP_WEIGHTS[self._step]
+
+
+def prepare_script(product: Product, options: RenderOptions, variant: int = 0) -> tuple[Script, object]:
+    """Step 1 alone (cheap): the script a product will get, for previews in the GUI and CLI."""
+    from .script import default_template_for, generate_script, load_template
+
+    template = load_template(options.template or default_template_for(product.language))
+    return generate_script(product, template, variant=variant, seed=options.seed), template
+
+
+def render_product(
+    product: Product,
+    options: RenderOptions,
+    variant: int = 0,
+    on_progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    notes: list[Problem] | None = None,
+) -> RenderResult:
+    """Render one product (one variant) into options.out_dir. Never raises for a bad product:
+    the result says what failed; only `Cancelled` propagates so callers can stop a batch."""
+    cancel = cancel or CancelToken()
+    steps = _Steps(on_progress, cancel, product.name)
+    stem = output_stem(product, variant)
+    out_dir = Path(options.out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return _render(product, options, variant, steps, stem, out_dir, notes or [])
+    except Cancelled:
+        _remove_partials(out_dir, stem)
+        raise
+    except StudioError as exc:
+        _remove_partials(out_dir, stem)
+        return RenderResult(product.name, None, ok=False, error=str(exc), timings=steps.timings)
+    except OSError as exc:
+        _remove_partials(out_dir, stem)
+        hint = " (the disk is full: free some space or choose another output folder)" if exc.errno == 28 else ""
+        return RenderResult(product.name, None, ok=False, error=f"{exc}{hint}", timings=steps.timings)
+    except Exception as exc:  # an unexpected bug must not stop the batch; keep the trace for the report
+        _remove_partials(out_dir, stem)
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return RenderResult(product.name, None, ok=False, error=f"internal error: {detail}", timings=steps.timings)
+    except BaseException:  # KeyboardInterrupt, SystemExit: clean up, then let it through
+        _remove_partials(out_dir, stem)
+        raise
+
+
+def _remove_partials(out_dir: Path, stem: str) -> None:
+    work = out_dir / ".work" / stem
+    for p in out_dir.glob(f".{stem}.*.part*"):
+        p.unlink(missing_ok=True)
+    if work.exists():
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _render(product: Product, options: RenderOptions, variant: int, steps: _Steps, stem: str, out_dir: Path,
+            notes: list[Problem]) -> RenderResult:
+    from . import render as render_stage
+    from . import subtitles, voice
+
+    warnings: list[str] = [str(n) for n in notes]
+    work = out_dir / ".work" / stem
+    work.mkdir(parents=True, exist_ok=True)
+
+    # 1. validate inputs and write the script
+    steps.begin("script")
+    if not product.images:
+        raise StudioError(f"{product.name}: no product photo to show; add one in the sheet's image column")
+    for image in product.images:
+        if not Path(image).is_file():
+            raise StudioError(f"{product.name}: photo not found: {image}")
+    script, template = prepare_script(product, options, variant)
+    warnings += script.warnings
+    steps.end()
+
+    # 2. voice-over
+    steps.begin("voice")
+    lines = script.lines
+    scene_of_line = [i for i, scene in enumerate(script.scenes) for _ in scene.lines]
+    voiceover = voice.synthesize(
+        lines,
+        script.language,
+        work / "voice.wav",
+        voice=options.voice or template.style.get("voice"),
+        speed=options.speed or float(template.style.get("speed") or 1.0),
+        scenes=scene_of_line,
+        cancel=steps.cancel,
+        on_progress=lambda f: steps.report(f),
+    )
+    steps.end()
+
+    # 3. transcribe with word timestamps, then caption pages of the script's own words
+    steps.begin("subtitles")
+    transcript = subtitles.transcribe(
+        voiceover.audio_path,
+        script.language,
+        engine=options.whisper_engine,
+        model=options.whisper_model,
+        cancel=steps.cancel,
+        on_progress=lambda f: steps.report(f),
+    )
+    style = render_stage.VideoStyle.from_template(template.style, options.width, options.height)
+    captions = subtitles.build_captions(
+        voiceover,
+        transcript,
+        script.language,
+        max_width_px=style.caption_max_width,
+        font_path=style.font_path,
+        font_size=style.caption_size,
+    )
+    warnings += captions.warnings
+    srt_path = out_dir / f"{stem}.srt"
+    ass_path = work / "captions.ass"
+    subtitles.write_srt(captions, srt_path)
+    subtitles.write_ass(captions, ass_path, style.caption_style(), options.width, options.height)
+    steps.end()
+
+    # 4. the timeline: the whole video as data
+    steps.begin("compose")
+    music = template.resolve_asset(template.style.get("music"))
+    if template.style.get("music") and music is None:
+        warnings.append(f"music '{template.style.get('music')}' not found; rendering without music")
+    timeline = render_stage.build_timeline(
+        product, script, voiceover, captions, style, music=music,
+        music_gain_db=float(template.style.get("music_gain_db", -20)), fps=options.fps,
+    )
+    (work / "timeline.json").write_text(timeline.to_json(), encoding="utf-8")
+    steps.end()
+
+    # 5. render through ffmpeg (atomic: a hidden part file renamed when complete)
+    steps.begin("render")
+    video_path = out_dir / f"{stem}.mp4"
+    encode = render_stage.render_video(
+        timeline, ass_path, video_path, work,
+        encoder=options.encoder, quality=options.quality,
+        cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+    )
+    warnings += encode.warnings
+    steps.end()
+
+    # 6. cover, manifest
+    steps.begin("finish")
+    cover_path = out_dir / f"{stem}.jpg"
+    render_stage.write_cover(timeline, cover_path)
+    manifest_path = out_dir / f"{stem}.json"
+    manifest = {
+        "product": product.to_dict(),
+        "variant": variant,
+        "options": options.to_dict(),
+        "template": {"name": template.name, "folder": str(template.folder), "hash": template.hash},
+        "script": script.to_dict(),
+        "voice": {"voice": voiceover.voice, "synthetic": voiceover.synthetic, "duration_s": round(voiceover.duration, 3)},
+        "subtitles": {
+            "engine": transcript.engine, "model": transcript.model, "recognised_text": transcript.text,
+            "source": captions.source, "alignment_score": round(captions.alignment_score, 3),
+            "pages": len(captions.pages),
+        },
+        "video": {
+            "width": options.width, "height": options.height, "fps": options.fps,
+            "duration_s": round(timeline.duration, 3), "encoder": encode.encoder,
+            "encoder_reason": encode.encoder_reason, "ffmpeg_args": encode.args,
+            "loudness": encode.loudness,
+        },
+        "outputs": {"video": video_path.name, "srt": srt_path.name, "cover": cover_path.name},
+        "timings_s": steps.timings,
+        "warnings": warnings,
+    }
+    steps.end()
+    manifest["timings_s"] = steps.timings
+    _write_json_atomic(manifest_path, manifest)
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+    return RenderResult(
+        product.name, video_path, srt=srt_path, cover=cover_path, manifest=manifest_path,
+        ok=True, timings=steps.timings,
+    )
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass
+class BatchReport:
+    results: list[RenderResult] = field(default_factory=list)
+    sheet_problems: list[Problem] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def failed(self) -> list[RenderResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not any(p.severity == "error" for p in self.sheet_problems) and not self.cancelled
+
+
+JobCallback = Callable[[int, Product, int], None]
+
+
+def render_sheet(
+    sheet: Sheet,
+    options: RenderOptions,
+    on_progress: Callable[[int, Product, Progress], None] | None = None,
+    on_result: Callable[[int, RenderResult], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> BatchReport:
+    """Render every product × variant of a sheet; one bad product never stops the others.
+
+    Bad rows (already excluded from sheet.products) are written as failure manifests so the
+    output folder tells the whole story.
+    """
+    cancel = cancel or CancelToken()
+    report = BatchReport(sheet_problems=list(sheet.problems))
+    jobs = [(p, v) for p in sheet.products for v in range(max(1, options.variants))]
+    for index, (product, variant) in enumerate(jobs):
+        try:
+            result = render_product(
+                product, options, variant,
+                on_progress=(lambda pr, i=index, p=product: on_progress(i, p, pr)) if on_progress else no_progress,
+                cancel=cancel,
+                notes=sheet.problems_for_row(product.source_row),
+            )
+        except Cancelled:
+            report.cancelled = True
+            break
+        report.results.append(result)
+        if on_result:
+            on_result(index, result)
+    write_batch_summary(report, Path(options.out_dir), sheet)
+    return report
+
+
+def write_batch_summary(report: BatchReport, out_dir: Path, sheet: Sheet) -> Path:
+    """`summary.json` in the output folder: every product's outcome and every sheet problem."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "summary.json"
+    _write_json_atomic(path, {
+        "sheet": str(sheet.path),
+        "rendered": [{"product": r.product, "video": str(r.video) if r.video else None} for r in report.results if r.ok],
+        "failed": [{"product": r.product, "error": r.error} for r in report.failed],
+        "sheet_problems": [p.to_dict() | {"text": str(p)} for p in report.sheet_problems],
+        "cancelled": report.cancelled,
+    })
+    return path

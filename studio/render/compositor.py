@@ -1,0 +1,280 @@
+"""Draws a Timeline's frames.
+
+Why not MoviePy's CompositeVideoClip for every layer: in MoviePy 2.2.1 each masked layer turns
+the whole frame into RGBA and alpha-composites it with Pillow, every frame. Here everything that
+does not move is rasterised once (blurred backgrounds, text overlays, the AI label), each frame
+does one Pillow resize for the slow zoom and blends overlays only inside their own boxes.
+`FrameRenderer.clip()` hands the result to MoviePy as a VideoClip, so MoviePy effects and
+composition still apply on top.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+
+from ..util import StudioError
+from .style import VideoStyle
+from .timeline import Layer, Timeline
+
+FADE_FRAMES = 6
+
+
+@lru_cache(maxsize=32)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int, max_lines: int = 3) -> list[str]:
+    """Break text to fit max_width pixels: between words for Latin text, anywhere for CJK."""
+    tokens: list[str] = []
+    buf = ""
+    for ch in text:
+        if ch.isascii() and not ch.isspace():
+            buf += ch
+        else:
+            if buf:
+                tokens.append(buf)
+                buf = ""
+            tokens.append(ch)
+    if buf:
+        tokens.append(buf)
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        trial = line + token
+        if line and font.getlength(trial.strip()) > max_width:
+            lines.append(line.strip())
+            line = token.lstrip()
+        else:
+            line = trial
+    if line.strip():
+        lines.append(line.strip())
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        while lines[-1] and font.getlength(lines[-1] + "…") > max_width:
+            lines[-1] = lines[-1][:-1]
+        lines[-1] += "…"
+    return lines
+
+
+@dataclass
+class Sprite:
+    """A pre-rasterised RGBA overlay, stored premultiplied for a fast blend."""
+
+    x: int
+    y: int
+    rgb: np.ndarray  # uint16, premultiplied by alpha
+    alpha: np.ndarray  # uint16, HxWx1
+
+    @classmethod
+    def from_image(cls, image: Image.Image, x: int, y: int) -> "Sprite":
+        arr = np.asarray(image.convert("RGBA"), dtype=np.uint16)
+        alpha = arr[:, :, 3:4]
+        return cls(x, y, arr[:, :, :3] * alpha, alpha)
+
+    def blend_onto(self, frame: np.ndarray, opacity: float = 1.0) -> None:
+        h, w = self.alpha.shape[:2]
+        fh, fw = frame.shape[:2]
+        x0, y0 = max(self.x, 0), max(self.y, 0)
+        x1, y1 = min(self.x + w, fw), min(self.y + h, fh)
+        if x1 <= x0 or y1 <= y0:
+            return
+        sx, sy = x0 - self.x, y0 - self.y
+        alpha = self.alpha[sy : sy + y1 - y0, sx : sx + x1 - x0]
+        rgb = self.rgb[sy : sy + y1 - y0, sx : sx + x1 - x0]
+        if opacity < 1.0:
+            k = int(opacity * 256)
+            alpha = (alpha * k) >> 8
+            rgb = (rgb * k) >> 8
+        region = frame[y0:y1, x0:x1].astype(np.uint16)
+        frame[y0:y1, x0:x1] = ((region * (255 - alpha) + rgb + 127) // 255).astype(np.uint8)
+
+
+def _load_photo(path: str) -> Image.Image:
+    try:
+        with Image.open(path) as im:
+            return ImageOps.exif_transpose(im).convert("RGB")
+    except FileNotFoundError as exc:
+        raise StudioError(f"photo not found: {path}") from exc
+    except Exception as exc:
+        raise StudioError(f"photo '{path}' could not be opened ({exc}); save it as JPG or PNG") from exc
+
+
+class PhotoLayer:
+    """A product photo filling the 9:16 frame, with a slow zoom.
+
+    Portrait photos cover the frame; square or landscape ones sit full-width over a blurred,
+    darkened copy of themselves (the way commerce videos show packshots)."""
+
+    def __init__(self, layer: Layer, style: VideoStyle) -> None:
+        W, H = style.width, style.height
+        photo = _load_photo(layer.source)
+        self.zoom = float(layer.params.get("zoom", 1.08))
+        self.zoom_in = layer.params.get("motion", "in") == "in"
+        self.start, self.length = layer.start, max(1, layer.end - layer.start)
+        aspect = photo.width / photo.height
+        self.cover = aspect <= 0.7
+        if self.cover:
+            scale = max(W / photo.width, H / photo.height)
+            self.photo = photo
+            self.base_box = _centered_box(photo.width, photo.height, W / scale, H / scale)
+            self.background = None
+        else:
+            small = ImageOps.fit(photo, (W // 8, H // 8), Image.Resampling.BILINEAR)
+            blurred = small.filter(ImageFilter.GaussianBlur(6)).resize((W, H), Image.Resampling.BILINEAR)
+            self.background = (np.asarray(blurred, dtype=np.float32) * 0.45).astype(np.uint8)
+            fit = min(W * 0.88 / photo.width, H * 0.5 / photo.height)
+            self.fg_size = (int(photo.width * fit), int(photo.height * fit))
+            # keep a source at most twice the largest drawn size: sharp, yet cheap to resize
+            limit = (int(self.fg_size[0] * self.zoom * 1.5), int(self.fg_size[1] * self.zoom * 1.5))
+            if photo.width > limit[0]:
+                photo = photo.resize(limit, Image.Resampling.LANCZOS)
+            self.photo = photo
+            self.center = (W // 2, int(H * 0.52))
+        self.W, self.H = W, H
+
+    def _scale_at(self, frame: int) -> float:
+        p = min(max((frame - self.start) / self.length, 0.0), 1.0)
+        p = p * p * (3 - 2 * p)  # ease in-out
+        return 1 + (self.zoom - 1) * (p if self.zoom_in else 1 - p)
+
+    def draw(self, frame: int) -> np.ndarray:
+        s = self._scale_at(frame)
+        if self.cover:
+            x0, y0, bw, bh = self.base_box
+            w, h = bw / s, bh / s
+            box = (x0 + (bw - w) / 2, y0 + (bh - h) / 2, x0 + (bw + w) / 2, y0 + (bh + h) / 2)
+            return np.asarray(self.photo.resize((self.W, self.H), Image.Resampling.BILINEAR, box=box))
+        out = self.background.copy()
+        fw, fh = int(self.fg_size[0] * s), int(self.fg_size[1] * s)
+        fg = np.asarray(self.photo.resize((fw, fh), Image.Resampling.BILINEAR))
+        x, y = self.center[0] - fw // 2, self.center[1] - fh // 2
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + fw, self.W), min(y + fh, self.H)
+        out[y0:y1, x0:x1] = fg[y0 - y : y1 - y, x0 - x : x1 - x]
+        return out
+
+
+def _centered_box(src_w: int, src_h: int, w: float, h: float) -> tuple[float, float, float, float]:
+    return ((src_w - w) / 2, (src_h - h) / 2, w, h)
+
+
+def _text_image(lines: list[str], font: ImageFont.FreeTypeFont, fill, stroke: int, stroke_fill,
+                line_gap: float = 1.25, align: str = "center") -> Image.Image:
+    ascent, descent = font.getmetrics()
+    lh = int((ascent + descent) * line_gap)
+    width = int(max(font.getlength(l) for l in lines)) + 2 * stroke + 4
+    height = lh * len(lines) + 2 * stroke
+    im = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    for i, line in enumerate(lines):
+        lw = font.getlength(line)
+        x = (width - lw) / 2 if align == "center" else stroke
+        d.text((x, stroke + i * lh), line, font=font, fill=fill, stroke_width=stroke, stroke_fill=stroke_fill)
+    return im
+
+
+def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
+    """Rasterise a text overlay once."""
+    s = style.scale
+    font_path = str(style.font_path)
+    safe_w = style.width - style.safe_left - style.safe_right
+    if layer.kind == "title":
+        font = _font(font_path, int(96 * s))
+        lines = wrap_text(layer.text, font, safe_w - int(40 * s), max_lines=2)
+        im = _text_image(lines, font, style.text, int(7 * s), (0, 0, 0))
+        x = style.safe_left + (safe_w - im.width) // 2
+        return Sprite.from_image(im, x, style.safe_top + int(70 * s))
+    if layer.kind == "headline":
+        font = _font(font_path, int(64 * s))
+        lines = wrap_text(layer.text, font, safe_w - int(100 * s), max_lines=2)
+        text = _text_image(lines, font, (255, 255, 255), int(2 * s), style.accent)
+        pad_x, pad_y = int(36 * s), int(18 * s)
+        im = Image.new("RGBA", (text.width + 2 * pad_x, text.height + 2 * pad_y), (0, 0, 0, 0))
+        ImageDraw.Draw(im).rounded_rectangle((0, 0, im.width - 1, im.height - 1), radius=int(26 * s),
+                                             fill=style.accent + (235,))
+        im.alpha_composite(text, (pad_x, pad_y))
+        x = style.safe_left + (safe_w - im.width) // 2
+        return Sprite.from_image(im, x, style.safe_top + int(80 * s))
+    if layer.kind == "price":
+        big = _font(font_path, int(150 * s))
+        text = _text_image([layer.text], big, (255, 255, 255), int(3 * s), style.accent)
+        was = layer.params.get("was") or ""
+        small = _font(font_path, int(56 * s))
+        was_im = _text_image([was], small, (255, 255, 255, 220), 0, None) if was else None
+        pad_x, pad_y = int(48 * s), int(20 * s)
+        w = max(text.width, was_im.width if was_im else 0) + 2 * pad_x
+        h = text.height + (was_im.height if was_im else 0) + 2 * pad_y
+        im = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        d = ImageDraw.Draw(im)
+        d.rounded_rectangle((0, 0, w - 1, h - 1), radius=int(40 * s), fill=style.accent + (240,),
+                            outline=(255, 255, 255, 255), width=max(2, int(5 * s)))
+        y = pad_y
+        if was_im:
+            im.alpha_composite(was_im, ((w - was_im.width) // 2, y))
+            mid = y + was_im.height // 2 + int(4 * s)
+            d.line(((w - was_im.width) // 2, mid, (w + was_im.width) // 2, mid), fill=(255, 255, 255, 230),
+                   width=max(2, int(4 * s)))
+            y += was_im.height
+        im.alpha_composite(text, ((w - text.width) // 2, y))
+        x = style.safe_left + (safe_w - w) // 2
+        return Sprite.from_image(im, x, int(style.height * 0.56))
+    if layer.kind == "label":
+        # AIGC visible label: text height >= 5% of the short side (>= 54 px at 1080 wide)
+        font = _font(font_path, int(64 * s))
+        text = _text_image([layer.text], font, (255, 255, 255), 0, None)
+        pad_x, pad_y = int(22 * s), int(8 * s)
+        im = Image.new("RGBA", (text.width + 2 * pad_x, text.height + 2 * pad_y), (0, 0, 0, 0))
+        ImageDraw.Draw(im).rounded_rectangle((0, 0, im.width - 1, im.height - 1), radius=int(16 * s),
+                                             fill=(0, 0, 0, 150))
+        im.alpha_composite(text, (pad_x, pad_y))
+        return Sprite.from_image(im, style.safe_left, style.safe_top - im.height - int(10 * s))
+    raise StudioError(f"unknown overlay kind '{layer.kind}' in the timeline")
+
+
+class FrameRenderer:
+    """Turns frame numbers into RGB frames for one timeline (captions are added by libass)."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self._photos: dict[int, PhotoLayer] = {}
+        self._sprites: dict[int, Sprite] = {}
+        for i, layer in enumerate(timeline.layers):
+            if layer.kind == "photo":
+                self._photos[i] = PhotoLayer(layer, timeline.style)
+            else:
+                self._sprites[i] = make_sprite(layer, timeline.style)
+        self._black = np.zeros((timeline.height, timeline.width, 3), np.uint8)
+
+    def frame(self, n: int) -> np.ndarray:
+        out = None
+        for i, layer in enumerate(self.timeline.layers):
+            if not (layer.start <= n < layer.end) or layer.kind != "photo":
+                continue
+            out = self._photos[i].draw(n)
+        if out is None:
+            out = self._black.copy()
+        elif not out.flags.writeable:
+            out = out.copy()
+        for i in sorted(self._sprites, key=lambda k: self.timeline.layers[k].z):
+            layer = self.timeline.layers[i]
+            if layer.start <= n < layer.end:
+                fade = min(1.0, (n - layer.start + 1) / FADE_FRAMES) if layer.kind != "label" else 1.0
+                self._sprites[i].blend_onto(out, fade)
+        return out
+
+    def clip(self):
+        """The timeline as a MoviePy VideoClip (for MoviePy effects, previews and write_videofile)."""
+        from moviepy import VideoClip
+
+        fps = self.timeline.fps
+        return VideoClip(lambda t: self.frame(min(int(round(t * fps)), self.timeline.frames - 1)),
+                         duration=self.timeline.duration).with_fps(fps)
+
+
+def render_still(timeline: Timeline, frame: int) -> Image.Image:
+    """One frame as a Pillow image (covers, previews)."""
+    return Image.fromarray(FrameRenderer(timeline).frame(frame))
+

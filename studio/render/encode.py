@@ -1,0 +1,231 @@
+"""Frames + mix -> MP4 through one ffmpeg process.
+
+Captions are burned in by libass inside ffmpeg's filter graph (sharp CJK text, no per-frame
+Python work). The output is written to a hidden part file and renamed only when ffmpeg
+finished cleanly, so a killed render never leaves a file that looks finished.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from ..util import CancelToken, Cancelled, StudioError, ffmpeg_exe
+from . import audio as audio_mix
+from .compositor import FrameRenderer
+from .timeline import Timeline
+
+QUALITY = {
+    # x264 preset and CRF; NVENC preset and CQ. Bitrate cap keeps 1080p30 within 8-12 Mbit/s.
+    "draft": {"x264": ("veryfast", 24), "nvenc": ("p2", 26), "maxrate": "8M"},
+    "final": {"x264": ("medium", 21), "nvenc": ("p5", 22), "maxrate": "12M"},
+}
+
+
+@dataclass
+class EncodeResult:
+    encoder: str
+    encoder_reason: str
+    args: list[str]
+    loudness: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4)
+def probe_nvenc(ffmpeg: str) -> tuple[bool, str]:
+    """Try a real one-frame h264_nvenc encode; (works, reason)."""
+    cmd = [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=256x256:d=0.04", "-frames:v", "1",
+           "-c:v", "h264_nvenc", "-f", "null", "-"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"h264_nvenc test encode could not run ({exc})"
+    if proc.returncode == 0:
+        return True, "h264_nvenc test encode succeeded"
+    err = proc.stderr.decode(errors="replace").strip().splitlines()
+    telling = [l for l in err if any(k in l.lower() for k in ("nvenc", "cuda", "driver", "device"))]
+    detail = (telling or err or [f"exit code {proc.returncode}"])[0]
+    return False, f"h264_nvenc test encode failed: {detail.strip()}"
+
+
+def choose_encoder(preference: str = "auto") -> tuple[str, str]:
+    """(encoder, why) for 'auto', 'libx264' or 'h264_nvenc'."""
+    if preference == "libx264":
+        return "libx264", "libx264 chosen in the settings"
+    ok, reason = probe_nvenc(ffmpeg_exe())
+    if preference == "h264_nvenc":
+        if ok:
+            return "h264_nvenc", "h264_nvenc chosen in the settings; " + reason
+        return "libx264", f"h264_nvenc was asked for but is not usable here ({reason}); fell back to libx264"
+    if preference != "auto":
+        raise StudioError(f"unknown encoder '{preference}' (use auto, libx264 or h264_nvenc)")
+    return ("h264_nvenc", reason) if ok else ("libx264", reason + "; using libx264 on the CPU")
+
+
+def aigc_metadata(producer: str = "", produce_id: str | None = None) -> str:
+    """Implicit AI-content label (GB 45438-2025 field names) as the JSON text of an `AIGC` tag."""
+    return json.dumps({
+        "Label": "1", "ContentProducer": producer or "aigc-studio", "ProduceID": produce_id or uuid.uuid4().hex,
+        "ReservedCode1": "", "ContentPropagator": "", "PropagateID": "", "ReservedCode2": "",
+    }, ensure_ascii=False)
+
+
+def _ffmpeg_command(timeline: Timeline, mix_wav: Path, ass_name: str | None, fonts_dir: str, out_part: Path,
+                    encoder: str, quality: str, metadata: dict[str, str]) -> list[str]:
+    q = QUALITY.get(quality)
+    if q is None:
+        raise StudioError(f"unknown quality '{quality}' (use draft or final)")
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y",
+           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{timeline.width}x{timeline.height}",
+           "-r", str(timeline.fps), "-i", "pipe:0", "-i", str(mix_wav)]
+    vf = f"subtitles={ass_name}:fontsdir={fonts_dir}," if ass_name else ""
+    vf += "format=yuv420p"
+    cmd += ["-vf", vf, "-map", "0:v", "-map", "1:a"]
+    if encoder == "h264_nvenc":
+        preset, cq = q["nvenc"]
+        cmd += ["-c:v", "h264_nvenc", "-preset", preset, "-rc", "vbr", "-cq", str(cq), "-b:v", "0"]
+    else:
+        preset, crf = q["x264"]
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", "0"]
+    cmd += ["-maxrate", q["maxrate"], "-bufsize", "16M", "-profile:v", "high", "-g", str(timeline.fps * 2),
+            "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
+            "-movflags", "+faststart+use_metadata_tags", "-shortest"]
+    for key, value in metadata.items():
+        cmd += ["-metadata", f"{key}={value}"]
+    cmd += ["-f", "mp4", str(out_part)]
+    return cmd
+
+
+def render_video(
+    timeline: Timeline,
+    ass_path: Path | None,
+    out_path: Path,
+    work_dir: Path,
+    encoder: str = "auto",
+    quality: str = "final",
+    cancel: CancelToken | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> EncodeResult:
+    """Mix the audio, draw every frame and encode; out_path appears only when complete."""
+    cancel = cancel or CancelToken()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    voice = next((a for a in timeline.audio if a.role == "voice"), None)
+    if voice is None:
+        raise StudioError("the timeline has no voice track")
+    music = next((a for a in timeline.audio if a.role == "music"), None)
+    mix_wav = work_dir / "mix.wav"
+    report = audio_mix.mix(Path(voice.path), Path(music.path) if music else None,
+                           music.gain_db if music else 0.0, timeline.duration, mix_wav)
+    cancel.check()
+
+    fonts_dir = work_dir / "fonts"
+    fonts_dir.mkdir(exist_ok=True)
+    font_link = fonts_dir / timeline.style.font_path.name
+    if not font_link.exists():
+        try:
+            font_link.symlink_to(timeline.style.font_path)
+        except OSError:
+            import shutil
+
+            shutil.copyfile(timeline.style.font_path, font_link)
+    ass_name = None
+    if ass_path is not None:
+        local_ass = work_dir / "captions.ass"
+        if Path(ass_path).resolve() != local_ass.resolve():
+            local_ass.write_bytes(Path(ass_path).read_bytes())
+        ass_name = local_ass.name
+
+    meta = {"AIGC": aigc_metadata(), "comment": "made with aigc-studio", **(metadata or {})}
+    chosen, reason = choose_encoder(encoder)
+    part = out_path.with_name(f".{out_path.stem}.part.mp4")
+    renderer = FrameRenderer(timeline)
+    warnings: list[str] = []
+    try:
+        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel, on_progress)
+    except _EncoderFailed as exc:
+        if chosen == "libx264":
+            raise StudioError(str(exc)) from None
+        warnings.append(f"h264_nvenc failed during the render ({exc}); rendered again with libx264")
+        reason += "; failed mid-render, fell back to libx264"
+        chosen = "libx264"
+        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel, on_progress)
+    os.replace(part, out_path)
+    return EncodeResult(chosen, reason, args, report.to_dict(), warnings)
+
+
+class _EncoderFailed(Exception):
+    pass
+
+
+def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name: str | None, part: Path,
+            encoder: str, quality: str, meta: dict[str, str], work_dir: Path, cancel: CancelToken,
+            on_progress: Callable[[float], None] | None) -> list[str]:
+    cmd = _ffmpeg_command(timeline, mix_wav.resolve(), ass_name, "fonts", part.resolve(), encoder, quality, meta)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=work_dir,
+                            bufsize=timeline.width * timeline.height * 3)
+    stderr_tail: deque[str] = deque(maxlen=40)
+
+    def drain() -> None:
+        assert proc.stderr is not None
+        for line in iter(proc.stderr.readline, b""):
+            stderr_tail.append(line.decode(errors="replace").rstrip())
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        assert proc.stdin is not None
+        for n in range(timeline.frames):
+            if cancel.cancelled:
+                raise Cancelled()
+            proc.stdin.write(renderer.frame(n).tobytes())
+            if on_progress and n % 15 == 0:
+                on_progress(n / timeline.frames)
+        proc.stdin.close()
+        code = proc.wait()
+    except Cancelled:
+        _kill(proc)
+        part.unlink(missing_ok=True)
+        raise
+    except BrokenPipeError:
+        code = proc.wait()
+    except BaseException:
+        _kill(proc)
+        part.unlink(missing_ok=True)
+        raise
+    reader.join(timeout=5)
+    if code != 0:
+        part.unlink(missing_ok=True)
+        text = "\n".join(stderr_tail)
+        if "No space left" in text:
+            raise StudioError(f"the disk is full while writing {part.parent}: free some space and render again")
+        raise _EncoderFailed(f"ffmpeg ({encoder}) stopped with exit code {code}: {text[-600:] or 'no message'}")
+    return cmd[1:]
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        if proc.stdin:
+            proc.stdin.close()
+    except OSError:
+        pass
+    proc.kill()
+    proc.wait()
+
+
+def write_cover(timeline: Timeline, path: Path) -> None:
+    """A JPG cover: the opening frame with the title (a frame after the overlays faded in)."""
+    from .compositor import render_still
+
+    frame = min(timeline.frames - 1, timeline.fps)
+    image = render_still(timeline, frame)
+    tmp = path.with_name(f".{path.stem}.part.jpg")
+    image.save(tmp, "JPEG", quality=90)
+    os.replace(tmp, path)

@@ -1,0 +1,80 @@
+"""Visual style of a video: sizes, colours, fonts and the platform safe zones."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..util import cjk_font_path
+
+# Third-party figures for 1080x1920 (see DESIGN.md): keep key text clear of these margins.
+SAFE_ZONES = {
+    "douyin": {"top": 220, "bottom": 440, "left": 60, "right": 170},
+    "kuaishou": {"top": 200, "bottom": 420, "left": 60, "right": 160},
+    "tiktok": {"top": 200, "bottom": 440, "left": 60, "right": 170},
+    "default": {"top": 220, "bottom": 440, "left": 60, "right": 170},
+}
+
+
+def hex_to_rgb(value: str) -> tuple[int, int, int]:
+    value = value.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"colour '{value}' is not #RRGGBB")
+    return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+@dataclass
+class VideoStyle:
+    width: int = 1080
+    height: int = 1920
+    accent: tuple[int, int, int] = (255, 59, 48)
+    text: tuple[int, int, int] = (255, 255, 255)
+    highlight: tuple[int, int, int] = (255, 225, 77)
+    caption_size: int = 68
+    zoom: float = 1.08
+    font_path: Path = Path()
+    safe_top: int = 220
+    safe_bottom: int = 440
+    safe_left: int = 60
+    safe_right: int = 170
+
+    @property
+    def scale(self) -> float:
+        """Sizes are designed for 1080 wide; other sizes scale with the width."""
+        return self.width / 1080
+
+    @property
+    def caption_max_width(self) -> int:
+        return self.width - self.safe_left - self.safe_right - int(40 * self.scale)
+
+    @classmethod
+    def from_template(cls, style: dict[str, Any], width: int = 1080, height: int = 1920,
+                      platform: str = "douyin") -> "VideoStyle":
+        zones = SAFE_ZONES.get(platform, SAFE_ZONES["default"])
+        s = width / 1080
+        return cls(
+            width=width,
+            height=height,
+            accent=hex_to_rgb(str(style.get("accent_color", "#FF3B30"))),
+            text=hex_to_rgb(str(style.get("text_color", "#FFFFFF"))),
+            highlight=hex_to_rgb(str(style.get("caption_highlight", "#FFE14D"))),
+            caption_size=int(round(float(style.get("caption_size", 68)) * s)),
+            zoom=float(style.get("zoom", 1.08)),
+            font_path=cjk_font_path(),
+            safe_top=int(zones["top"] * s),
+            safe_bottom=int(zones["bottom"] * s),
+            safe_left=int(zones["left"] * s),
+            safe_right=int(zones["right"] * s),
+        )
+
+    def caption_style(self):
+        """The caption style for the subtitle stage's ASS writer."""
+        from ..subtitles.export import CaptionStyle
+
+        return CaptionStyle(
+            font_size=self.caption_size,
+            margin_v=self.safe_bottom + int(40 * self.scale),
+            margin_l=self.safe_left + int(30 * self.scale),
+            margin_r=self.safe_right + int(20 * self.scale),
+            outline=max(2, int(round(5 * self.scale))),
+        )

@@ -1,0 +1,249 @@
+"""Product sheets: CSV, XLSX, JSON or YAML, with Chinese or English headers.
+
+A bad row is reported with file, row and column and what to do; the other rows still go on.
+Unknown columns are kept in `Product.extra` so templates can use them.
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .types import Problem, Product, Sheet
+from .util import StudioError
+
+# canonical field -> header synonyms (compared case-insensitively, spaces/underscores ignored)
+FIELD_SYNONYMS: dict[str, list[str]] = {
+    "name": ["name", "product", "productname", "title", "商品名称", "商品名", "品名", "名称", "标题", "产品名称", "产品"],
+    "price": ["price", "saleprice", "价格", "售价", "现价", "到手价", "活动价", "单价"],
+    "original_price": ["originalprice", "listprice", "msrp", "原价", "划线价", "市场价"],
+    "selling_points": ["sellingpoints", "sellingpoint", "features", "highlights", "卖点", "亮点", "产品卖点", "特点"],
+    "images": ["images", "image", "photos", "photo", "pictures", "picture", "图片", "主图", "商品图片", "照片", "图"],
+    "category": ["category", "类目", "品类", "分类", "类别"],
+    "audience": ["audience", "target", "targetaudience", "人群", "目标人群", "适用人群", "受众"],
+    "platform": ["platform", "平台", "投放平台"],
+    "language": ["language", "lang", "语言"],
+    "brand": ["brand", "品牌"],
+    "offer": ["offer", "promotion", "优惠", "活动", "促销"],
+}
+
+_POINT_SPLIT = re.compile(r"[、；;|\n]+|(?<!\d)/(?!\d)")
+_IMAGE_SPLIT = re.compile(r"[;；|\n,，]+")
+_NUMBERED_POINT = re.compile(r"^(?:卖点|亮点|sellingpoint|point|feature)(\d+)$")
+_LANGS = {"zh": "zh", "中文": "zh", "cn": "zh", "zh-cn": "zh", "chinese": "zh", "en": "en", "英文": "en", "english": "en"}
+_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+
+
+def _norm_header(h: str) -> str:
+    return re.sub(r"[\s_\-()（）]+", "", str(h)).lower()
+
+
+_HEADER_TO_FIELD = {_norm_header(s): field for field, syns in FIELD_SYNONYMS.items() for s in syns}
+
+
+def load_sheet(path: str | Path) -> Sheet:
+    """Read a product sheet. Raises StudioError only when the file as a whole cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise StudioError(f"{path}: file not found (check the path, or pick the sheet again)")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            rows = _read_csv(path)
+        elif suffix in (".xlsx", ".xlsm"):
+            rows = _read_xlsx(path)
+        elif suffix == ".json":
+            rows = _read_records(json.loads(path.read_text(encoding="utf-8-sig")), path)
+        elif suffix in (".yaml", ".yml"):
+            import yaml
+
+            rows = _read_records(yaml.safe_load(path.read_text(encoding="utf-8-sig")), path)
+        else:
+            raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .xlsx, .json or .yaml)")
+    except StudioError:
+        raise
+    except Exception as exc:  # a corrupt file: say which and why
+        raise StudioError(f"{path}: could not read the sheet ({exc}); re-export it as UTF-8 CSV or XLSX") from exc
+    return _parse_rows(rows, path)
+
+
+def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise StudioError(f"{path}: the text encoding is neither UTF-8 nor GBK; save it as 'CSV UTF-8' in Excel")
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise StudioError(f"{path}: the sheet is empty (the first row must hold column names)")
+    return [(i + 2, row) for i, row in enumerate(reader)]
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    ws = wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    header = next(it, None)
+    if not header:
+        raise StudioError(f"{path}: the first sheet is empty (the first row must hold column names)")
+    names = [str(h).strip() if h is not None else "" for h in header]
+    rows = []
+    for i, values in enumerate(it):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        rows.append((i + 2, {n: v for n, v in zip(names, values) if n}))
+    wb.close()
+    return rows
+
+
+def _read_records(data: Any, path: Path) -> list[tuple[int, dict[str, Any]]]:
+    if isinstance(data, dict):
+        data = data.get("products", data.get("商品", [data]))
+    if not isinstance(data, list):
+        raise StudioError(f"{path}: expected a list of products (or a 'products' list)")
+    rows = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise StudioError(f"{path}: product #{i + 1} is not a mapping of field names to values")
+        rows.append((i + 1, item))
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return "\n".join(_cell(v) for v in value)
+    return str(value).strip()
+
+
+def parse_price(text: str) -> float | None:
+    """'¥59.9', '59.9元', '$19.99', '1,299' -> float; None when no number is present."""
+    cleaned = re.sub(r"[,，\s]", "", text)
+    m = re.search(r"\d+(?:\.\d+)?", cleaned)
+    if not m or re.sub(r"[¥￥$€£元圆块rmbRMBcnyCNYusdUSD:：.\d]", "", cleaned):
+        return None
+    return float(m.group())
+
+
+def _resolve_images(cell: str, base: Path) -> tuple[list[Path], list[str]]:
+    images: list[Path] = []
+    missing: list[str] = []
+    for item in (s.strip() for s in _IMAGE_SPLIT.split(cell)):
+        if not item:
+            continue
+        candidate = Path(item).expanduser()
+        if not candidate.is_absolute():
+            candidate = base / candidate
+        if candidate.is_dir():
+            found = sorted(p for p in candidate.iterdir() if p.suffix.lower() in _IMAGE_EXTS)
+            images.extend(found) if found else missing.append(item)
+        elif any(ch in item for ch in "*?["):
+            found = sorted(Path(p) for p in glob.glob(str(candidate)) if Path(p).suffix.lower() in _IMAGE_EXTS)
+            images.extend(found) if found else missing.append(item)
+        elif candidate.is_file():
+            images.append(candidate)
+        else:
+            missing.append(item)
+    return images, missing
+
+
+def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
+    file = str(path)
+    products: list[Product] = []
+    problems: list[Problem] = []
+    for row_no, row in rows:
+        fields: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        numbered_points: list[tuple[int, str]] = []
+        extra: dict[str, str] = {}
+        for header, value in row.items():
+            if header is None:
+                continue
+            key = _norm_header(header)
+            text = _cell(value)
+            field = _HEADER_TO_FIELD.get(key)
+            m = _NUMBERED_POINT.match(key)
+            if m:
+                if text:
+                    numbered_points.append((int(m.group(1)), text))
+                headers.setdefault("selling_points", str(header))
+            elif field and field not in fields:
+                fields[field] = text
+                headers[field] = str(header)
+            else:
+                extra[str(header)] = text
+        if not any(fields.values()) and not numbered_points and not any(extra.values()):
+            continue  # blank row
+
+        row_problems: list[Problem] = []
+
+        def problem(field: str, message: str, hint: str, severity: str = "error") -> None:
+            row_problems.append(
+                Problem(file, message, hint, row=row_no, column=headers.get(field, field), severity=severity)
+            )
+
+        name = fields.get("name", "")
+        if not name:
+            problem("name", "the product has no name", "fill in the product name (商品名称)")
+        price_text = fields.get("price", "")
+        price = parse_price(price_text) if price_text else None
+        if price_text and price is None:
+            problem("price", f"price '{price_text}' is not a number", "write the price as a number, e.g. 59.9")
+        elif not price_text:
+            problem("price", "no price given", "the video will not show a price tag", severity="warning")
+        original_price = parse_price(fields.get("original_price", "")) if fields.get("original_price") else None
+
+        points = [p.strip(" \t-•·") for p in _POINT_SPLIT.split(fields.get("selling_points", ""))]
+        points += [text for _, text in sorted(numbered_points)]
+        points = [p for p in points if p]
+        if not points:
+            problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
+
+        images, missing = _resolve_images(fields.get("images", ""), path.parent)
+        for item in missing:
+            problem("images", f"photo '{item}' not found (looked in {path.parent})",
+                    "fix the file name, or put the photo next to the sheet")
+        if not images and not missing:
+            problem("images", "no product photo", "add at least one photo path (图片)")
+
+        language = _LANGS.get(fields.get("language", "").strip().lower(), "")
+        if not language:
+            language = "zh" if re.search(r"[\u4e00-\u9fff]", name + "".join(points)) else "en"
+
+        problems.extend(row_problems)
+        if any(p.severity == "error" for p in row_problems):
+            continue
+        products.append(
+            Product(
+                name=name,
+                price=price,
+                original_price=original_price,
+                selling_points=points,
+                images=images,
+                category=fields.get("category", ""),
+                audience=fields.get("audience", ""),
+                platform=fields.get("platform", "") or "douyin",
+                language=language,
+                brand=fields.get("brand", ""),
+                offer=fields.get("offer", ""),
+                extra=extra,
+                source_file=file,
+                source_row=row_no,
+            )
+        )
+    if not rows:
+        problems.append(Problem(file, "the sheet has no product rows", "add one product per row under the header"))
+    return Sheet(path=path, products=products, problems=problems)

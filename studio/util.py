@@ -1,0 +1,107 @@
+"""Small helpers shared by every stage: cancellation, progress, file names, hashing, paths."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = PROJECT_ROOT / "assets"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+class StudioError(Exception):
+    """An error a user can act on: the message says what went wrong and what to do."""
+
+
+class Cancelled(StudioError):
+    """The user cancelled the job."""
+
+    def __init__(self, message: str = "cancelled by the user") -> None:
+        super().__init__(message)
+
+
+class CancelToken:
+    """Thread-safe cancel flag checked by long-running stages."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise `Cancelled` if cancellation was requested."""
+        if self._event.is_set():
+            raise Cancelled()
+
+
+@dataclass
+class Progress:
+    """A progress report: stage name, fraction of the whole job done (0..1), and a message."""
+
+    stage: str
+    fraction: float
+    message: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def no_progress(_: Progress) -> None:
+    return None
+
+
+def safe_filename(name: str, max_len: int = 60) -> str:
+    """A file name that keeps CJK and letters but drops path separators and shell-hostile characters."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "_", name)
+    name = re.sub(r"\s+", "_", name)
+    name = name.strip("._")
+    return name[:max_len]
+
+
+def sha1_of(*parts: bytes | str) -> str:
+    h = hashlib.sha1()
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def data_home() -> Path:
+    """Where the studio keeps assembled models and caches (override with STUDIO_HOME)."""
+    env = os.environ.get("STUDIO_HOME")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "aigc-studio"
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary (imageio-ffmpeg's bundled build), resolved when first needed."""
+    override = os.environ.get("STUDIO_FFMPEG")
+    if override:
+        return override
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def cjk_font_path() -> Path:
+    """The CJK-capable font used for overlays and captions (Noto Sans SC, OFL)."""
+    bundled = ASSETS_DIR / "fonts" / "NotoSansSC-Bold.otf"
+    if bundled.exists():
+        return bundled
+    import pylopdf_fonts_zh_cn
+
+    return Path(pylopdf_fonts_zh_cn.__file__).parent / "NotoSansSC-Regular.otf"

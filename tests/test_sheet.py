@@ -1,0 +1,84 @@
+from pathlib import Path
+
+import pytest
+
+from studio.sheet import load_sheet, parse_price
+from studio.util import StudioError
+
+from .conftest import make_photo, write_csv
+
+
+def test_chinese_headers_relative_images_and_extra_columns(tmp_path: Path):
+    make_photo(tmp_path / "a.jpg")
+    make_photo(tmp_path / "pics" / "b.png")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "售价", "卖点", "图片", "类目", "货号"],
+                      [["保温杯", "¥59.9", "保温12小时、316不锈钢；轻巧", "a.jpg;pics/b.png", "杯子", "A-001"]])
+    s = load_sheet(sheet)
+    assert not [p for p in s.problems if p.severity == "error"]
+    (p,) = s.products
+    assert p.name == "保温杯" and p.price == 59.9 and p.language == "zh"
+    assert p.selling_points == ["保温12小时", "316不锈钢", "轻巧"]
+    assert [i.name for i in p.images] == ["a.jpg", "b.png"]
+    assert p.extra == {"货号": "A-001"}
+    assert p.source_row == 2
+
+
+def test_english_headers_xlsx(tmp_path: Path):
+    import openpyxl
+
+    make_photo(tmp_path / "bag.jpg")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Name", "Price", "Selling points", "Images", "Category"])
+    ws.append(["Canvas Tote", 24.99, "Heavy canvas; zip pocket", "bag.jpg", "bags"])
+    wb.save(tmp_path / "s.xlsx")
+    s = load_sheet(tmp_path / "s.xlsx")
+    (p,) = s.products
+    assert (p.name, p.price, p.language, p.category) == ("Canvas Tote", 24.99, "en", "bags")
+    assert p.selling_points == ["Heavy canvas", "zip pocket"]
+
+
+def test_gbk_csv_from_excel(tmp_path: Path):
+    make_photo(tmp_path / "a.jpg")
+    text = "商品名称,价格,图片\n脐橙,39.8,a.jpg\n"
+    (tmp_path / "gbk.csv").write_bytes(text.encode("gb18030"))
+    s = load_sheet(tmp_path / "gbk.csv")
+    assert s.products[0].name == "脐橙"
+
+
+def test_bad_rows_are_named_and_good_rows_go_on(tmp_path: Path):
+    make_photo(tmp_path / "ok.jpg")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"], [
+        ["好商品", "10", "卖点一", "ok.jpg"],
+        ["缺图商品", "10", "卖点", "missing.jpg"],
+        ["", "10", "卖点", "ok.jpg"],
+        ["价格错", "十块", "卖点", "ok.jpg"],
+    ])
+    s = load_sheet(sheet)
+    assert [p.name for p in s.products] == ["好商品"]
+    errors = [p for p in s.problems if p.severity == "error"]
+    assert {(p.row, p.column) for p in errors} == {(3, "图片"), (4, "商品名称"), (5, "价格")}
+    for p in errors:
+        assert str(tmp_path / "s.csv") in str(p) and p.hint, p
+    assert "missing.jpg" in str(next(p for p in errors if p.row == 3))
+
+
+def test_unreadable_file_raises_clear_error(tmp_path: Path):
+    with pytest.raises(StudioError, match="file not found"):
+        load_sheet(tmp_path / "nope.csv")
+    (tmp_path / "x.txt").write_text("hi")
+    with pytest.raises(StudioError, match="unsupported sheet type"):
+        load_sheet(tmp_path / "x.txt")
+
+
+@pytest.mark.parametrize("text,value", [("59.9", 59.9), ("¥59.9", 59.9), ("59.9元", 59.9), ("$1,299", 1299.0),
+                                        ("十块", None), ("abc", None)])
+def test_parse_price(text, value):
+    assert parse_price(text) == value
+
+
+def test_bundled_example_sheet_is_valid():
+    s = load_sheet(Path(__file__).resolve().parent.parent / "examples" / "products.csv")
+    assert not s.problems
+    langs = [p.language for p in s.products]
+    assert langs.count("zh") >= 3 and langs.count("en") >= 1
