@@ -21,7 +21,6 @@ if [ ! -f "$runtime_stamp" ]; then
   pipi --upgrade pip
   pipi -r requirements.txt
   pipi --no-deps -r requirements-nodeps.txt
-  pipi --no-deps --no-build-isolation -e .
   rm -f .venv/.runtime-*
   touch "$runtime_stamp"
 fi

@@ -106,10 +106,12 @@ def mix(voice_wav: Path, music: Path | None, music_gain_db: float, duration: flo
     voice = _resample(voice, sr, MIX_RATE)
     n = int(round(duration * MIX_RATE))
     voice = np.pad(voice, (0, max(0, n - len(voice))))[:n]
-    loud = _loudness(voice, MIX_RATE)
-    if loud is not None:
-        voice = voice * 10 ** ((target_lufs - loud) / 20)
+    # BS.1770 sums channel powers: measure the voice as it will play, on both channels
     out = np.repeat(voice[:, None], 2, axis=1)
+    loud = _loudness(out, MIX_RATE)
+    if loud is not None:
+        gain = 10 ** ((target_lufs - loud) / 20)
+        voice, out = voice * gain, out * gain
     if music is not None and n > 0:
         track = decode_audio(music)
         if len(track) == 0:

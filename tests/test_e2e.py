@@ -1,0 +1,89 @@
+"""End to end through the CLI: sheet -> MP4 + SRT + cover + manifest, with real TTS, Whisper and ffmpeg."""
+import difflib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from studio.cli import main as cli
+from studio.subtitles import transcribe
+
+from .conftest import make_photo, probe, write_csv
+
+pytestmark = pytest.mark.slow
+
+
+def parse_srt(text: str) -> list[tuple[float, float, str]]:
+    cues = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.strip().splitlines()
+        m = re.match(r"(\d+):(\d+):(\d+),(\d+) --> (\d+):(\d+):(\d+),(\d+)", lines[1])
+        assert m, block
+        g = [int(x) for x in m.groups()]
+        start = g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000
+        end = g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000
+        cues.append((start, end, "".join(lines[2:])))
+    return cues
+
+
+def plain(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def test_sheet_to_finished_video(tiny_sheet: Path, tmp_path: Path, ffprobe: str):
+    out = tmp_path / "out"
+    assert cli(["render", str(tiny_sheet), "--out", str(out), "--quality", "draft"]) == 0
+    video, srt, cover, manifest_path = (out / f"保温杯.{ext}" for ext in ("mp4", "srt", "jpg", "json"))
+    for f in (video, srt, cover, manifest_path):
+        assert f.exists(), f
+    assert not list(out.glob(".*part*")) and not (out / ".work" / "保温杯").exists()
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+
+    info = probe(ffprobe, video)
+    v = next(s for s in info["streams"] if s["codec_type"] == "video")
+    a = next(s for s in info["streams"] if s["codec_type"] == "audio")
+    assert (v["codec_name"], v["profile"], v["width"], v["height"]) == ("h264", "High", 1080, 1920)
+    assert v["r_frame_rate"] == "30/1"
+    assert (a["codec_name"], a["sample_rate"]) == ("aac", "48000")
+    duration = float(info["format"]["duration"])
+    voice_s = manifest["voice"]["duration_s"]
+    assert duration <= 8.5 and abs(duration - voice_s) <= 0.3
+    assert manifest["video"]["encoder"] in ("libx264", "h264_nvenc") and manifest["video"]["encoder_reason"]
+    assert set(manifest["timings_s"]) >= {"script", "voice", "subtitles", "render"}
+
+    script_text = "".join(line for scene in manifest["script"]["scenes"] for line in scene["lines"])
+    cues = parse_srt(srt.read_text(encoding="utf-8"))
+    assert cues
+    for (s0, e0, _), (s1, _, _) in zip(cues, cues[1:]):
+        assert s0 < e0 <= s1 + 1e-6
+    assert cues[0][0] >= 0 and cues[-1][1] <= duration + 0.05
+    assert plain("".join(c[2] for c in cues)) == plain(script_text)
+    for _, _, text in cues:
+        for line in text.splitlines():
+            assert len(plain(line)) <= 16
+
+    heard = transcribe(video, "zh")
+    ratio = difflib.SequenceMatcher(None, plain(heard.text), plain(script_text)).ratio()
+    assert ratio >= 0.8, (heard.text, script_text)
+
+
+def test_bad_rows_are_reported_and_good_rows_render(tmp_path: Path, capsys):
+    make_photo(tmp_path / "bag.png")
+    sheet = write_csv(tmp_path / "s.csv", ["name", "price", "selling points", "images", "language"], [
+        ["Tote", "9.99", "Strong canvas", "bag.png", "en"],
+        ["Lost photo", "5", "Nice", "nowhere.png", "en"],
+        ["", "5", "No name", "bag.png", "en"],
+        ["Odd price", "cheap", "Hmm", "bag.png", "en"],
+    ])
+    out = tmp_path / "out"
+    assert cli(["render", str(sheet), "--out", str(out), "--quality", "draft"]) == 1
+    assert (out / "Tote.mp4").exists()
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["Tote.mp4"]
+    err = capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    bad = {(p["row"], p["column"]) for p in summary["sheet_problems"] if p["severity"] == "error"}
+    assert bad == {(3, "images"), (4, "name"), (5, "price")}
+    for p in summary["sheet_problems"]:
+        assert p["file"] == str(sheet) and p["hint"]
+    assert "row 3" in err and "nowhere.png" in err and "row 4" in err and "row 5" in err

@@ -1,0 +1,116 @@
+"""Render stage on its own: timeline data, frames, audio mix and the ffmpeg encode."""
+import json
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.render import FrameRenderer, Timeline, VideoStyle, build_timeline, render_video
+from studio.render.audio import mix, read_wav_mono
+from studio.render.encode import choose_encoder
+from studio.script import generate_script, load_template
+from studio.types import Captions, LineSpan, Product, Voiceover
+from studio.util import CancelToken, Cancelled, StudioError
+
+from .conftest import make_photo, probe
+
+
+def _tone_wav(path: Path, seconds: float, sr: int = 24000, speech_like: bool = True) -> Path:
+    t = np.arange(int(seconds * sr)) / sr
+    x = 0.2 * np.sin(2 * np.pi * 180 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t)) if speech_like else 0 * t
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes((x * 32767).astype("<i2").tobytes())
+    return path
+
+
+@pytest.fixture
+def small_timeline(tmp_path: Path) -> Timeline:
+    photo = make_photo(tmp_path / "p.png", size=(600, 600))
+    tall = make_photo(tmp_path / "tall.png", size=(540, 960), color=(200, 60, 60))
+    product = Product(name="保温杯", price=59.9, original_price=89, selling_points=["保温12小时", "轻巧"],
+                      images=[photo, tall], language="zh")
+    script = generate_script(product, load_template("zh_promo"))
+    spans, t = [], 0.1
+    scene_of = [i for i, s in enumerate(script.scenes) for _ in s.lines]
+    for line, scene in zip(script.lines, scene_of):
+        spans.append(LineSpan(line, t, t + 0.3, scene))
+        t += 0.4
+    voice = Voiceover(_tone_wav(tmp_path / "v.wav", t + 0.2), 24000, t + 0.2, spans, "test-tone")
+    style = VideoStyle.from_template(load_template("zh_promo").style, width=270, height=480)
+    music = load_template("zh_promo").resolve_asset("assets/music/upbeat_loop.m4a")
+    return build_timeline(product, script, voice, Captions([], "zh", "test"), style, music=music, fps=15)
+
+
+def test_timeline_json_round_trip_and_print(small_timeline: Timeline):
+    again = Timeline.from_json(small_timeline.to_json())
+    assert again == small_timeline
+    text = str(small_timeline)
+    assert "photo" in text and "price" in text and "label" in text
+    kinds = {l.kind for l in small_timeline.layers}
+    assert {"photo", "title", "price", "label"} <= kinds
+    # every frame has a photo under it
+    for n in range(small_timeline.frames):
+        assert any(l.kind == "photo" for l in small_timeline.layers_at(n))
+
+
+def test_ai_label_covers_the_opening_two_seconds(small_timeline: Timeline):
+    label = next(l for l in small_timeline.layers if l.kind == "label")
+    assert label.start == 0 and label.end >= min(small_timeline.frames, 2 * small_timeline.fps)
+
+
+def test_frames_have_size_and_change_over_time(small_timeline: Timeline):
+    r = FrameRenderer(small_timeline)
+    first, later = r.frame(0), r.frame(small_timeline.frames - 1)
+    assert first.shape == (480, 270, 3) and first.dtype == np.uint8
+    assert np.abs(first.astype(int) - later.astype(int)).mean() > 1
+
+
+def test_mix_hits_target_loudness_and_peak(tmp_path: Path):
+    voice = _tone_wav(tmp_path / "v.wav", 4.0)
+    music = load_template("zh_promo").resolve_asset("assets/music/upbeat_loop.m4a")
+    report = mix(voice, music, -20, 4.0, tmp_path / "mix.wav")
+    assert report.true_peak_dbtp <= -1.0
+    assert report.integrated_lufs is not None and abs(report.integrated_lufs - (-15)) < 2
+    data, sr = read_wav_mono(tmp_path / "mix.wav")
+    assert sr == 48000 and abs(len(data) / sr - 4.0) < 0.01
+
+
+def test_encode_produces_faststart_h264_aac(small_timeline: Timeline, tmp_path: Path, ffprobe):
+    out = tmp_path / "o.mp4"
+    result = render_video(small_timeline, None, out, tmp_path / "work", quality="draft")
+    assert out.exists() and not list(tmp_path.glob(".*part*"))
+    info = probe(ffprobe, out)
+    v = next(s for s in info["streams"] if s["codec_type"] == "video")
+    a = next(s for s in info["streams"] if s["codec_type"] == "audio")
+    assert (v["codec_name"], v["width"], v["height"], v["pix_fmt"]) == ("h264", 270, 480, "yuv420p")
+    assert (a["codec_name"], a["sample_rate"]) == ("aac", "48000")
+    assert abs(float(info["format"]["duration"]) - small_timeline.duration) < 0.15
+    tags = info["format"]["tags"]
+    assert json.loads(tags["AIGC"])["Label"] == "1"
+    assert result.encoder in ("libx264", "h264_nvenc") and result.encoder_reason
+    head = out.read_bytes()[:4096]
+    assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 4096)  # faststart
+
+
+def test_cancel_leaves_no_output(small_timeline: Timeline, tmp_path: Path):
+    token = CancelToken()
+    out = tmp_path / "o.mp4"
+
+    def progress(fraction: float) -> None:
+        token.cancel()
+
+    with pytest.raises(Cancelled):
+        render_video(small_timeline, None, out, tmp_path / "work", quality="draft", cancel=token, on_progress=progress)
+    assert not out.exists() and not list(tmp_path.glob(".*.mp4"))
+
+
+def test_encoder_choice_is_explained():
+    enc, why = choose_encoder("auto")
+    assert enc in ("libx264", "h264_nvenc") and why
+    assert choose_encoder("libx264")[0] == "libx264"
+    with pytest.raises(StudioError):
+        choose_encoder("vp9")
