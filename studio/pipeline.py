@@ -132,8 +132,8 @@ def _remove_partials(out_dir: Path, stem: str) -> None:
 
 def _render(product: Product, options: RenderOptions, variant: int, steps: _Steps, stem: str, out_dir: Path,
             notes: list[Problem]) -> RenderResult:
+    from . import cache, subtitles, voice
     from . import render as render_stage
-    from . import subtitles, voice
 
     warnings: list[str] = [str(n) for n in notes]
     work = out_dir / ".work" / stem
@@ -154,28 +154,31 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     steps.begin("voice")
     lines = script.lines
     scene_of_line = [i for i, scene in enumerate(script.scenes) for _ in scene.lines]
-    voiceover = voice.synthesize(
-        lines,
-        script.language,
-        work / "voice.wav",
-        voice=options.voice or template.style.get("voice"),
-        speed=options.speed or float(template.style.get("speed") or 1.0),
-        scenes=scene_of_line,
-        cancel=steps.cancel,
-        on_progress=lambda f: steps.report(f),
-    )
+    voice_id = options.voice or template.style.get("voice")
+    speed = options.speed or float(template.style.get("speed") or 1.0)
+    key = cache.voice_key(lines, script.language, voice_id, speed, scene_of_line)
+    voiceover = cache.load_voice(key, work / "voice.wav")
+    cache_hits = ["voice"] if voiceover else []
+    if voiceover is None:
+        voiceover = voice.synthesize(
+            lines, script.language, work / "voice.wav", voice=voice_id, speed=speed, scenes=scene_of_line,
+            cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+        )
+        cache.store_voice(key, voiceover)
     steps.end()
 
     # 3. transcribe with word timestamps, then caption pages of the script's own words
     steps.begin("subtitles")
-    transcript = subtitles.transcribe(
-        voiceover.audio_path,
-        script.language,
-        engine=options.whisper_engine,
-        model=options.whisper_model,
-        cancel=steps.cancel,
-        on_progress=lambda f: steps.report(f),
-    )
+    key = cache.transcript_key(voiceover.audio_path, script.language, options.whisper_engine, options.whisper_model)
+    transcript = cache.load_transcript(key)
+    if transcript is None:
+        transcript = subtitles.transcribe(
+            voiceover.audio_path, script.language, engine=options.whisper_engine, model=options.whisper_model,
+            cancel=steps.cancel, on_progress=lambda f: steps.report(f), temperatures=(0.0,),
+        )
+        cache.store_transcript(key, transcript)
+    else:
+        cache_hits.append("transcript")
     style = render_stage.VideoStyle.from_template(template.style, options.width, options.height)
     captions = subtitles.build_captions(
         voiceover,
@@ -240,6 +243,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         },
         "outputs": {"video": video_path.name, "srt": srt_path.name, "cover": cover_path.name},
         "timings_s": steps.timings,
+        "cache_hits": cache_hits,
         "warnings": warnings,
     }
     steps.end()

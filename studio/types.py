@@ -159,6 +159,7 @@ class CaptionPage:
     start: float
     end: float
     words: list[Word] = field(default_factory=list)
+    line_starts: list[int] = field(default_factory=list)  # index in `words` where each line begins
 
     @property
     def text(self) -> str:

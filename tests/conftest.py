@@ -13,6 +13,8 @@ from PIL import Image, ImageDraw
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# tests exercise the real models every time; the cache has its own test
+os.environ.setdefault("STUDIO_CACHE", "off")
 
 
 def make_photo(path: Path, color=(40, 120, 200), size=(800, 800)) -> Path:

@@ -83,6 +83,24 @@ def true_peak_dbtp(x: np.ndarray, rate: int) -> float:
     return float(20 * np.log10(max(peak, 1e-9)))
 
 
+def limit_peaks(x: np.ndarray, rate: int, ceiling_db: float = TRUE_PEAK_DBTP - 0.5,
+                lookahead_s: float = 0.005, release_s: float = 0.08) -> np.ndarray:
+    """Look-ahead peak limiter: lowers only the few milliseconds around peaks above the ceiling,
+    so the loudness target survives (a global gain would pull the whole mix down)."""
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    ceiling = 10 ** (ceiling_db / 20)
+    level = np.max(np.abs(x), axis=1) if x.ndim == 2 else np.abs(x)
+    gain = np.minimum(1.0, ceiling / np.maximum(level, 1e-9))
+    if gain.min() >= 1.0:
+        return x
+    look = max(1, int(lookahead_s * rate))
+    gain = minimum_filter1d(gain, size=2 * look + 1)  # start reducing before the peak arrives
+    gain = minimum_filter1d(gain, size=int(release_s * rate) + 1, origin=-(int(release_s * rate) // 2))
+    gain = np.minimum(uniform_filter1d(gain, size=look), gain)  # smooth the edges, never above the need
+    return x * (gain[:, None] if x.ndim == 2 else gain)
+
+
 def _envelope(voice: np.ndarray, rate: int, attack_s: float = 0.05, release_s: float = 0.35) -> np.ndarray:
     """0..1 speech activity with smooth attack and release, per sample."""
     hop = rate // 100
@@ -124,9 +142,10 @@ def mix(voice_wav: Path, music: Path | None, music_gain_db: float, duration: flo
         ramp[:fade_in] = np.linspace(0, 1, fade_in)
         ramp[n - fade_out :] = np.minimum(ramp[n - fade_out :], np.linspace(1, 0, fade_out))
         out = out + track * (gain * ramp)[:, None]
+    out = limit_peaks(out, MIX_RATE)
     peak = true_peak_dbtp(out, MIX_RATE)
-    if peak > TRUE_PEAK_DBTP:
-        out = out * 10 ** ((TRUE_PEAK_DBTP - 0.2 - peak) / 20)
+    if peak > TRUE_PEAK_DBTP:  # inter-sample peaks the limiter could not see
+        out = out * 10 ** ((TRUE_PEAK_DBTP - 0.1 - peak) / 20)
         peak = true_peak_dbtp(out, MIX_RATE)
     pcm = (np.clip(out, -1, 1) * 32767).astype("<i2")
     tmp = out_wav.with_name(out_wav.name + ".part")

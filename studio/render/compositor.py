@@ -220,7 +220,7 @@ def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
             y += was_im.height
         im.alpha_composite(text, ((w - text.width) // 2, y))
         x = style.safe_left + (safe_w - w) // 2
-        return Sprite.from_image(im, x, int(style.height * 0.56))
+        return Sprite.from_image(im, x, int(style.height * 0.36))
     if layer.kind == "label":
         # AIGC visible label: text height >= 5% of the short side (>= 54 px at 1080 wide)
         font = _font(font_path, int(64 * s))

@@ -45,7 +45,9 @@ class VideoStyle:
 
     @property
     def caption_max_width(self) -> int:
-        return self.width - self.safe_left - self.safe_right - int(40 * self.scale)
+        """Widest caption line in pixels: the ASS margins below, less room for the outline."""
+        style = self.caption_style()
+        return int(self.width - style.margin_l - style.margin_r - 2 * style.outline)
 
     @classmethod
     def from_template(cls, style: dict[str, Any], width: int = 1080, height: int = 1920,
@@ -71,10 +73,15 @@ class VideoStyle:
         """The caption style for the subtitle stage's ASS writer."""
         from ..subtitles.export import CaptionStyle
 
+        from PIL import ImageFont
+
+        # ASS sizes a font by its line height (ascent + descent); CJK fonts have tall ones, so scale
+        # up until the glyphs themselves are caption_size pixels, as the template means
+        ascent, descent = ImageFont.truetype(str(self.font_path), 100).getmetrics()
         return CaptionStyle(
-            font_size=self.caption_size,
+            font_size=int(round(self.caption_size * (ascent + descent) / 100)),
             margin_v=self.safe_bottom + int(40 * self.scale),
-            margin_l=self.safe_left + int(30 * self.scale),
-            margin_r=self.safe_right + int(20 * self.scale),
+            margin_l=self.safe_left + int(20 * self.scale),
+            margin_r=self.safe_right + int(10 * self.scale),
             outline=max(2, int(round(5 * self.scale))),
         )

@@ -16,7 +16,7 @@ from ..util import TEMPLATES_DIR, StudioError, sha1_of
 STYLE_DEFAULTS: dict[str, Any] = {
     "accent_color": "#FF3B30",  # price tag and headline bar
     "text_color": "#FFFFFF",
-    "caption_size": 68,  # px at 1080x1920
+    "caption_size": 62,  # px at 1080x1920
     "caption_highlight": "#FFE14D",
     "music": "assets/music/upbeat_loop.m4a",  # relative to the project, or to the template folder
     "music_gain_db": -20.0,  # music level under the voice

@@ -1,0 +1,7 @@
+"""Subtitles stage: Whisper transcription, script alignment, caption pages and caption files."""
+from .align import align_script
+from .captions import build_captions
+from .export import CaptionStyle, write_ass, write_srt, write_vtt
+from .whisper import transcribe
+
+__all__ = ["CaptionStyle", "align_script", "build_captions", "transcribe", "write_ass", "write_srt", "write_vtt"]

@@ -1,0 +1,130 @@
+"""Script words timed by Whisper.
+
+When the script is known, the words on screen are the script's words; Whisper only supplies
+timing. Each script line is aligned to the recognised tokens that fall inside that line's span
+(known exactly from the TTS), so timing can never drift from one line into the next. Tokens that
+Whisper missed or misheard are interpolated between matched neighbours; every time is clamped to
+its line's span, increasing, and never zero-length.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+from ..types import LineSpan, Transcript, Voiceover, Word
+from .whisper import to_simplified
+
+MIN_TOKEN_S = 0.04
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[A-Za-z0-9]+(?:[.'’,-][A-Za-z0-9]+)*|[^\s{_CJK}A-Za-z0-9]+")
+_PUNCT_ONLY = re.compile(rf"^[^{_CJK}A-Za-z0-9]+$")
+_CN_DIGITS = str.maketrans("零〇一二两三四五六七八九", "001223456789")
+
+
+def tokenize(text: str, language: str) -> list[str]:
+    """Display tokens: one CJK character, one Latin word or number; punctuation sticks to the token before it."""
+    if language != "zh":
+        return text.split()
+    tokens: list[str] = []
+    for piece in _TOKEN.findall(text):
+        if _PUNCT_ONLY.match(piece) and tokens:
+            tokens[-1] += piece
+        elif _PUNCT_ONLY.match(piece):
+            continue
+        else:
+            tokens.append(piece)
+    return tokens
+
+
+def token_key(token: str) -> str:
+    """A comparison key tolerant to case, punctuation, width, Traditional characters and digit forms."""
+    t = unicodedata.normalize("NFKC", token).lower()
+    t = to_simplified(t) if re.search(rf"[{_CJK}]", t) else t
+    t = t.translate(_CN_DIGITS)
+    return re.sub(r"[^\w]", "", t)
+
+
+def _recognised_tokens(words: list[Word], language: str) -> list[Word]:
+    """Split Whisper words into the same units as the script tokens, sharing each word's time."""
+    out: list[Word] = []
+    for w in words:
+        parts = [p for p in tokenize(w.text, language) if token_key(p)] if language == "zh" else [w.text]
+        if not parts:
+            continue
+        step = (w.end - w.start) / len(parts)
+        for i, p in enumerate(parts):
+            out.append(Word(p, w.start + i * step, w.start + (i + 1) * step, w.probability))
+    return out
+
+
+def _align_line(span: LineSpan, recognised: list[Word], language: str) -> tuple[list[Word], int, int]:
+    tokens = tokenize(span.text, language)
+    if not tokens:
+        return [], 0, 0
+    margin = 0.35
+    pool = [w for w in recognised if span.start - margin <= (w.start + w.end) / 2 <= span.end + margin]
+    keys_s = [token_key(t) for t in tokens]
+    keys_r = [token_key(w.text) for w in pool]
+    starts: list[float | None] = [None] * len(tokens)
+    ends: list[float | None] = [None] * len(tokens)
+    matcher = difflib.SequenceMatcher(None, keys_s, keys_r, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            w = pool[block.b + k]
+            starts[block.a + k], ends[block.a + k] = w.start, w.end
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():  # misheard runs of equal length: take their times
+        if tag == "replace" and a1 - a0 == b1 - b0:
+            for k in range(a1 - a0):
+                starts[a0 + k], ends[a0 + k] = pool[b0 + k].start, pool[b0 + k].end
+    matched = sum(len(k) for k, s in zip(keys_s, starts) if s is not None)
+    total = sum(len(k) for k in keys_s)
+    times = _fill(starts, tokens, span)
+    words = [Word(tok, times[i], times[i + 1] if i + 1 < len(tokens) else max(times[i], ends[i] or 0, span.end))
+             for i, tok in enumerate(tokens)]
+    words[-1].end = min(max(words[-1].end, words[-1].start + MIN_TOKEN_S), span.end)
+    return words, matched, total
+
+
+def _fill(starts: list[float | None], tokens: list[str], span: LineSpan) -> list[float]:
+    """Interpolate missing starts by token length, then force them increasing inside the span."""
+    n = len(tokens)
+    weight = [max(1, len(token_key(t))) for t in tokens]
+    cum = [0]
+    for w in weight:
+        cum.append(cum[-1] + w)
+    anchors = [(-1, span.start)] + [(i, s) for i, s in enumerate(starts) if s is not None] + [(n, span.end)]
+    filled: list[float] = []
+    for i in range(n):
+        if starts[i] is not None:
+            filled.append(float(starts[i]))
+            continue
+        left = max((a for a in anchors if a[0] < i), key=lambda a: a[0])
+        right = min((a for a in anchors if a[0] > i), key=lambda a: a[0])
+        c_left = cum[left[0] + 1] if left[0] >= 0 else 0
+        c_right = cum[right[0]]
+        frac = (cum[i] - c_left) / max(1, c_right - c_left)
+        filled.append(left[1] + frac * (right[1] - left[1]))
+    gap = min(MIN_TOKEN_S, (span.end - span.start) / (n + 1))
+    lo, hi = span.start, span.end - gap
+    filled = [min(max(t, lo), hi) for t in filled]
+    for i in range(1, n):
+        filled[i] = max(filled[i], filled[i - 1] + gap)
+    for i in range(n - 1, -1, -1):
+        limit = span.end - (n - i) * gap
+        filled[i] = min(filled[i], limit if i == n - 1 else min(limit, filled[i + 1] - gap))
+    return filled
+
+
+def align_script(voiceover: Voiceover, transcript: Transcript, language: str) -> tuple[list[list[Word]], float]:
+    """Per script line, the script's tokens with Whisper times; and the share of script characters
+    that matched recognised ones (1.0 = Whisper heard every character)."""
+    recognised = _recognised_tokens(transcript.words, language)
+    lines: list[list[Word]] = []
+    matched = total = 0
+    for span in voiceover.lines:
+        words, m, t = _align_line(span, recognised, language)
+        lines.append(words)
+        matched += m
+        total += t
+    return lines, (matched / total if total else 0.0)

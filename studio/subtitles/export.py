@@ -1,0 +1,124 @@
+"""Caption files: SRT, WebVTT and ASS (styled, with karaoke timing for the burned-in captions)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..types import Captions
+
+
+@dataclass
+class CaptionStyle:
+    """Burned-in caption look; sizes in pixels of a 1080x1920 frame."""
+
+    font_name: str = "Noto Sans SC"
+    font_size: int = 68
+    primary: tuple[int, int, int] = (255, 255, 255)
+    highlight: tuple[int, int, int] = (255, 225, 77)  # karaoke: the word being spoken
+    outline_colour: tuple[int, int, int] = (0, 0, 0)
+    outline: int = 5
+    shadow: int = 2
+    bold: bool = False  # the outline gives the weight; faux-bold would widen lines past what was measured
+    margin_v: int = 480  # above the bottom 440 px platform UI
+    margin_l: int = 90
+    margin_r: int = 190  # clear of the right-hand action buttons
+    karaoke: bool = True
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _clock(seconds: float, sep: str) -> str:
+    ms = int(round(max(seconds, 0) * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def write_srt(captions: Captions, path: Path) -> None:
+    blocks = [f"{i}\n{_clock(p.start, ',')} --> {_clock(p.end, ',')}\n{p.text}\n"
+              for i, p in enumerate(captions.pages, 1)]
+    _atomic_write(path, "\n".join(blocks))
+
+
+def write_vtt(captions: Captions, path: Path) -> None:
+    blocks = [f"{_clock(p.start, '.')} --> {_clock(p.end, '.')}\n{p.text}\n" for p in captions.pages]
+    _atomic_write(path, "WEBVTT\n\n" + "\n".join(blocks))
+
+
+def _ass_colour(rgb: tuple[int, int, int], alpha: int = 0) -> str:
+    r, g, b = rgb
+    return f"&H{alpha:02X}{b:02X}{g:02X}{r:02X}"
+
+
+def _ass_time(seconds: float) -> str:
+    cs = int(round(max(seconds, 0) * 100))
+    h, cs = divmod(cs, 360000)
+    m, cs = divmod(cs, 6000)
+    s, cs = divmod(cs, 100)
+    return f"{h}:{m:02d}:{s:02d}.{cs:02d}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", "\\N")
+
+
+def write_ass(captions: Captions, path: Path, style: CaptionStyle | None = None, width: int = 1080,
+              height: int = 1920) -> None:
+    """ASS with the style above; karaoke: each word turns to the highlight colour as it is spoken."""
+    style = style or CaptionStyle()
+    # karaoke fills Secondary -> Primary as each syllable is sung: Primary is the highlight
+    primary, secondary = (style.highlight, style.primary) if style.karaoke else (style.primary, style.primary)
+    header = f"""[Script Info]
+ScriptType: v4.00+
+PlayResX: {width}
+PlayResY: {height}
+WrapStyle: 2
+ScaledBorderAndShadow: yes
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Caption,{style.font_name},{style.font_size},{_ass_colour(primary)},{_ass_colour(secondary)},{_ass_colour(style.outline_colour)},{_ass_colour((0, 0, 0), 0x80)},{-1 if style.bold else 0},0,0,0,100,100,0,0,1,{style.outline},{style.shadow},2,{style.margin_l},{style.margin_r},{style.margin_v},1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+"""
+    events = []
+    for page in captions.pages:
+        if style.karaoke and page.words:
+            text = _karaoke_text(page)
+        else:
+            text = _escape(page.text)
+        events.append(f"Dialogue: 0,{_ass_time(page.start)},{_ass_time(page.end)},Caption,,0,0,0,,{text}")
+    _atomic_write(path, header + "\n".join(events) + "\n")
+
+
+def _karaoke_text(page) -> str:
+    starts = page.line_starts or [0]
+    parts: list[str] = []
+    cursor = page.start
+    for li, line in enumerate(page.lines):
+        lo = starts[li] if li < len(starts) else len(page.words)
+        hi = starts[li + 1] if li + 1 < len(starts) else len(page.words)
+        words = page.words[lo:hi]
+        if li:
+            parts.append("\\N")
+        remaining = line
+        for wi, w in enumerate(words):
+            shown = w.text if wi + 1 < len(words) else remaining  # the last word carries the line's trimmed end
+            if wi + 1 < len(words):
+                remaining = remaining[len(w.text):] if remaining.startswith(w.text) else remaining
+                if line and " " in line and remaining.startswith(" "):
+                    shown += " "
+                    remaining = remaining[1:]
+            duration_cs = max(1, int(round((max(w.end, cursor) - cursor) * 100)))
+            cursor = max(w.end, cursor)
+            parts.append(f"{{\\k{duration_cs}}}{_escape(shown)}")
+    return "".join(parts)

@@ -1,0 +1,154 @@
+"""Subtitles stage: alignment and caption rules on synthetic transcripts; Whisper on real speech."""
+import difflib
+import re
+from pathlib import Path
+
+import pytest
+
+from studio.subtitles import build_captions, transcribe, write_ass, write_srt, write_vtt
+from studio.subtitles.align import align_script, tokenize
+from studio.subtitles.captions import break_lines
+from studio.types import LineSpan, Transcript, Voiceover, Word
+from studio.util import StudioError, cjk_font_path
+
+LINES = ["还在找好用的保温杯吗？", "现在只要59.9元，前100名下单送杯套！", "喜欢的话，点击下方链接马上下单吧！"]
+
+
+def _voiceover(lines=LINES, per_char=0.22, pause=0.3) -> Voiceover:
+    spans, t = [], 0.15
+    for i, line in enumerate(lines):
+        n = len(tokenize(line, "zh"))
+        spans.append(LineSpan(line, t, t + n * per_char, i))
+        t += n * per_char + pause
+    return Voiceover(Path("unused.wav"), 24000, t + 0.2, spans, "test")
+
+
+def _heard(vo: Voiceover, edit=lambda line: line, drift=0.0) -> Transcript:
+    """A transcript as Whisper might give it: per-character words with typos from `edit`."""
+    words = []
+    for span in vo.lines:
+        text = edit(span.text)
+        toks = tokenize(text, "zh")
+        step = (span.end - span.start) / max(1, len(toks))
+        for i, tok in enumerate(toks):
+            words.append(Word(tok, span.start + i * step + drift, span.start + (i + 1) * step + drift))
+    return Transcript(words, "".join(w.text for w in words), "zh", "test", "test")
+
+
+def _assert_sane(vo: Voiceover, caps) -> None:
+    shown = "".join(p.text.replace("\n", "") for p in caps.pages)
+    assert re.sub(r"\W", "", shown) == re.sub(r"\W", "", "".join(vo.lines[i].text for i in range(len(vo.lines))))
+    prev_end = 0.0
+    for p in caps.pages:
+        assert p.end > p.start >= prev_end - 1e-9, p
+        prev_end = p.end
+        assert len(p.lines) <= 2
+        for line in p.lines:
+            assert len(re.sub(r"\W", "", line)) <= 16 and not re.match(r"^[，。！？、；：,.!?]", line)
+        for a, b in zip(p.words, p.words[1:]):
+            assert a.start < b.start and a.end > a.start
+    assert prev_end <= vo.duration
+
+
+@pytest.mark.parametrize("edit", [
+    lambda s: s,  # perfect
+    lambda s: s.replace("保温", "宝温").replace("套", "桐"),  # homophone typos
+    lambda s: s.replace("59.9", "五十九点九").replace("100", "一百"),  # number forms
+    lambda s: s[: len(s) // 2],  # Whisper dropped half of each line
+    lambda s: "嗯" + s + "啊",  # extra words
+])
+def test_script_words_with_whisper_times(edit):
+    vo = _voiceover()
+    caps = build_captions(vo, _heard(vo, edit), "zh")
+    assert caps.source == "script-aligned"
+    _assert_sane(vo, caps)
+    for page in caps.pages:  # every word inside its own line's span
+        span = next(s for s in vo.lines if s.start - 1e-6 <= page.words[0].start <= s.end)
+        assert page.words[-1].end <= span.end + 1e-6
+
+
+def test_timing_never_drifts_across_lines():
+    vo = _voiceover()
+    caps = build_captions(vo, _heard(vo, drift=0.8), "zh")  # Whisper 0.8 s late everywhere
+    _assert_sane(vo, caps)
+    for page in caps.pages:
+        assert any(s.start - 1e-6 <= page.start and page.end <= s.end + 1e-6 + 5 / 6 for s in vo.lines)
+
+
+def test_unrelated_audio_falls_back_to_what_was_heard():
+    vo = _voiceover()
+    heard = _heard(vo, lambda s: "今天天气很好我们出去玩" )
+    caps = build_captions(vo, heard, "zh")
+    assert caps.source == "transcript" and caps.warnings and caps.alignment_score < 0.5
+    assert all(p.end > p.start for p in caps.pages)
+
+
+def test_aligned_times_are_never_all_zero():
+    vo = _voiceover()
+    heard = Transcript([Word(c, 0.0, 0.0) for c in "还在找好用的"], "还在找好用的", "zh", "t", "t")
+    lines, _ = align_script(vo, heard, "zh")
+    starts = [w.start for line in lines for w in line]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts) and starts[0] >= vo.lines[0].start
+
+
+def test_line_breaking_measures_pixels_and_prefers_punctuation():
+    tokens = tokenize("今天给大家推荐一款保温杯，保温十二小时，单手就能打开。", "zh")
+    lines = break_lines(tokens, "zh", max_width_px=800, font_path=cjk_font_path(), font_size=62)
+    texts = ["".join(tokens[i] for i in line) for line in lines]
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(cjk_font_path()), 62)
+    assert all(font.getlength(t.rstrip("，。")) <= 800 for t in texts)
+    assert texts[0].endswith("，")
+
+
+def test_caption_files(tmp_path: Path):
+    vo = _voiceover()
+    caps = build_captions(vo, _heard(vo), "zh")
+    write_srt(caps, tmp_path / "c.srt")
+    write_vtt(caps, tmp_path / "c.vtt")
+    write_ass(caps, tmp_path / "c.ass")
+    srt = (tmp_path / "c.srt").read_text(encoding="utf-8")
+    assert srt.startswith("1\n00:00:00,150 --> ") and "保温杯" in srt
+    assert (tmp_path / "c.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
+    ass = (tmp_path / "c.ass").read_text(encoding="utf-8")
+    assert "Style: Caption,Noto Sans SC" in ass and "{\\k" in ass
+    assert ass.count("Dialogue:") == len(caps.pages)
+
+
+@pytest.fixture(scope="module")
+def english_speech(tmp_path_factory) -> tuple[Path, str]:
+    from studio.voice import synthesize
+
+    text = "Heavy cotton canvas that lasts for years."
+    path = tmp_path_factory.mktemp("asr") / "en.wav"
+    synthesize([text], "en", path)
+    return path, text
+
+
+def test_faster_whisper_hears_the_voice(english_speech):
+    path, text = english_speech
+    heard = transcribe(path, "en")
+    assert heard.engine == "faster-whisper" and heard.words
+    starts = [w.start for w in heard.words]
+    assert starts == sorted(starts)
+    plain = lambda s: re.sub(r"[^a-z ]", "", s.lower()).split()
+    assert difflib.SequenceMatcher(None, plain(heard.text), plain(text)).ratio() >= 0.8
+
+
+def test_chinese_output_is_simplified(tmp_path: Path):
+    from studio.voice import synthesize
+
+    path = tmp_path / "zh.wav"
+    synthesize(["这个保温杯很轻。"], "zh", path)
+    heard = transcribe(path, "zh")
+    from studio.subtitles.whisper import to_simplified
+
+    assert heard.text == to_simplified(heard.text) and heard.language == "zh"
+
+
+def test_openai_whisper_needs_a_local_checkpoint(english_speech):
+    with pytest.raises(StudioError, match=r"\.pt"):
+        transcribe(english_speech[0], "en", engine="openai-whisper")
+    with pytest.raises(StudioError, match="unknown Whisper engine"):
+        transcribe(english_speech[0], "en", engine="vosk")
