@@ -118,7 +118,8 @@ def _render(args) -> int:
         _print_problems(sheet)
     cancel = CancelToken()
     started = time.perf_counter()
-    bar = tqdm(total=jobs * 100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}", dynamic_ncols=True)
+    bar = tqdm(total=jobs * 100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}", dynamic_ncols=True,
+               disable=None)  # a bar on a terminal; plain lines in logs and CI
     state = {"done": 0}
 
     def on_progress(index, product, progress) -> None:

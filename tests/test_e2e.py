@@ -31,9 +31,21 @@ def plain(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).lower()
 
 
+def _short_template(tmp_path: Path) -> Path:
+    """A creator's own template folder, kept short so the end-to-end video stays under 8 s."""
+    folder = tmp_path / "short_zh"
+    folder.mkdir()
+    (folder / "template.yaml").write_text("name: short_zh\nlanguage: zh\ntarget_seconds: 6\n", encoding="utf-8")
+    (folder / "script.j2").write_text(
+        '[hook overlay="{{ short_name }}"]\n这款{{ short_name }}，{{ points[0] }}。\n'
+        '[offer overlay="¥{{ price_display }}"]\n现在只要{{ price_display }}元！\n', encoding="utf-8")
+    return folder
+
+
 def test_sheet_to_finished_video(tiny_sheet: Path, tmp_path: Path, ffprobe: str):
     out = tmp_path / "out"
-    assert cli(["render", str(tiny_sheet), "--out", str(out), "--quality", "draft"]) == 0
+    template = _short_template(tmp_path)
+    assert cli(["render", str(tiny_sheet), "--out", str(out), "--quality", "draft", "--template", str(template)]) == 0
     video, srt, cover, manifest_path = (out / f"保温杯.{ext}" for ext in ("mp4", "srt", "jpg", "json"))
     for f in (video, srt, cover, manifest_path):
         assert f.exists(), f

