@@ -21,13 +21,14 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="render one video per product (and per variant)")
     r.add_argument("sheet", type=Path, help="product sheet: .csv, .xlsx, .json or .yaml")
     r.add_argument("--template", help="template name or folder (default: by product language)")
-    r.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    r.add_argument("--out", type=Path, help="output folder (default: the saved setting, else out)")
     r.add_argument("--variants", type=int, default=1, help="scripts per product (default: 1)")
     r.add_argument("--seed", type=int, default=0, help="seed for the script variants")
     r.add_argument("--quality", choices=["draft", "final"], default="final")
-    r.add_argument("--encoder", choices=["auto", "libx264", "h264_nvenc"], default="auto")
+    r.add_argument("--encoder", choices=["auto", "libx264", "h264_nvenc"],
+                   help="default: auto (NVENC when a test encode works), or the saved GPU setting")
     r.add_argument("--voice", help="voice id (see `templates`); default: the template's")
-    r.add_argument("--whisper-engine", choices=["faster-whisper", "openai-whisper"], default="faster-whisper")
+    r.add_argument("--whisper-engine", choices=["faster-whisper", "openai-whisper"])
     r.add_argument("--whisper-model", help="local model: a CTranslate2 folder, or a .pt file for openai-whisper")
     r.add_argument("--only", action="append", default=[], help="render only products whose name contains this")
 
@@ -38,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
 
     sub.add_parser("templates", help="list the templates and voices")
+
+    st = sub.add_parser("settings", help="show or change saved settings (AI-content label producer, models, GPU)")
+    st.add_argument("--producer-name", help="your shop or company name, written into every video's AIGC label")
+    st.add_argument("--producer-id", help="your registration code for the AIGC label (optional)")
+    st.add_argument("--output-dir")
+    st.add_argument("--whisper-model", help="a local Whisper model folder (empty: the built-in one)")
+    st.add_argument("--diffusers-model", help="a local diffusers model folder")
+    st.add_argument("--gpu", choices=["auto", "on", "off"])
     return ap
 
 
@@ -49,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             return _templates()
         if args.command == "script":
             return _script(args)
+        if args.command == "settings":
+            return _settings(args)
         return _render(args)
     except StudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -68,13 +79,30 @@ def _templates() -> int:
     return 0
 
 
+def _settings(args) -> int:
+    from dataclasses import asdict
+
+    from .settings import Settings
+
+    st = Settings.load()
+    changes = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    for key, value in changes.items():
+        setattr(st, key, value)
+    if changes:
+        st.save()
+    for key, value in asdict(st).items():
+        print(f"{key:<20} {value}")
+    print(f"(stored in {Settings.path()})")
+    return 0
+
+
 def _options(args) -> "RenderOptions":
     from .pipeline import RenderOptions
 
-    return RenderOptions(
-        out_dir=getattr(args, "out", Path("out")), template=args.template, variants=max(1, args.variants),
-        seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", "final"),
-        encoder=getattr(args, "encoder", "auto"), whisper_engine=getattr(args, "whisper_engine", "faster-whisper"),
+    return RenderOptions.from_settings(
+        out_dir=getattr(args, "out", None), template=args.template, variants=max(1, args.variants),
+        seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", None),
+        encoder=getattr(args, "encoder", None), whisper_engine=getattr(args, "whisper_engine", None),
         whisper_model=getattr(args, "whisper_model", None),
     )
 

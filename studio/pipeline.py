@@ -37,6 +37,25 @@ class RenderOptions:
     width: int = 1080
     height: int = 1920
     fps: int = 30
+    aigc_producer: str = ""  # ContentProducer in the implicit AI-content label (from Settings)
+    allow_flagged: bool = False  # render even with blocking compliance findings (recorded in the manifest)
+
+    @classmethod
+    def from_settings(cls, **overrides) -> "RenderOptions":
+        """Options seeded from the merchant's saved settings, then the caller's overrides."""
+        from .settings import Settings
+
+        st = Settings.load()
+        base = cls(
+            out_dir=Path(st.output_dir) if st.output_dir else Path("out"),
+            whisper_model=st.whisper_model or None,
+            encoder={"off": "libx264", "on": "h264_nvenc"}.get(st.gpu, "auto"),
+            aigc_producer=" ".join(x for x in (st.producer_name, f"({st.producer_id})" if st.producer_id else "") if x),
+        )
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(base, key, value)
+        return base
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -210,10 +229,11 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     # 5. render through ffmpeg (atomic: a hidden part file renamed when complete)
     steps.begin("render")
     video_path = out_dir / f"{stem}.mp4"
+    aigc = render_stage.aigc_metadata(options.aigc_producer)
     encode = render_stage.render_video(
         timeline, ass_path, video_path, work,
         encoder=options.encoder, quality=options.quality,
-        cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+        cancel=steps.cancel, on_progress=lambda f: steps.report(f), metadata={"AIGC": aigc},
     )
     warnings += encode.warnings
     steps.end()
@@ -239,7 +259,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             "width": options.width, "height": options.height, "fps": options.fps,
             "duration_s": round(timeline.duration, 3), "encoder": encode.encoder,
             "encoder_reason": encode.encoder_reason, "ffmpeg_args": encode.args,
-            "loudness": encode.loudness,
+            "loudness": encode.loudness, "aigc_label": json.loads(aigc),
         },
         "outputs": {"video": video_path.name, "srt": srt_path.name, "cover": cover_path.name},
         "timings_s": steps.timings,

@@ -1,0 +1,46 @@
+"""Settings a merchant sets once (producer name for the AI-content label, model folders, GPU use),
+kept as JSON in the studio's data folder and shared by the CLI and the desktop app."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from .util import StudioError, data_home
+
+
+@dataclass
+class Settings:
+    producer_name: str = ""  # AIGC implicit label: ContentProducer
+    producer_id: str = ""  # AIGC implicit label: the producer's registration code, if any
+    output_dir: str = ""  # empty = ./out
+    whisper_model: str = ""  # empty = the built-in base model
+    diffusers_model: str = ""  # a local diffusers model folder (optional imagery)
+    gpu: str = "auto"  # auto | on | off
+    interface_language: str = ""  # empty = follow the system
+
+    @staticmethod
+    def path() -> Path:
+        return data_home() / "settings.json"
+
+    @classmethod
+    def load(cls) -> "Settings":
+        path = cls.path()
+        if not path.exists():
+            return cls()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StudioError(f"{path}: settings file is damaged ({exc}); delete it to start from defaults") from exc
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def save(self) -> None:
+        if self.gpu not in ("auto", "on", "off"):
+            raise StudioError(f"GPU use must be auto, on or off, not '{self.gpu}'")
+        path = self.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
