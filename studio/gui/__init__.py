@@ -1,0 +1,1 @@
+"""PySide6 desktop app (a thin shell over studio.pipeline)."""
