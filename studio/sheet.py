@@ -35,7 +35,7 @@ _POINT_SPLIT = re.compile(r"[、；;|\n]+|(?<!\d)/(?!\d)")
 _IMAGE_SPLIT = re.compile(r"[;；|\n,，]+")
 _NUMBERED_POINT = re.compile(r"^(?:卖点|亮点|sellingpoint|point|feature)(\d+)$")
 _LANGS = {"zh": "zh", "中文": "zh", "cn": "zh", "zh-cn": "zh", "chinese": "zh", "en": "en", "英文": "en", "english": "en"}
-_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mov", ".m4v", ".mkv", ".webm"}  # photos and clips
 
 
 def _norm_header(h: str) -> str:

@@ -114,3 +114,23 @@ def test_encoder_choice_is_explained():
     assert choose_encoder("libx264")[0] == "libx264"
     with pytest.raises(StudioError):
         choose_encoder("vp9")
+
+
+def test_video_clips_fill_the_frame_and_play(tmp_path: Path):
+    import subprocess
+
+    from studio.render.compositor import ClipLayer
+    from studio.render.timeline import Layer
+    from studio.util import ffmpeg_exe
+
+    clip = tmp_path / "land.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15:duration=1",
+                    "-c:v", "libx264", "-preset", "ultrafast", str(clip)], check=True)
+    style = VideoStyle.from_template({}, width=180, height=320)
+    layer = ClipLayer(Layer("clip", 0, 30, source=str(clip)), style, 15)
+    frames = [layer.draw(n) for n in range(30)]  # 2 s from a 1 s clip: it loops
+    assert frames[0].shape == (320, 180, 3)
+    assert np.abs(frames[0].astype(int) - frames[7].astype(int)).mean() > 1
+    layer.close()
+    with pytest.raises(StudioError, match="not found"):
+        ClipLayer(Layer("clip", 0, 5, source=str(tmp_path / "nope.mp4")), style, 15)

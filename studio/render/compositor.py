@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
@@ -157,6 +159,59 @@ class PhotoLayer:
         return out
 
 
+class ClipLayer:
+    """A video clip filling the frame. ffmpeg decodes, scales and crops it to the frame size in one
+    pass (no oversized intermediate frames), and the frames stream through a pipe in order.
+    The clip loops if the scene is longer than the clip."""
+
+    def __init__(self, layer: Layer, style: VideoStyle, fps: int) -> None:
+        self.path, self.start, self.end = layer.source, layer.start, layer.end
+        self.W, self.H, self.fps = style.width, style.height, fps
+        self.offset = float(layer.params.get("clip_start", 0.0))
+        self._proc = None
+        self._next = layer.start
+        self._last: np.ndarray | None = None
+        if not Path(self.path).is_file():
+            raise StudioError(f"video clip not found: {self.path}")
+
+    def _open(self):
+        import subprocess
+
+        from ..util import ffmpeg_exe
+
+        # crop to 9:16 first, then scale: never upscale a landscape frame to 3413x1920 just to cut it
+        vf = (f"crop='min(iw,ih*{self.W}/{self.H})':'min(ih,iw*{self.H}/{self.W})',"
+              f"scale={self.W}:{self.H}:flags=bilinear,fps={self.fps},format=rgb24")
+        cmd = [ffmpeg_exe(), "-v", "error", "-stream_loop", "-1", "-ss", f"{self.offset:.3f}", "-i", self.path,
+               "-an", "-vf", vf, "-f", "rawvideo", "-"]
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=self.W * self.H * 3 * 2)
+
+    def draw(self, frame: int) -> np.ndarray:
+        if self._proc is None or frame < self._next - 1:  # (re)start on first use or a seek backwards
+            self.close()
+            self._proc = self._open()
+            self._next = self.start
+        size = self.W * self.H * 3
+        while self._next <= frame:
+            raw = self._proc.stdout.read(size)
+            if len(raw) < size:
+                if self._last is None:
+                    raise StudioError(f"video clip '{self.path}' could not be decoded; re-export it as MP4 (H.264)")
+                break
+            self._last = np.frombuffer(raw, np.uint8).reshape(self.H, self.W, 3)
+            self._next += 1
+        if frame >= self.end - 1:
+            self.close()
+        return self._last.copy()
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc.stdout.close()
+            self._proc = None
+
+
 def _centered_box(src_w: int, src_h: int, w: float, h: float) -> tuple[float, float, float, float]:
     return ((src_w - w) / 2, (src_h - h) / 2, w, h)
 
@@ -244,6 +299,8 @@ class FrameRenderer:
         for i, layer in enumerate(timeline.layers):
             if layer.kind == "photo":
                 self._photos[i] = PhotoLayer(layer, timeline.style)
+            elif layer.kind == "clip":
+                self._photos[i] = ClipLayer(layer, timeline.style, timeline.fps)
             else:
                 self._sprites[i] = make_sprite(layer, timeline.style)
         self._black = np.zeros((timeline.height, timeline.width, 3), np.uint8)
@@ -251,7 +308,7 @@ class FrameRenderer:
     def frame(self, n: int) -> np.ndarray:
         out = None
         for i, layer in enumerate(self.timeline.layers):
-            if not (layer.start <= n < layer.end) or layer.kind != "photo":
+            if not (layer.start <= n < layer.end) or layer.kind not in ("photo", "clip"):
                 continue
             out = self._photos[i].draw(n)
         if out is None:
@@ -264,6 +321,12 @@ class FrameRenderer:
                 fade = min(1.0, (n - layer.start + 1) / FADE_FRAMES) if layer.kind != "label" else 1.0
                 self._sprites[i].blend_onto(out, fade)
         return out
+
+    def close(self) -> None:
+        """Stop any clip decoders still running (after a cancel, say)."""
+        for layer in self._photos.values():
+            if isinstance(layer, ClipLayer):
+                layer.close()
 
     def clip(self):
         """The timeline as a MoviePy VideoClip (for MoviePy effects, previews and write_videofile)."""

@@ -157,6 +157,8 @@ def render_video(
         reason += "; failed mid-render, fell back to libx264"
         chosen = "libx264"
         args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel, on_progress)
+    finally:
+        renderer.close()
     os.replace(part, out_path)
     return EncodeResult(chosen, reason, args, report.to_dict(), warnings)
 

@@ -12,14 +12,15 @@ from ..types import Captions, Product, Script, Voiceover
 from .style import VideoStyle
 
 TIMELINE_VERSION = 1
-AI_LABEL_SECONDS = 3.0  # visible AI-content label on the opening frames (>= 2 s required)
+AI_LABEL_SECONDS = 3.0
+VIDEO_EXTS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"}  # visible AI-content label on the opening frames (>= 2 s required)
 
 
 @dataclass
 class Layer:
     """One visual layer, shown on frames [start, end)."""
 
-    kind: str  # photo | title | headline | price | label
+    kind: str  # photo | clip | title | headline | price | label
     start: int
     end: int
     z: int = 0
@@ -112,8 +113,11 @@ def build_timeline(
         if end <= start:
             continue
         image = product.images[scene.image % len(product.images)]
-        layers.append(Layer("photo", start, end, z=0, source=str(image),
-                            params={"zoom": style.zoom, "motion": "in" if n % 2 == 0 else "out"}))
+        if Path(image).suffix.lower() in VIDEO_EXTS:
+            layers.append(Layer("clip", start, end, z=0, source=str(image)))
+        else:
+            layers.append(Layer("photo", start, end, z=0, source=str(image),
+                                params={"zoom": style.zoom, "motion": "in" if n % 2 == 0 else "out"}))
         if scene.kind == "hook":
             layers.append(Layer("title", start, end, z=2, text=scene.overlay or product.name))
         elif scene.kind == "offer" and product.price is not None:
