@@ -173,27 +173,38 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     steps.begin("voice")
     lines = script.lines
     scene_of_line = [i for i, scene in enumerate(script.scenes) for _ in scene.lines]
+    if product.recording is not None:
+        voiceover = voice.from_recording(product.recording, work / "voice.wav")
+        cache_hits: list[str] = []
+        steps.end()
+    else:
+        voiceover = None
     voice_id = options.voice or template.style.get("voice")
     speed = options.speed or float(template.style.get("speed") or 1.0)
-    key = cache.voice_key(lines, script.language, voice_id, speed, scene_of_line)
-    voiceover = cache.load_voice(key, work / "voice.wav")
-    cache_hits = ["voice"] if voiceover else []
     if voiceover is None:
-        voiceover = voice.synthesize(
-            lines, script.language, work / "voice.wav", voice=voice_id, speed=speed, scenes=scene_of_line,
-            cancel=steps.cancel, on_progress=lambda f: steps.report(f),
-        )
-        cache.store_voice(key, voiceover)
-    steps.end()
+        key = cache.voice_key(lines, script.language, voice_id, speed, scene_of_line)
+        voiceover = cache.load_voice(key, work / "voice.wav")
+        cache_hits = ["voice"] if voiceover else []
+        if voiceover is None:
+            voiceover = voice.synthesize(
+                lines, script.language, work / "voice.wav", voice=voice_id, speed=speed, scenes=scene_of_line,
+                cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+            )
+            cache.store_voice(key, voiceover)
+        steps.end()
 
     # 3. transcribe with word timestamps, then caption pages of the script's own words
     steps.begin("subtitles")
-    key = cache.transcript_key(voiceover.audio_path, script.language, options.whisper_engine, options.whisper_model)
+    key = cache.transcript_key(voiceover.audio_path, script.language, options.whisper_engine,
+                               f"{options.whisper_model}|{bool(voiceover.lines)}")
     transcript = cache.load_transcript(key)
     if transcript is None:
         transcript = subtitles.transcribe(
             voiceover.audio_path, script.language, engine=options.whisper_engine, model=options.whisper_model,
-            cancel=steps.cancel, on_progress=lambda f: steps.report(f), temperatures=(0.0,),
+            cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+            # a known script only needs timing; free speech needs Whisper's full effort and the product's words
+            temperatures=(0.0,) if voiceover.lines else (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            initial_prompt=None if voiceover.lines else subtitles.priming_prompt(product, script.language),
         )
         cache.store_transcript(key, transcript)
     else:

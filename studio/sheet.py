@@ -29,6 +29,7 @@ FIELD_SYNONYMS: dict[str, list[str]] = {
     "language": ["language", "lang", "语言"],
     "brand": ["brand", "品牌"],
     "offer": ["offer", "promotion", "优惠", "活动", "促销"],
+    "recording": ["recording", "voiceover", "voice", "配音", "录音", "口播", "自己的配音"],
 }
 
 _POINT_SPLIT = re.compile(r"[、；;|\n]+|(?<!\d)/(?!\d)")
@@ -219,6 +220,16 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         if not images and not missing:
             problem("images", "no product photo", "add at least one photo path (图片)")
 
+        recording = None
+        if fields.get("recording"):
+            candidate = Path(fields["recording"]).expanduser()
+            candidate = candidate if candidate.is_absolute() else path.parent / candidate
+            if candidate.is_file():
+                recording = candidate
+            else:
+                problem("recording", f"voice recording '{fields['recording']}' not found (looked in {path.parent})",
+                        "fix the file name, or clear the cell to use the built-in voice")
+
         language = _LANGS.get(fields.get("language", "").strip().lower(), "")
         if not language:
             language = "zh" if re.search(r"[\u4e00-\u9fff]", name + "".join(points)) else "en"
@@ -239,6 +250,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
                 language=language,
                 brand=fields.get("brand", ""),
                 offer=fields.get("offer", ""),
+                recording=recording,
                 extra=extra,
                 source_file=file,
                 source_row=row_no,

@@ -50,6 +50,7 @@ class Product:
     original_price: float | None = None
     brand: str = ""
     offer: str = ""
+    recording: Path | None = None  # the merchant's own voice-over (audio or video file) instead of TTS
     extra: dict[str, str] = field(default_factory=dict)
     source_file: str = ""
     source_row: int | None = None
@@ -63,6 +64,7 @@ class Product:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["images"] = [str(p) for p in self.images]
+        d["recording"] = str(self.recording) if self.recording else None
         return d
 
 

@@ -99,3 +99,29 @@ def test_bad_rows_are_reported_and_good_rows_render(tmp_path: Path, capsys):
     for p in summary["sheet_problems"]:
         assert p["file"] == str(sheet) and p["hint"]
     assert "row 3" in err and "nowhere.png" in err and "row 4" in err and "row 5" in err
+
+
+def test_merchants_own_recording_replaces_the_voice(tmp_path: Path):
+    """A phone recording (here: speech saved as M4A) is used as is; captions come from what Whisper hears,
+    primed with the product's words; no AI-voice label since the voice is the merchant's."""
+    import subprocess
+
+    from studio.pipeline import RenderOptions, render_product
+    from studio.sheet import load_sheet
+    from studio.util import ffmpeg_exe
+    from studio.voice import synthesize
+
+    synthesize(["This canvas tote fits a laptop and lasts for years."], "en", tmp_path / "me.wav")
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(tmp_path / "me.wav"), "-c:a", "aac", str(tmp_path / "me.m4a")],
+                   check=True)
+    make_photo(tmp_path / "bag.png")
+    sheet = write_csv(tmp_path / "s.csv", ["name", "price", "selling points", "images", "voiceover"],
+                      [["Canvas Tote", "24.99", "Fits a laptop", "bag.png", "me.m4a"]])
+    product = load_sheet(sheet).products[0]
+    assert product.recording == tmp_path / "me.m4a"
+    result = render_product(product, RenderOptions(out_dir=tmp_path / "out", quality="draft"))
+    assert result.ok, result.error
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert manifest["voice"]["synthetic"] is False and manifest["subtitles"]["source"] == "transcript"
+    srt = result.srt.read_text(encoding="utf-8").lower()
+    assert "canvas" in srt and "laptop" in srt

@@ -103,6 +103,9 @@ def build_timeline(
     scene_starts: dict[int, float] = {}
     for span in voiceover.lines:
         scene_starts.setdefault(span.scene, span.start)
+    if not scene_starts:  # the merchant's own recording: no line spans, so pace the scenes evenly
+        n = len(script.scenes)
+        scene_starts = {i: voiceover.duration * i / n for i in range(n)}
     ordered = sorted(scene_starts.items())
     layers: list[Layer] = []
     currency = "¥" if script.language == "zh" else "$"

@@ -2,6 +2,6 @@
 from .align import align_script
 from .captions import build_captions
 from .export import CaptionStyle, write_ass, write_srt, write_vtt
-from .whisper import transcribe
+from .whisper import priming_prompt, transcribe
 
-__all__ = ["CaptionStyle", "align_script", "build_captions", "transcribe", "write_ass", "write_srt", "write_vtt"]
+__all__ = ["CaptionStyle", "align_script", "build_captions", "priming_prompt", "transcribe", "write_ass", "write_srt", "write_vtt"]

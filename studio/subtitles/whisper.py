@@ -142,3 +142,15 @@ def _run_openai(audio_path, language, model, initial_prompt, device, cancel, tem
     words = [Word(w["word"].strip(), float(w["start"]), float(w["end"]), float(w.get("probability", 1.0)))
              for seg in result["segments"] for w in seg.get("words", [])]
     return words, result["text"], result.get("language", language or ""), name
+
+
+def priming_prompt(product, language: str) -> str:
+    """An initial prompt that makes Whisper spell the product's own words the sheet's way
+    (brand, name, selling points), for free speech with no script."""
+    from ..script import short_name
+
+    terms = [product.brand, short_name(product.name), *product.selling_points[:4]]
+    terms = [t for t in terms if t]
+    if language == "zh":
+        return "以下是普通话的句子，使用简体中文。" + "，".join(terms) + "。"
+    return ", ".join(terms) + "."

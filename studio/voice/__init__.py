@@ -127,4 +127,32 @@ def synthesize(
     return Voiceover(out_wav, rate, len(pcm) / rate, spans, voice, synthetic=True)
 
 
-__all__ = ["DEFAULT_VOICE", "VOICES", "available_voices", "synthesize"]
+def from_recording(source: Path, out_wav: Path, rate: int = 24000) -> Voiceover:
+    """The merchant's own voice-over (WAV, MP3, M4A, or the sound of a phone video) as a Voiceover.
+
+    It has no script line spans: captions then come from what Whisper hears."""
+    from ..util import ffmpeg_exe
+    import subprocess
+
+    source = Path(source)
+    if not source.is_file():
+        raise StudioError(f"voice recording not found: {source}")
+    out_wav = Path(out_wav)
+    out_wav.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_wav.with_name(f".{out_wav.name}.{os.getpid()}.part.wav")
+    proc = subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), "-vn", "-ac", "1", "-ar", str(rate),
+                           "-c:a", "pcm_s16le", str(tmp)], capture_output=True)
+    if proc.returncode != 0 or not tmp.exists():
+        tmp.unlink(missing_ok=True)
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no audio stream"]
+        raise StudioError(f"{source}: could not read its sound ({detail[0]}); use WAV, MP3, M4A or an MP4 with sound")
+    with wave.open(str(tmp), "rb") as w:
+        frames = w.getnframes()
+    if frames < rate * 0.5:
+        tmp.unlink(missing_ok=True)
+        raise StudioError(f"{source}: the recording is shorter than half a second")
+    os.replace(tmp, out_wav)
+    return Voiceover(out_wav, rate, frames / rate, [], f"recording:{source.name}", synthetic=False)
+
+
+__all__ = ["DEFAULT_VOICE", "VOICES", "available_voices", "from_recording", "synthesize"]
