@@ -139,7 +139,7 @@ CONTENDERS = {"ours": run_ours, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy}
 def measure(name: str, media_json: Path, out: Path, preset: str) -> dict:
     cmd = [sys.executable, __file__, "--child", name, "--media", str(media_json), "--out", str(out), "--preset", preset]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT)
+    proc = subprocess.Popen(cmd, cwd=out.parent)  # MoviePy writes its temporary audio into the cwd
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if status != 0:

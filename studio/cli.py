@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--whisper-engine", choices=["faster-whisper", "openai-whisper"])
     r.add_argument("--whisper-model", help="local model: a CTranslate2 folder, or a .pt file for openai-whisper")
     r.add_argument("--only", action="append", default=[], help="render only products whose name contains this")
+    r.add_argument("--allow-flagged", action="store_true",
+                   help="render even when the compliance check blocks a script (recorded in the manifest)")
+    r.add_argument("--workers", type=int, default=1, help="videos rendered at once (default 1; 2 pays off on 2+ cores)")
 
     s = sub.add_parser("script", help="print the scripts a sheet would get, without rendering")
     s.add_argument("sheet", type=Path)
@@ -103,7 +106,7 @@ def _options(args) -> "RenderOptions":
         out_dir=getattr(args, "out", None), template=args.template, variants=max(1, args.variants),
         seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", None),
         encoder=getattr(args, "encoder", None), whisper_engine=getattr(args, "whisper_engine", None),
-        whisper_model=getattr(args, "whisper_model", None),
+        whisper_model=getattr(args, "whisper_model", None), allow_flagged=getattr(args, "allow_flagged", None),
     )
 
 
@@ -114,19 +117,27 @@ def _print_problems(sheet) -> None:
 
 
 def _script(args) -> int:
-    from .pipeline import prepare_script
+    from .compliance import blocking, check_script
+    from .pipeline import describe_findings, prepare_script
     from .sheet import load_sheet
 
     sheet = load_sheet(args.sheet)
     _print_problems(sheet)
     options = _options(args)
+    flagged = False
     for product in sheet.products:
         for v in range(options.variants):
             script, template = prepare_script(product, options, v)
             print(f"== {product.name} (template {template.name}, variant {v + 1})")
             for scene in script.scenes:
                 print(f"  [{scene.kind}] {' '.join(scene.lines)}")
-    return 1 if any(p.severity == "error" for p in sheet.problems) else 0
+            findings = check_script(script, product)
+            if findings:
+                print("  compliance:")
+                for line in describe_findings(findings, script.lines).splitlines():
+                    print(f"    {line}")
+                flagged = flagged or bool(blocking(findings))
+    return 1 if flagged or any(p.severity == "error" for p in sheet.problems) else 0
 
 
 def _render(args) -> int:
@@ -148,16 +159,17 @@ def _render(args) -> int:
     started = time.perf_counter()
     bar = tqdm(total=jobs * 100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}", dynamic_ncols=True,
                disable=None)  # a bar on a terminal; plain lines in logs and CI
-    state = {"done": 0}
+    fractions: dict[int, float] = {}  # per job, so parallel workers add up correctly
 
     def on_progress(index, product, progress) -> None:
-        bar.n = int(index * 100 + progress.fraction * 100)
+        fractions[index] = progress.fraction
+        bar.n = int(sum(fractions.values()) * 100)
         bar.set_description(f"[{index + 1}/{jobs}] {product.name[:18]} {progress.stage}")
         bar.refresh()
 
     def on_result(index, result) -> None:
-        state["done"] = index + 1
-        bar.n = (index + 1) * 100
+        fractions[index] = 1.0
+        bar.n = int(sum(fractions.values()) * 100)
         bar.refresh()
         if result.ok:
             tqdm.write(f"  ok     {result.video}  ({sum(result.timings.values()):.1f}s)")
@@ -165,7 +177,8 @@ def _render(args) -> int:
             tqdm.write(f"  FAILED {result.product}: {result.error}")
 
     try:
-        report = render_sheet(sheet, options, on_progress=on_progress, on_result=on_result, cancel=cancel)
+        report = render_sheet(sheet, options, on_progress=on_progress, on_result=on_result, cancel=cancel,
+                              workers=max(1, args.workers))
     except KeyboardInterrupt:
         cancel.cancel()
         bar.close()

@@ -103,6 +103,15 @@ def prepare_script(product: Product, options: RenderOptions, variant: int = 0) -
     return generate_script(product, template, variant=variant, seed=options.seed), template
 
 
+def describe_findings(findings, lines: list[str]) -> str:
+    """Compliance findings as plain lines: where, what, why, which rule, and a rewrite."""
+    out = []
+    for f in findings:
+        where = f"line {f.line + 1}" if f.line >= 0 else "text"
+        out.append(f"{where} '{f.text}' ({f.category}, {f.severity}): {f.reason} [{f.rule}] -> {f.suggestion}")
+    return "\n".join(out)
+
+
 def render_product(
     product: Product,
     options: RenderOptions,
@@ -151,7 +160,7 @@ def _remove_partials(out_dir: Path, stem: str) -> None:
 
 def _render(product: Product, options: RenderOptions, variant: int, steps: _Steps, stem: str, out_dir: Path,
             notes: list[Problem]) -> RenderResult:
-    from . import cache, subtitles, voice
+    from . import cache, compliance, subtitles, voice
     from . import render as render_stage
 
     warnings: list[str] = [str(n) for n in notes]
@@ -167,6 +176,11 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             raise StudioError(f"{product.name}: photo not found: {image}")
     script, template = prepare_script(product, options, variant)
     warnings += script.warnings
+    findings = compliance.check_script(script, product)
+    blockers = compliance.blocking(findings)
+    if blockers and not options.allow_flagged:
+        raise StudioError(describe_findings(blockers, script.lines) +
+                          "\nfix the words (sheet or template), or render anyway with --allow-flagged")
     steps.end()
 
     # 2. voice-over
@@ -260,6 +274,10 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         "options": options.to_dict(),
         "template": {"name": template.name, "folder": str(template.folder), "hash": template.hash},
         "script": script.to_dict(),
+        "compliance": {
+            "findings": [f.to_dict() for f in findings], "summary": compliance.summary(findings),
+            "override": bool(blockers) and options.allow_flagged,
+        },
         "voice": {"voice": voiceover.voice, "synthetic": voiceover.synthetic, "duration_s": round(voiceover.duration, 3)},
         "subtitles": {
             "engine": transcript.engine, "model": transcript.model, "recognised_text": transcript.text,
@@ -319,31 +337,108 @@ def render_sheet(
     on_progress: Callable[[int, Product, Progress], None] | None = None,
     on_result: Callable[[int, RenderResult], None] | None = None,
     cancel: CancelToken | None = None,
+    workers: int = 1,
 ) -> BatchReport:
     """Render every product × variant of a sheet; one bad product never stops the others.
 
-    Bad rows (already excluded from sheet.products) are written as failure manifests so the
-    output folder tells the whole story.
+    With workers > 1, jobs run in that many processes (voice and Whisper of one job overlap the
+    encode of another). Results are reported in job order either way; summary.json lists them all.
     """
     cancel = cancel or CancelToken()
     report = BatchReport(sheet_problems=list(sheet.problems))
     jobs = [(p, v) for p in sheet.products for v in range(max(1, options.variants))]
-    for index, (product, variant) in enumerate(jobs):
-        try:
-            result = render_product(
-                product, options, variant,
-                on_progress=(lambda pr, i=index, p=product: on_progress(i, p, pr)) if on_progress else no_progress,
-                cancel=cancel,
-                notes=sheet.problems_for_row(product.source_row),
-            )
-        except Cancelled:
-            report.cancelled = True
-            break
-        report.results.append(result)
-        if on_result:
-            on_result(index, result)
+    if workers > 1 and len(jobs) > 1:
+        _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, report, workers)
+    else:
+        for index, (product, variant) in enumerate(jobs):
+            try:
+                result = render_product(
+                    product, options, variant,
+                    on_progress=(lambda pr, i=index, p=product: on_progress(i, p, pr)) if on_progress else no_progress,
+                    cancel=cancel,
+                    notes=sheet.problems_for_row(product.source_row),
+                )
+            except Cancelled:
+                report.cancelled = True
+                break
+            report.results.append(result)
+            if on_result:
+                on_result(index, result)
     write_batch_summary(report, Path(options.out_dir), sheet)
     return report
+
+
+class _SharedCancel(CancelToken):
+    """A CancelToken backed by a multiprocessing Event, for worker processes."""
+
+    def __init__(self, event) -> None:
+        self._event = event
+
+
+_worker_state: dict = {}
+
+
+def _worker_init(event, queue) -> None:
+    _worker_state["cancel"] = _SharedCancel(event)
+    _worker_state["queue"] = queue
+
+
+def _worker_render(index: int, product: Product, options: RenderOptions, variant: int, notes: list[Problem]):
+    queue = _worker_state["queue"]
+    try:
+        result = render_product(product, options, variant, on_progress=lambda pr: queue.put((index, pr)),
+                                cancel=_worker_state["cancel"], notes=notes)
+    except Cancelled:
+        return index, None
+    return index, result
+
+
+def _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, report, workers) -> None:
+    import multiprocessing as mp
+    import threading
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = mp.get_context("spawn")  # no fork: Qt, ONNX and CTranslate2 threads do not survive a fork
+    event, queue = ctx.Event(), ctx.Queue()
+    stop = threading.Event()
+
+    def pump() -> None:  # progress from the workers, delivered on this process's side
+        import queue as queue_mod
+
+        while not stop.is_set():
+            if cancel.cancelled:
+                event.set()
+            try:
+                index, progress = queue.get(timeout=0.2)
+            except queue_mod.Empty:
+                continue
+            if on_progress:
+                on_progress(index, jobs[index][0], progress)
+
+    pumper = threading.Thread(target=pump, daemon=True)
+    pumper.start()
+    results: dict[int, RenderResult] = {}
+    try:
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(event, queue)) as pool:
+            futures = [pool.submit(_worker_render, i, p, options, v, sheet.problems_for_row(p.source_row))
+                       for i, (p, v) in enumerate(jobs)]
+            for future in as_completed(futures):
+                index, result = future.result()
+                if result is None:
+                    report.cancelled = True
+                    continue
+                results[index] = result
+                if on_result:
+                    on_result(index, result)
+    except BaseException:
+        event.set()
+        raise
+    finally:
+        stop.set()
+        pumper.join(timeout=2)
+    if cancel.cancelled:
+        report.cancelled = True
+    report.results.extend(results[i] for i in sorted(results))
 
 
 def write_batch_summary(report: BatchReport, out_dir: Path, sheet: Sheet) -> Path:

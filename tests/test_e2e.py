@@ -125,3 +125,35 @@ def test_merchants_own_recording_replaces_the_voice(tmp_path: Path):
     assert manifest["voice"]["synthetic"] is False and manifest["subtitles"]["source"] == "transcript"
     srt = result.srt.read_text(encoding="utf-8").lower()
     assert "canvas" in srt and "laptop" in srt
+
+
+def test_two_workers_render_every_product(tmp_path: Path):
+    from studio.pipeline import RenderOptions, render_sheet
+    from studio.sheet import load_sheet
+
+    make_photo(tmp_path / "a.png")
+    template = _short_template(tmp_path)
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
+                      [["水杯", "9.9", "轻巧", "a.png"], ["茶杯", "19.9", "耐热", "a.png"], ["碗", "", "", "nope.png"]])
+    seen = set()
+    report = render_sheet(load_sheet(sheet), RenderOptions(out_dir=tmp_path / "out", quality="draft", template=str(template)),
+                          on_progress=lambda i, p, pr: seen.add(i), workers=2)
+    assert [r.product for r in report.results] == ["水杯", "茶杯"] and all(r.ok for r in report.results)
+    assert seen == {0, 1} and not report.ok  # the bad row still counts as a failure
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.mp4")) == ["水杯.mp4", "茶杯.mp4"]
+
+
+def test_blocking_compliance_finding_stops_render_unless_overridden(tmp_path: Path, capsys):
+    make_photo(tmp_path / "cup.png")
+    template = _short_template(tmp_path)
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
+                      [["保温杯", "59.9", "全网最低价", "cup.png"]])
+    out = tmp_path / "out"
+    assert cli(["render", str(sheet), "--out", str(out), "--quality", "draft", "--template", str(template)]) == 1
+    err = capsys.readouterr().err
+    assert "全网最低价" in err and "广告法" in err and "--allow-flagged" in err
+    assert not list(out.glob("*.mp4"))
+    assert cli(["render", str(sheet), "--out", str(out), "--quality", "draft", "--template", str(template),
+                "--allow-flagged"]) == 0
+    manifest = json.loads((out / "保温杯.json").read_text(encoding="utf-8"))
+    assert manifest["compliance"]["override"] is True and manifest["compliance"]["summary"]["blocking"] >= 1

@@ -86,3 +86,14 @@ def test_cancel_stops_quickly_and_leaves_no_video(window, sheet, tmp_path, qtbot
     assert time.monotonic() - started < 3.0
     out = tmp_path / "out"
     assert not list(out.glob("*.mp4")) and not list(out.glob(".*.mp4"))
+
+
+def test_compliance_findings_shown_with_rewrite(window, tmp_path):
+    make_photo(tmp_path / "cup.png")
+    sheet = write_csv(tmp_path / "bad.csv", ["商品名称", "价格", "卖点", "图片"],
+                      [["保温杯", "59.9", "全网最低价、顶级保温", "cup.png"]])
+    window.load_sheet(sheet)
+    window.table.selectRow(0)
+    text = window.script_view.toPlainText()
+    assert "合规检查" in text and "全网最低价" in text and "建议改为" in text
+    assert window.status_of(0) == "attention" and any(f.severity == "block" for f in window.findings)

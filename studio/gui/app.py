@@ -10,11 +10,12 @@ from pathlib import Path
 from PySide6.QtCore import QMetaObject, Qt, QThread, QUrl, Slot
 from PySide6.QtGui import QAction, QColor, QDesktopServices, QFont, QFontDatabase, QPixmap
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QFileDialog, QHeaderView, QLabel, QListWidget, QMainWindow,
+    QApplication, QCheckBox, QComboBox, QFileDialog, QHeaderView, QLabel, QListWidget, QMainWindow,
     QMessageBox, QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
     QTextBrowser, QToolBar, QVBoxLayout, QWidget,
 )
 
+from ..compliance import blocking, check_script
 from ..pipeline import RenderOptions, prepare_script
 from ..script import list_templates
 from ..sheet import load_sheet
@@ -49,6 +50,7 @@ class MainWindow(QMainWindow):
         self.job_rows: dict[int, int] = {}
         self.job_product_row: dict[int, int] = {}
         self.results: dict[int, RenderResult] = {}
+        self.findings: list = []
         self._build_ui()
         self._start_worker()
 
@@ -79,6 +81,11 @@ class MainWindow(QMainWindow):
         self.render_all_button = QPushButton("全部渲染 Render all")
         self.render_all_button.clicked.connect(self.render_all)
         bar.addWidget(self.render_all_button)
+        self.override_box = QCheckBox("忽略合规拦截 Override compliance")
+        self.override_box.setToolTip("渲染被《广告法》检查拦截的脚本（会记录在清单里）\n"
+                                     "Render scripts the compliance check blocks (recorded in the manifest)")
+        self.override_box.toggled.connect(lambda on: setattr(self.options, "allow_flagged", on))
+        bar.addWidget(self.override_box)
         self.cancel_button = QPushButton("取消 Cancel")
         self.cancel_button.clicked.connect(self.cancel_all)
         self.cancel_button.setEnabled(False)
@@ -234,6 +241,18 @@ class MainWindow(QMainWindow):
                          + "<br>" + "<br>".join(_esc(l) for l in scene.lines) + "</p>")
         for w in script.warnings:
             parts.append(f"<p style='color:#e65100'>{_esc(w)}</p>")
+        findings = check_script(script, product)
+        self.findings = findings
+        if findings:
+            parts.append("<h4 style='color:#c62828'>合规检查 Compliance</h4>")
+            for f in findings:
+                colour = "#c62828" if f.severity == "block" else "#e65100"
+                kind = "拦截 blocks render" if f.severity == "block" else "提醒 warning"
+                parts.append(
+                    f"<p><span style='color:{colour}'><b>“{_esc(f.text)}”</b> · {kind}</span> — "
+                    f"{_esc(f.reason)} <i>{_esc(f.rule)}</i><br>建议改为 Suggested: {_esc(f.suggestion)}</p>")
+        if blocking(findings) and self.status_of(rows[0]) == "ready":
+            self.set_status(rows[0], "attention")
         self.script_view.setHtml("".join(parts))
 
     # ------------------------------------------------------------------ rendering

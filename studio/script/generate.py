@@ -42,6 +42,13 @@ def short_name(name: str, max_chars: int = 14) -> str:
     if not parts:
         return name.strip()[:max_chars]
     candidate = " ".join(parts)
+    if not re.search(r"[\u4e00-\u9fff]", candidate):  # Latin names: keep whole words, allow longer
+        words, out = candidate.split(), ""
+        for w in words:
+            if out and len(out) + 1 + len(w) > max_chars * 2:
+                break
+            out = f"{out} {w}".strip()
+        return out
     if len(candidate) <= max_chars:
         return candidate
     # keep the longest chunk that carries the product noun (usually the last CJK chunk)

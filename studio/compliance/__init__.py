@@ -1,0 +1,74 @@
+"""Compliance checking of ad copy before rendering.
+
+Catches what gets merchants' videos taken down: absolute terms (Advertising Law art. 9(3)),
+medical and efficacy claims in cosmetics and food, false urgency, and prices or discounts spoken
+in the script that the product sheet does not back. Every finding carries its category, the exact
+span, the reason, the law, and the line rewritten without the problem. Rules are data
+(``lexicon/*.yaml``); extend them there.
+
+    >>> [f.text for f in check_text("全网最低价，顶级品质", "zh")]
+    ['全网最低价', '顶级']
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..types import Product, Script
+from .rules import (
+    ABSOLUTE, CATEGORIES, EFFICACY, MEDICAL, PRICE_CLAIM, PRICE_MISMATCH, URGENCY, Finding, check_prices,
+    families, fill_suggestions, lexicons, normalise, offer_backs_urgency, rewrite,
+)
+from .rules import check_text as _check_text
+
+__all__ = [
+    "Finding", "check_text", "check_script", "check_lines", "blocking", "rewrite", "summary", "CATEGORIES",
+    "ABSOLUTE", "MEDICAL", "EFFICACY", "URGENCY", "PRICE_MISMATCH", "PRICE_CLAIM", "families", "normalise",
+    "lexicons",
+]
+
+
+def check_text(text: str, language: str, *, category: str = "", product_names: Iterable[str] = ()) -> list[Finding]:
+    """Findings for one piece of free text (line = -1)."""
+    return _check_text(text, language, category=category, product_names=list(product_names or ()), line=-1)
+
+
+def _names(product: Product) -> list[str]:
+    names = [product.name, product.brand]
+    return [n for n in names if n and n.strip()]
+
+
+def check_lines(lines: list[str], product: Product, language: str = "") -> list[Finding]:
+    """Every line against the lexicon and the product sheet (price, original price, offer)."""
+    lang = language or product.language or "zh"
+    names = _names(product)
+    backed = offer_backs_urgency(product.offer)
+    findings: list[Finding] = []
+    for i, line in enumerate(lines):
+        found = _check_text(line, lang, category=product.category, product_names=names, line=i)
+        if backed:
+            found = [f for f in found if f.category != URGENCY]
+        prices = check_prices(line, lang, product, line=i)
+        found += [p for p in prices if not any(p.start < f.end and f.start < p.end for f in found)]
+        found.sort(key=lambda f: (f.start, f.end))
+        fill_suggestions(line, found, lang)
+        findings += found
+    return findings
+
+
+def check_script(script: Script, product: Product) -> list[Finding]:
+    """Every script line, plus agreement of spoken prices/discounts with the product sheet."""
+    return check_lines(script.lines, product, script.language or product.language)
+
+
+def blocking(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that stop a render unless the user explicitly overrides them."""
+    return [f for f in findings if f.severity == "block"]
+
+
+def summary(findings: Iterable[Finding]) -> dict:
+    """Counts for a manifest or a status line."""
+    fs = list(findings)
+    by_cat: dict[str, int] = {}
+    for f in fs:
+        by_cat[f.category] = by_cat.get(f.category, 0) + 1
+    return {"total": len(fs), "blocking": len(blocking(fs)), "by_category": by_cat}

@@ -1,0 +1,225 @@
+"""Compliance checker: rule families, exceptions, rewrites, price agreement, corpus figures."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studio.compliance import blocking, check_script, check_text, rewrite
+from studio.compliance.evaluate import DEFAULT_CORPUS, evaluate, load_corpus, main
+from studio.compliance.rules import cn_number, families, find_prices
+from studio.types import Product, Scene, Script
+
+
+def cats(findings):
+    return sorted({f.category for f in findings})
+
+
+def texts(findings):
+    return [f.text for f in findings]
+
+
+# ---------------------------------------------------------------- absolute terms
+@pytest.mark.parametrize("line,term", [
+    ("这款耳机音质是同价位最好的", "最好"),
+    ("全网最低价，只要九块九包邮", "全网最低价"),
+    ("史上最强持妆粉底", "史上最强"),
+    ("行业第一的降噪效果", "行业第一"),
+    ("猫粮第一品牌", "第一品牌"),
+    ("销量冠军面膜", "销量冠军"),
+    ("顶级奢华面霜", "顶级"),
+    ("国家级非遗工艺", "国家级"),
+    ("万能充电器", "万能"),
+    ("保健效果100%有效", "100%有效"),
+    ("TOP1 猫粮", "TOP1"),
+    ("这款燕麦是同类里销量NO.1", "NO.1"),
+])
+def test_absolute_zh(line, term):
+    fs = check_text(line, "zh")
+    assert any(f.category == "absolute_term" and term in f.text for f in fs), fs
+    f = next(f for f in fs if term in f.text)
+    assert line[f.start:f.end] == f.text
+    assert f.severity == "block" and "第九条" in f.rule
+
+
+@pytest.mark.parametrize("line,term", [
+    ("This serum is the best anti-aging serum.", "the best"),
+    ("The cheapest organic honey you will ever find.", "cheapest"),
+    ("Our No.1 bestselling lipstick.", "No.1"),
+    ("Number one choice of dog trainers.", "Number one"),
+    ("World-class sound in a tiny package.", "World-class"),
+    ("A miracle cream.", "miracle"),
+    ("Lowest price ever!", "Lowest price ever"),
+    ("Results guaranteed.", "guaranteed"),
+])
+def test_absolute_en(line, term):
+    fs = check_text(line, "en")
+    assert term in texts(fs), fs
+    assert fs[0].rule == "Advertising Law art. 9(3)"
+
+
+@pytest.mark.parametrize("line,term", [
+    ("这支防晒是我用过的第 一好用的", "第 一"),
+    ("ＮＯ．１的销量", "ＮＯ．１"),
+    ("N0.1 爆款充电宝", "N0.1"),
+    ("最 好 用 的 吹风机", "最 好 用"),
+    ("最\u200b好的面膜", "最\u200b好"),
+])
+def test_obfuscated_forms_map_back_to_original_span(line, term):
+    fs = check_text(line, "zh")
+    assert fs and fs[0].text == term
+    assert line[fs[0].start:fs[0].end] == term
+
+
+# ---------------------------------------------------------------- exceptions
+@pytest.mark.parametrize("line,lang", [
+    ("最佳赏味期为开封后七天", "zh"),
+    ("最近好多姐妹私信问我", "zh"),
+    ("卸妆的最后一步记得用清水", "zh"),
+    ("这是我们家最新款的气垫，比上一代更轻薄", "zh"),
+    ("最终效果因人而异", "zh"),
+    ("最少需要冷藏两小时", "zh"),
+    ("第一次用无线充就爱上了", "zh"),
+    ("第一步先把米淘洗干净", "zh"),
+    ("第一时间发货", "zh"),
+    ("安全座椅通过国家标准检测", "zh"),
+    ("Best before: see the bottom of the pack.", "en"),
+    ("Best-by date is twelve months from production.", "en"),
+    ("Charges twice as fast as our previous model.", "en"),
+    ("Tasty dog treats made with real beef.", "en"),
+    ("It's our lightest laptop yet.", "en"),
+])
+def test_exceptions_not_flagged(line, lang):
+    assert check_text(line, lang, category="food") == []
+
+
+def test_product_and_brand_names_are_exempt():
+    assert check_text("第一坊红糖姜茶，暖暖的一杯", "zh", product_names=["第一坊红糖姜茶"]) == []
+    fs = check_text("No.1 Coffee 挂耳咖啡，全网最低价", "zh", product_names=["No.1 Coffee"])
+    assert texts(fs) == ["全网最低价"]
+    assert check_text("Best Friends shampoo keeps coats shiny.", "en", product_names=["Best Friends"]) == []
+    # the name exempts only its own span
+    assert "第一" in texts(check_text("第一坊红糖，行业第一", "zh", product_names=["第一坊红糖"]))[0]
+
+
+# ---------------------------------------------------------------- medical / efficacy, scoped by category
+def test_medical_and_efficacy_claims_scoped_by_category():
+    assert cats(check_text("药妆级成分，消炎祛痘", "zh", category="美妆")) == ["medical_claim"]
+    assert cats(check_text("每天一杯，降血压降血糖", "zh", category="食品")) == ["medical_claim"]
+    assert cats(check_text("增强免疫力，孩子少生病", "zh", category="food")) == ["efficacy_claim"]
+    assert check_text("增强免疫力", "zh", category="数码") == []  # food rule, not for electronics
+    f = check_text("美白精华，七天透亮", "zh", category="beauty")[0]
+    assert (f.category, f.severity, f.text) == ("efficacy_claim", "warn", "美白")
+    assert "第三十七条" in f.rule
+    assert check_text("牙膏能美白牙齿", "zh", category="家居日用") == []
+    assert check_text("床垫护脊，治疗腰椎间盘突出", "zh", category="home")[0].category == "medical_claim"
+    en = check_text("This tea helps you lose weight and detox.", "en", category="food")
+    assert cats(en) == ["efficacy_claim"] and len(en) == 2
+    assert cats(check_text("Clinically proven to cure acne.", "en", category="beauty")) == ["medical_claim"]
+
+
+def test_false_urgency_is_a_warning():
+    fs = check_text("仅剩最后三件，手慢无！", "zh")
+    assert [(f.category, f.severity, f.text) for f in fs] == [("false_urgency", "warn", "仅剩最后三件")]
+    assert blocking(fs) == []
+    assert cats(check_text("Only 2 left in stock, order now!", "en")) == ["false_urgency"]
+
+
+def test_families():
+    assert families("美妆护肤") == {"beauty"}
+    assert families("") == {"beauty", "food", "pets", "baby"}
+    assert families("digital") == set()
+
+
+# ---------------------------------------------------------------- rewrites
+@pytest.mark.parametrize("line,lang,expected", [
+    ("这款耳机音质是同价位最好的", "zh", "这款耳机音质是同价位很好的"),
+    ("全网最低价，只要九块九", "zh", "限时优惠价，只要九块九"),
+    ("行业第一的降噪效果", "zh", "行业领先的降噪效果"),
+    ("顶级奢华面霜", "zh", "高品质奢华面霜"),
+    ("This is the best deal of the year.", "en", "This is a great deal of the year."),
+    ("The cheapest honey around.", "en", "The great-value honey around."),
+    ("Our No.1 lipstick is back.", "en", "Our popular lipstick is back."),
+    ("这款精华是全网最好用的，没有之一", "zh", "这款精华是很好用的"),
+])
+def test_suggested_rewrites(line, lang, expected):
+    fs = check_text(line, lang)
+    assert fs and all(f.suggestion == expected for f in fs)
+    assert check_text(expected, lang) == []
+    assert rewrite(line, fs, lang) == expected
+
+
+def test_finding_to_dict():
+    d = check_text("顶级品质", "zh")[0].to_dict()
+    assert set(d) >= {"category", "text", "line", "start", "end", "reason", "rule", "suggestion", "severity"}
+    assert d["line"] == -1 and (d["start"], d["end"]) == (0, 2)
+
+
+# ---------------------------------------------------------------- prices against the sheet
+def _script(*lines, language="zh"):
+    return Script(scenes=[Scene(kind="point", lines=list(lines))], language=language, template="t", template_hash="h")
+
+
+def test_numbers():
+    assert cn_number("一百九十九") == 199 and cn_number("九十九") == 99 and cn_number("两千") == 2000
+    assert [p.value for p in find_prices("只要九块九，原价¥199，每天只要1元", "zh")] == [9.9, 199, 1]
+    assert [p.kind for p in find_prices("只要九块九，原价¥199，每天只要1元", "zh")] == ["current", "original", "unit"]
+
+
+def test_price_agreement_with_product():
+    p = Product(name="保温杯", price=99, original_price=199, category="home", offer="限时买一送一")
+    ok = check_script(_script("到手价99元", "原价199元，今天买一送一", "每天只要1块钱"), p)
+    assert ok == []
+    bad = check_script(_script("到手价89元", "原价299元", "全场三折"), p)
+    assert [(f.category, f.line, f.text) for f in bad] == [
+        ("price_mismatch", 0, "89"), ("price_mismatch", 1, "299"), ("price_claim", 2, "三折")]
+    assert bad[0].suggestion == "到手价99元" and bad[1].suggestion == "原价199元"
+    assert all(f.severity == "block" for f in bad)
+
+
+def test_original_price_without_sheet_value_and_offer_backing():
+    p = Product(name="Mug", price=19.99, language="en", category="home")
+    fs = check_script(_script("Only $19.99 today, originally $39!", "Buy one get one free.", "Only today!", language="en"), p)
+    assert [(f.category, f.text) for f in fs] == [
+        ("price_claim", "39"), ("price_claim", "Buy one get one free"), ("false_urgency", "Only today")]
+    # an offer in the sheet backs urgency and the promotion
+    p.offer = "Buy one get one free, today only"
+    fs = check_script(_script("Buy one get one free.", "Only today!", language="en"), p)
+    assert fs == []
+    # a discount consistent with price / original price is fine
+    p2 = Product(name="杯子", price=80, original_price=100, category="home")
+    assert check_script(_script("现在八折，只要80元"), p2) == []
+
+
+def test_check_script_uses_product_name_and_category():
+    p = Product(name="极致系列防晒霜", price=59, category="美妆", brand="极致")
+    fs = check_script(_script("极致系列防晒霜，清爽不黏腻", "医学级配方"), p)
+    assert [(f.line, f.text, f.category) for f in fs] == [(1, "医学级", "medical_claim")]
+    assert blocking(fs) == fs
+
+
+# ---------------------------------------------------------------- the corpus
+def test_corpus_is_well_formed():
+    recs = load_corpus(DEFAULT_CORPUS)
+    assert len(recs) >= 150
+    assert 0.35 <= sum(1 for r in recs if r["violations"]) / len(recs) <= 0.65
+    assert {r["split"] for r in recs} == {"dev", "heldout"}
+    assert {"beauty", "food", "pets", "digital", "apparel", "home", "baby"} <= {r["category"] for r in recs}
+
+
+def test_corpus_precision_recall_floors(capsys):
+    recs = load_corpus(DEFAULT_CORPUS)
+    dev, held = evaluate(recs, "dev"), evaluate(recs, "heldout")
+    assert dev.overall.precision >= 0.95 and dev.overall.recall >= 0.95
+    assert held.overall.precision >= 0.88 and held.overall.recall >= 0.70
+    assert held.line_accuracy >= 0.80
+    assert main(["--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "heldout" in out and "precision" in out
+
+
+def test_evaluate_cli_reports_bad_corpus(tmp_path: Path, capsys):
+    bad = tmp_path / "c.jsonl"
+    bad.write_text('{"text": "abc", "language": "en", "violations": [{"category": "absolute_term", "text": "zz"}]}\n')
+    assert main(["--corpus", str(bad)]) == 2
+    assert "not in the line" in capsys.readouterr().err
