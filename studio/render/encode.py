@@ -93,7 +93,8 @@ def _ffmpeg_command(timeline: Timeline, mix_wav: Path, ass_name: str | None, fon
         cmd += ["-c:v", "h264_nvenc", "-preset", preset, "-rc", "vbr", "-cq", str(cq), "-b:v", "0"]
     else:
         preset, crf = q["x264"]
-        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", "0"]
+        # no "-threads 0": measured here it doubled the encoder's memory (1.5 GB vs 0.6 GB) and ran slower
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
     cmd += ["-maxrate", q["maxrate"], "-bufsize", "16M", "-profile:v", "high", "-g", str(timeline.fps * 2),
             "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
             "-movflags", "+faststart+use_metadata_tags", "-shortest"]
