@@ -183,12 +183,13 @@ def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
+    clip = renderer.clip()  # frames are drawn through MoviePy's clip model, so MoviePy effects apply
     try:
         assert proc.stdin is not None
         for n in range(timeline.frames):
             if cancel.cancelled:
                 raise Cancelled()
-            proc.stdin.write(renderer.frame(n).tobytes())
+            proc.stdin.write(clip.get_frame(n / timeline.fps).astype("uint8", copy=False).tobytes())
             if on_progress and n % 15 == 0:
                 on_progress(n / timeline.frames)
         proc.stdin.close()
