@@ -150,7 +150,7 @@ def render_product(
 
 def _remove_partials(out_dir: Path, stem: str) -> None:
     work = out_dir / ".work" / stem
-    for p in out_dir.glob(f".{stem}.*.part*"):
+    for p in out_dir.glob(f".{stem}.*part*"):
         p.unlink(missing_ok=True)
     if work.exists():
         import shutil
@@ -162,6 +162,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             notes: list[Problem]) -> RenderResult:
     from . import cache, compliance, subtitles, voice
     from . import render as render_stage
+    from .script.generate import estimate_seconds
 
     warnings: list[str] = [str(n) for n in notes]
     work = out_dir / ".work" / stem
@@ -236,6 +237,8 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     srt_path = out_dir / f"{stem}.srt"
     ass_path = work / "captions.ass"
     subtitles.write_srt(captions, srt_path)
+    vtt_path = out_dir / f"{stem}.vtt"
+    subtitles.write_vtt(captions, vtt_path)
     subtitles.write_ass(captions, ass_path, style.caption_style(), options.width, options.height)
     steps.end()
 
@@ -279,6 +282,11 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             "override": bool(blockers) and options.allow_flagged,
         },
         "voice": {"voice": voiceover.voice, "synthetic": voiceover.synthetic, "duration_s": round(voiceover.duration, 3)},
+        "duration": {
+            "target_s": template.target_seconds,
+            "estimated_s": estimate_seconds(script.lines, script.language, speed),
+            "voiceover_s": round(voiceover.duration, 3),
+        },
         "subtitles": {
             "engine": transcript.engine, "model": transcript.model, "recognised_text": transcript.text,
             "source": captions.source, "alignment_score": round(captions.alignment_score, 3),
@@ -290,7 +298,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             "encoder_reason": encode.encoder_reason, "ffmpeg_args": encode.args,
             "loudness": encode.loudness, "aigc_label": json.loads(aigc),
         },
-        "outputs": {"video": video_path.name, "srt": srt_path.name, "cover": cover_path.name},
+        "outputs": {"video": video_path.name, "srt": srt_path.name, "vtt": vtt_path.name, "cover": cover_path.name},
         "timings_s": steps.timings,
         "cache_hits": cache_hits,
         "warnings": warnings,

@@ -94,3 +94,20 @@ def test_parse_script_text_and_unknown_scene():
 def test_unknown_template_lists_available():
     with pytest.raises(StudioError, match="zh_promo"):
         load_template("no_such_template")
+
+
+def test_variants_never_repeat_while_choices_remain():
+    t = load_template("zh_promo")
+    p = zh_product()
+    texts = [generate_script(p, t, variant=v, seed=3).text for v in range(6)]
+    assert len(set(texts)) == 6
+
+
+def test_duration_estimate_tracks_text_length():
+    from studio.script.generate import estimate_seconds
+
+    short = estimate_seconds(["这款保温杯很好用。"], "zh")
+    long = estimate_seconds(["这款保温杯很好用。"] * 4, "zh")
+    assert 1.5 < short < 4 and long > 3 * short * 0.8
+    assert estimate_seconds(["Meet the tote."], "en") < estimate_seconds(["Meet the tote."] * 3, "en")
+    assert estimate_seconds(["这款保温杯很好用。"], "zh", speed=0.85) > short
