@@ -54,7 +54,7 @@ def _assert_sane(vo: Voiceover, caps) -> None:
     lambda s: s,  # perfect
     lambda s: s.replace("保温", "宝温").replace("套", "桐"),  # homophone typos
     lambda s: s.replace("59.9", "五十九点九").replace("100", "一百"),  # number forms
-    lambda s: s[: len(s) // 2],  # Whisper dropped half of each line
+    lambda s: s[: 2 * len(s) // 3],  # Whisper dropped the end of each line
     lambda s: "嗯" + s + "啊",  # extra words
 ])
 def test_script_words_with_whisper_times(edit):
@@ -65,6 +65,52 @@ def test_script_words_with_whisper_times(edit):
     for page in caps.pages:  # every word inside its own line's span
         span = next(s for s in vo.lines if s.start - 1e-6 <= page.words[0].start <= s.end)
         assert page.words[-1].end <= span.end + 1e-6
+
+
+@pytest.mark.parametrize("edit, min_score", [
+    (lambda s: s, 1.0),
+    (lambda s: s.replace("59.9", "五十九点九").replace("100", "一百"), 1.0),  # numbers count as heard
+    (lambda s: s.replace("找", "照").replace("链接", "连结"), 0.85),
+])
+def test_align_script_tokens_timed_inside_their_lines(edit, min_score):
+    vo = _voiceover()
+    words, score = align_script(vo, _heard(vo, edit), "zh")
+    assert score >= min_score
+    assert "".join(w.text for w in words) == "".join(LINES)
+    assert words[0].text == "还" and words[4].text == "用" and words[9].text == "吗？"  # punctuation rides along
+    k = 0
+    for span in vo.lines:
+        for w in words[k:k + len(tokenize(span.text, "zh"))]:
+            assert span.start - 1e-9 <= w.start < w.end <= span.end + 1e-9 and w.end - w.start >= 0.039
+        k += len(tokenize(span.text, "zh"))
+    assert all(a.start < b.start and a.end <= b.end for a, b in zip(words, words[1:]))
+
+
+def test_english_script_alignment_keeps_script_words():
+    lines = ["Heavy cotton canvas", "that lasts for years."]
+    vo = Voiceover(Path("x.wav"), 22050, 4.0, [LineSpan(lines[0], 0.1, 1.6), LineSpan(lines[1], 1.9, 3.6)], "t")
+    heard = [Word("Heavy", 0.12, 0.5), Word("cottin", 0.5, 0.9), Word("canvas,", 0.9, 1.5),
+             Word("that", 1.95, 2.2), Word("last", 2.2, 2.6), Word("for", 2.6, 2.8), Word("years.", 2.8, 3.5)]
+    words, score = align_script(vo, Transcript(heard, "", "en", "t", "t"), "en")
+    assert [w.text for w in words] == "Heavy cotton canvas that lasts for years.".split() and score > 0.6
+    assert words[1].start == pytest.approx(0.5) and words[3].start == pytest.approx(1.95)
+    caps = build_captions(vo, Transcript(heard, "", "en", "t", "t"), "en")
+    assert [p.text for p in caps.pages] == ["Heavy cotton canvas", "that lasts for years"]
+
+
+def test_slow_line_is_split_into_pages_of_at_most_max_duration():
+    vo = _voiceover(per_char=0.6)  # 19 tokens * 0.6 s = 11 s for the second line
+    caps = build_captions(vo, _heard(vo), "zh")
+    _assert_sane(vo, caps)
+    assert all(p.end - p.start <= 7.0 + 1e-9 for p in caps.pages)
+
+
+def test_cut_repetition_loop():
+    from studio.subtitles.whisper import _cut_loop
+
+    words = [Word(c, i, i + 1) for i, c in enumerate("甚至出现交易我认认认认论论论论论")]
+    assert "".join(w.text for w in _cut_loop(words)) == "甚至出现交易我"
+    assert _cut_loop([Word(c, 0, 1) for c in "请问问问问问问"]) == []
 
 
 def test_timing_never_drifts_across_lines():
@@ -86,8 +132,8 @@ def test_unrelated_audio_falls_back_to_what_was_heard():
 def test_aligned_times_are_never_all_zero():
     vo = _voiceover()
     heard = Transcript([Word(c, 0.0, 0.0) for c in "还在找好用的"], "还在找好用的", "zh", "t", "t")
-    lines, _ = align_script(vo, heard, "zh")
-    starts = [w.start for line in lines for w in line]
+    words, _ = align_script(vo, heard, "zh")
+    starts = [w.start for w in words]
     assert starts == sorted(starts) and len(set(starts)) == len(starts) and starts[0] >= vo.lines[0].start
 
 
@@ -102,6 +148,13 @@ def test_line_breaking_measures_pixels_and_prefers_punctuation():
     assert texts[0].endswith("，")
 
 
+def _cue_times(text: str, pattern: str) -> list[tuple[float, float]]:
+    def sec(h, m, s, frac):
+        return int(h) * 3600 + int(m) * 60 + int(s) + int(frac) / 10 ** len(frac)
+
+    return [(sec(*m[:4]), sec(*m[4:])) for m in re.findall(pattern, text)]
+
+
 def test_caption_files(tmp_path: Path):
     vo = _voiceover()
     caps = build_captions(vo, _heard(vo), "zh")
@@ -109,11 +162,24 @@ def test_caption_files(tmp_path: Path):
     write_vtt(caps, tmp_path / "c.vtt")
     write_ass(caps, tmp_path / "c.ass")
     srt = (tmp_path / "c.srt").read_text(encoding="utf-8")
-    assert srt.startswith("1\n00:00:00,150 --> ") and "保温杯" in srt
-    assert (tmp_path / "c.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
+    vtt = (tmp_path / "c.vtt").read_text(encoding="utf-8")
     ass = (tmp_path / "c.ass").read_text(encoding="utf-8")
-    assert "Style: Caption,Noto Sans SC" in ass and "{\\k" in ass
-    assert ass.count("Dialogue:") == len(caps.pages)
+    assert srt.startswith("1\n00:00:00,150 --> ") and "保温杯" in srt
+    assert vtt.startswith("WEBVTT\n\n")
+    assert "Style: Caption,Noto Sans SC" in ass and "{\\k" in ass and "PlayResY: 1920" in ass
+    for text, pattern in [
+        (srt, r"(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})"),
+        (vtt, r"(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})"),
+        (ass, r"Dialogue: 0,(\d):(\d\d):(\d\d)\.(\d\d),(\d):(\d\d):(\d\d)\.(\d\d),"),
+    ]:
+        cues = _cue_times(text, pattern)
+        assert len(cues) == len(caps.pages)
+        assert all(a < b for a, b in cues) and all(b1 <= a2 + 0.01 for (_, b1), (a2, _) in zip(cues, cues[1:]))
+    blocks = srt.strip().split("\n\n")
+    assert [b.split("\n")[0] for b in blocks] == [str(i) for i in range(1, len(caps.pages) + 1)]
+    assert [b.split("\n", 2)[2] for b in blocks] == [p.text for p in caps.pages]
+    karaoke = re.sub(r"\{\\k\d+\}", "", ass.split("Dialogue:")[1].split(",", 9)[9].strip())
+    assert karaoke.replace("\\N", "\n") == caps.pages[0].text
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +194,9 @@ def english_speech(tmp_path_factory) -> tuple[Path, str]:
 
 def test_faster_whisper_hears_the_voice(english_speech):
     path, text = english_speech
-    heard = transcribe(path, "en")
+    progress = []
+    heard = transcribe(path, "en", on_progress=progress.append)
+    assert progress and progress[-1] == 1.0 and progress == sorted(progress)
     assert heard.engine == "faster-whisper" and heard.words
     starts = [w.start for w in heard.words]
     assert starts == sorted(starts)
@@ -145,6 +213,26 @@ def test_chinese_output_is_simplified(tmp_path: Path):
     from studio.subtitles.whisper import to_simplified
 
     assert heard.text == to_simplified(heard.text) and heard.language == "zh"
+
+
+def test_cancel_stops_transcription(english_speech):
+    from studio.util import CancelToken, Cancelled
+
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        transcribe(english_speech[0], "en", cancel=token)
+
+
+def test_model_assembly_is_atomic_and_idempotent(tmp_path, monkeypatch):
+    from studio.models_setup import ensure_whisper_base
+
+    monkeypatch.setenv("STUDIO_HOME", str(tmp_path))
+    first = ensure_whisper_base()
+    assert first == tmp_path / "models" / "whisper-base-ct2" and (first / "model.bin").stat().st_size > 100e6
+    mtime = (first / "model.bin").stat().st_mtime_ns
+    assert ensure_whisper_base() == first and (first / "model.bin").stat().st_mtime_ns == mtime
+    assert [p.name for p in first.parent.iterdir()] == ["whisper-base-ct2"]  # no temp folders left
 
 
 def test_openai_whisper_needs_a_local_checkpoint(english_speech):

@@ -45,6 +45,39 @@ def token_key(token: str) -> str:
     return re.sub(r"[^\w]", "", t)
 
 
+_CN_NUM = "零〇一二两三四五六七八九十百千万点"
+_CN_RUN = re.compile(f"[{_CN_NUM}]+")
+
+
+def _cn_number(run: str) -> str:
+    """'五十九点九' -> '59.9', '一百' -> '100', '一九九' -> '199' (plain cases; anything odd stays close)."""
+    whole, _, frac = run.partition("点")
+    digits = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "两": "2"}
+    if not any(c in "十百千万" for c in whole):
+        out = "".join(digits.get(c, "") for c in whole)
+    else:
+        total = section = num = 0
+        for c in whole:
+            if c in digits:
+                num = int(digits[c])
+            elif c == "万":
+                total += (section + num) * 10000
+                section = num = 0
+            else:
+                section += (num or 1) * {"十": 10, "百": 100, "千": 1000}[c]
+                num = 0
+        out = str(total + section + num)
+    frac = "".join(digits.get(c, "") for c in frac)
+    return out + ("." + frac if frac else "")
+
+
+def number_key(text: str) -> str:
+    """The digits a piece of text says, Chinese numerals included: '五十九点九' and '59.9' both give '599'."""
+    t = unicodedata.normalize("NFKC", text)
+    t = _CN_RUN.sub(lambda m: _cn_number(m.group()), t)
+    return re.sub(r"\D", "", t)
+
+
 def _recognised_tokens(words: list[Word], language: str) -> list[Word]:
     """Split Whisper words into the same units as the script tokens, sharing each word's time."""
     out: list[Word] = []
@@ -73,11 +106,25 @@ def _align_line(span: LineSpan, recognised: list[Word], language: str) -> tuple[
         for k in range(block.size):
             w = pool[block.b + k]
             starts[block.a + k], ends[block.a + k] = w.start, w.end
-    for tag, a0, a1, b0, b1 in matcher.get_opcodes():  # misheard runs of equal length: take their times
-        if tag == "replace" and a1 - a0 == b1 - b0:
+    numbers: set[int] = set()
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        if a1 - a0 == b1 - b0:  # misheard run of the same length: take its times
             for k in range(a1 - a0):
                 starts[a0 + k], ends[a0 + k] = pool[b0 + k].start, pool[b0 + k].end
-    matched = sum(len(k) for k, s in zip(keys_s, starts) if s is not None)
+                if number_key(tokens[a0 + k]) and number_key(tokens[a0 + k]) == number_key(pool[b0 + k].text):
+                    numbers.add(a0 + k)
+        else:  # the same number written another way ('59.9' heard as '五十九点九'): spread its time
+            said = number_key("".join(tokens[a0:a1]))
+            if said and said == number_key("".join(w.text for w in pool[b0:b1])):
+                t0, t1 = pool[b0].start, pool[b1 - 1].end
+                step = (t1 - t0) / (a1 - a0)
+                for k in range(a1 - a0):
+                    starts[a0 + k], ends[a0 + k] = t0 + k * step, t0 + (k + 1) * step
+                    numbers.add(a0 + k)
+    matched_idx = {b.a + k for b in matcher.get_matching_blocks() for k in range(b.size)} | numbers
+    matched = sum(len(keys_s[i]) for i in matched_idx)
     total = sum(len(k) for k in keys_s)
     times = _fill(starts, tokens, span)
     words = [Word(tok, times[i], times[i + 1] if i + 1 < len(tokens) else max(times[i], ends[i] or 0, span.end))
@@ -116,7 +163,7 @@ def _fill(starts: list[float | None], tokens: list[str], span: LineSpan) -> list
     return filled
 
 
-def align_script(voiceover: Voiceover, transcript: Transcript, language: str) -> tuple[list[list[Word]], float]:
+def align_lines(voiceover: Voiceover, transcript: Transcript, language: str) -> tuple[list[list[Word]], float]:
     """Per script line, the script's tokens with Whisper times; and the share of script characters
     that matched recognised ones (1.0 = Whisper heard every character)."""
     recognised = _recognised_tokens(transcript.words, language)
@@ -128,3 +175,10 @@ def align_script(voiceover: Voiceover, transcript: Transcript, language: str) ->
         matched += m
         total += t
     return lines, (matched / total if total else 0.0)
+
+
+def align_script(voiceover: Voiceover, transcript: Transcript, language: str) -> tuple[list[Word], float]:
+    """The script's tokens (CJK: one character with its trailing punctuation; English: one word),
+    each timed by Whisper and kept inside its own line's span; and the alignment score."""
+    lines, score = align_lines(voiceover, transcript, language)
+    return [w for line in lines for w in line], score

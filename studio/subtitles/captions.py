@@ -12,10 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..types import CaptionPage, Captions, Transcript, Voiceover, Word
-from .align import align_script, token_key, tokenize
+from .align import align_lines, token_key, tokenize
 
-MIN_ALIGNMENT = 0.35  # below this the audio is not saying the script
-WARN_ALIGNMENT = 0.7
+MIN_ALIGNMENT = 0.5  # below this the audio is not saying the script: show what Whisper heard
+WARN_ALIGNMENT = 0.75
 _BREAK_AFTER = re.compile(r"[，。！？、；：,.!?;:…]$")
 _DROP_AT_END = "，。、；：,.;:"
 
@@ -87,7 +87,7 @@ def break_lines(tokens: list[str], language: str, *, max_chars: int = 16, max_wi
 
 def _pages_for_line(words: list[Word], language: str, max_lines: int, max_duration: float, **fit) -> list[CaptionPage]:
     tokens = [w.text for w in words]
-    lines = break_lines(tokens, language, **fit)
+    lines = [part for line in break_lines(tokens, language, **fit) for part in _split_by_time(line, words, max_duration)]
     pages: list[CaptionPage] = []
     group: list[list[int]] = []
 
@@ -114,6 +114,16 @@ def _pages_for_line(words: list[Word], language: str, max_lines: int, max_durati
         group.append(line)
     flush()
     return pages
+
+
+def _split_by_time(line: list[int], words: list[Word], max_duration: float) -> list[list[int]]:
+    """A caption line spoken for longer than max_duration (very slow speech) in parts that are not."""
+    parts: list[list[int]] = [[]]
+    for i in line:
+        if parts[-1] and words[i].end - words[parts[-1][0]].start > max_duration:
+            parts.append([])
+        parts[-1].append(i)
+    return parts
 
 
 def _retime(pages: list[CaptionPage], min_duration: float, max_duration: float, total: float) -> None:
@@ -143,7 +153,7 @@ def build_captions(
     fit = dict(max_chars=max_chars, max_width_px=max_width_px, font_path=font_path, font_size=font_size)
     warnings: list[str] = []
     if voiceover.lines:
-        aligned, score = align_script(voiceover, transcript, language)
+        aligned, score = align_lines(voiceover, transcript, language)
         source = "script-aligned"
         if MIN_ALIGNMENT <= score < WARN_ALIGNMENT:
             warnings.append(f"Whisper matched only {score:.0%} of the script; caption timing may be approximate")

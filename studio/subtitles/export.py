@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,13 +14,13 @@ class CaptionStyle:
     """Burned-in caption look; sizes in pixels of a 1080x1920 frame."""
 
     font_name: str = "Noto Sans SC"
-    font_size: int = 68
+    font_size: int = 72
     primary: tuple[int, int, int] = (255, 255, 255)
     highlight: tuple[int, int, int] = (255, 225, 77)  # karaoke: the word being spoken
     outline_colour: tuple[int, int, int] = (0, 0, 0)
     outline: int = 5
     shadow: int = 2
-    bold: bool = False  # the outline gives the weight; faux-bold would widen lines past what was measured
+    bold: bool = True  # libass emboldens the outline only (advances unchanged), so measured widths hold
     margin_v: int = 480  # above the bottom 440 px platform UI
     margin_l: int = 90
     margin_r: int = 190  # clear of the right-hand action buttons
@@ -29,9 +30,15 @@ class CaptionStyle:
 def _atomic_write(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _clock(seconds: float, sep: str) -> str:

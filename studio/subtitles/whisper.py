@@ -53,7 +53,7 @@ def _faster_model(model: str | Path | None, device: str):
         if key not in _models:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             compute = "float16" if device == "cuda" else "int8"
-            threads = max(1, min(4, os.cpu_count() or 1))
+            threads = max(1, min(4, os.cpu_count() or 1))  # 2 on the target 2-core machine
             _models[key] = WhisperModel(str(path), device=device, compute_type=compute, cpu_threads=threads,
                                         local_files_only=True)
         return _models[key], str(path)
@@ -109,33 +109,68 @@ def transcribe(
 
 def _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_progress,
                                               temperatures):
+    from faster_whisper.audio import decode_audio
+
     whisper_model, name = _faster_model(model, device)
-    prompt = initial_prompt
-    if prompt is None and language == "zh":
-        prompt = "以下是普通话的句子，使用简体中文。"  # steers base towards Simplified characters and punctuation
+    # No default prompt: on short Mandarin clips a prompt made base loop on the last half second
+    # ("请问问问问…", 448 tokens, 20 s of CPU). opencc gives Simplified text without one.
+    try:
+        audio = decode_audio(str(audio_path), sampling_rate=16000)
+    except Exception as exc:  # PyAV raises its own types for unreadable or audio-less files
+        raise StudioError(f"cannot read the audio of '{audio_path}': {exc}") from exc
+    if cancel:
+        cancel.check()
+    duration = len(audio) / 16000
+    # a loop costs one decoding step per token: bound it by what speech of this length can hold
+    # (about 5 tokens/s English, 12 tokens/s Mandarin); the prompt may take up to 224 of the 448
+    max_new = min(216, int(duration * 16) + 48) if duration < 20 else None
     segments, info = whisper_model.transcribe(
-        str(audio_path), language=language, beam_size=5, word_timestamps=True, vad_filter=False,
-        condition_on_previous_text=False, initial_prompt=prompt, temperature=list(temperatures),
+        audio, language=language, beam_size=5, word_timestamps=True, vad_filter=False,
+        condition_on_previous_text=False, initial_prompt=initial_prompt, temperature=list(temperatures),
+        max_new_tokens=max_new,
     )
     words: list[Word] = []
     texts: list[str] = []
     for segment in segments:  # a lazy generator: decoding happens as we iterate
         if cancel:
             cancel.check()
-        texts.append(segment.text)
-        for w in segment.words or []:
-            words.append(Word(w.word.strip(), float(w.start), float(w.end), float(w.probability)))
+        seg_words = [Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                     for w in segment.words or []]
+        text = segment.text
+        if segment.compression_ratio > 2.4:  # a repetition loop survived the fallbacks: cut it off
+            seg_words = _cut_loop(seg_words)
+            text = ("" if info.language == "zh" else " ").join(w.text for w in seg_words)
+        texts.append(text)
+        words.extend(seg_words)
+        if initial_prompt and segment.seek / 100 + 30 >= duration and duration - segment.end < 0.8:
+            # this window reached the end and under 0.8 s is left: with a prompt, base tends to
+            # loop on such a tail instead of finding silence, so do not decode it
+            break
         if on_progress and info.duration:
             on_progress(min(1.0, segment.end / info.duration))
+    if on_progress:
+        on_progress(1.0)
     sep = "" if info.language == "zh" else " "
     return words, sep.join(t.strip() for t in texts), info.language, name
+
+
+def _cut_loop(words: list[Word]) -> list[Word]:
+    """The words before a hallucinated loop: 1-4 units repeated 3+ times (called only on segments gzip flags as repetitive)."""
+    keys = [w.text.strip().lower() for w in words]
+    for i in range(len(keys)):
+        for period, times in ((1, 3), (2, 3), (3, 3), (4, 3)):
+            if i + period * times <= len(keys) and all(
+                keys[i + k * period: i + (k + 1) * period] == keys[i: i + period] for k in range(1, times)
+            ):
+                return words[:i] if i >= 3 else []  # a segment that is nearly all loop is noise
+    return words
 
 
 def _run_openai(audio_path, language, model, initial_prompt, device, cancel, temperatures):
     whisper_model, name = _openai_model(model, device)
     if cancel:
         cancel.check()
-    result = whisper_model.transcribe(str(audio_path), language=language, word_timestamps=True,
+    result = whisper_model.transcribe(str(audio_path), language=language, word_timestamps=True, beam_size=5,
                                       initial_prompt=initial_prompt, condition_on_previous_text=False,
                                       temperature=tuple(temperatures),
                                       fp16=str(getattr(whisper_model, "device", "cpu")).startswith("cuda"))
