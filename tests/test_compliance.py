@@ -32,6 +32,9 @@ def texts(findings):
     ("万能充电器", "万能"),
     ("保健效果100%有效", "100%有效"),
     ("TOP1 猫粮", "TOP1"),
+    ("降噪达到业界顶尖水平", "业界顶尖"),
+    ("防蚊液纯天然无副作用", "无副作用"),
+    ("全网独一份的配色", "全网独一份"),
     ("这款燕麦是同类里销量NO.1", "NO.1"),
 ])
 def test_absolute_zh(line, term):
@@ -51,6 +54,9 @@ def test_absolute_zh(line, term):
     ("A miracle cream.", "miracle"),
     ("Lowest price ever!", "Lowest price ever"),
     ("Results guaranteed.", "guaranteed"),
+    ("Number 1 in customer satisfaction.", "Number 1"),
+    ("Unmatched comfort for long shifts.", "Unmatched"),
+    ("The most powerful blender on the market.", "The most powerful blender on the market"),
 ])
 def test_absolute_en(line, term):
     fs = check_text(line, "en")
@@ -62,6 +68,7 @@ def test_absolute_en(line, term):
     ("这支防晒是我用过的第 一好用的", "第 一"),
     ("ＮＯ．１的销量", "ＮＯ．１"),
     ("N0.1 爆款充电宝", "N0.1"),
+    ("N O.1 的游戏手机", "N O.1"),
     ("最 好 用 的 吹风机", "最 好 用"),
     ("最\u200b好的面膜", "最\u200b好"),
 ])
@@ -88,6 +95,9 @@ def test_obfuscated_forms_map_back_to_original_span(line, term):
     ("Charges twice as fast as our previous model.", "en"),
     ("Tasty dog treats made with real beef.", "en"),
     ("It's our lightest laptop yet.", "en"),
+    ("The quietest fan we have ever made.", "en"),
+    ("宝宝第一双学步鞋，软底防滑", "zh"),
+    ("治愈系毛绒玩具，抱着睡觉超安心", "zh"),
 ])
 def test_exceptions_not_flagged(line, lang):
     assert check_text(line, lang, category="food") == []
@@ -116,6 +126,11 @@ def test_medical_and_efficacy_claims_scoped_by_category():
     en = check_text("This tea helps you lose weight and detox.", "en", category="food")
     assert cats(en) == ["efficacy_claim"] and len(en) == 2
     assert cats(check_text("Clinically proven to cure acne.", "en", category="beauty")) == ["medical_claim"]
+    assert cats(check_text("润肺止咳，告别便秘", "zh", category="food")) == ["medical_claim"]
+    assert cats(check_text("吃出好气色，补气血", "zh", category="food")) == ["efficacy_claim"]
+    assert cats(check_text("Boosts immunity and fights colds.", "en", category="food")) == ["efficacy_claim", "medical_claim"]
+    f = check_text("三天淡化痘印", "zh", category="beauty")[0]
+    assert (f.category, f.severity) == ("efficacy_claim", "warn")
 
 
 def test_false_urgency_is_a_warning():
@@ -123,6 +138,8 @@ def test_false_urgency_is_a_warning():
     assert [(f.category, f.severity, f.text) for f in fs] == [("false_urgency", "warn", "仅剩最后三件")]
     assert blocking(fs) == []
     assert cats(check_text("Only 2 left in stock, order now!", "en")) == ["false_urgency"]
+    assert cats(check_text("Sale ends at midnight!", "en")) == ["false_urgency"]
+    assert cats(check_text("最后一批库存，卖完就下架", "zh")) == ["false_urgency"]
 
 
 def test_families():
@@ -158,6 +175,18 @@ def test_finding_to_dict():
 # ---------------------------------------------------------------- prices against the sheet
 def _script(*lines, language="zh"):
     return Script(scenes=[Scene(kind="point", lines=list(lines))], language=language, template="t", template_hash="h")
+
+
+def test_price_words_and_cut_claims():
+    assert [p.value for p in find_prices("到手价只要五十九块九", "zh")] == [59.9]
+    assert [(p.value, p.kind) for p in find_prices("专柜价299，直播间只要199", "zh")] == [(299, "original"), (199, "current")]
+    p = Product(name="面霜", price=79, category="beauty")
+    fs = check_script(_script("下单立减二十元"), p)
+    assert [(f.category, f.text) for f in fs] == [("price_claim", "立减二十元")]
+    p.offer = "下单立减20元"
+    assert check_script(_script("下单立减二十元"), p) == []
+    # "up to" caps are not absolute terms
+    assert check_text("最高立减五十元", "zh") == []
 
 
 def test_numbers():
@@ -203,19 +232,26 @@ def test_corpus_is_well_formed():
     recs = load_corpus(DEFAULT_CORPUS)
     assert len(recs) >= 150
     assert 0.35 <= sum(1 for r in recs if r["violations"]) / len(recs) <= 0.65
-    assert {r["split"] for r in recs} == {"dev", "heldout"}
+    assert {r["split"] for r in recs} == {"dev", "heldout-v1", "heldout-v2", "heldout-v3"}
+    assert any("product" in r for r in recs)  # price agreement is measured too
     assert {"beauty", "food", "pets", "digital", "apparel", "home", "baby"} <= {r["category"] for r in recs}
 
 
 def test_corpus_precision_recall_floors(capsys):
     recs = load_corpus(DEFAULT_CORPUS)
-    dev, held = evaluate(recs, "dev"), evaluate(recs, "heldout")
-    assert dev.overall.precision >= 0.95 and dev.overall.recall >= 0.95
-    assert held.overall.precision >= 0.88 and held.overall.recall >= 0.70
-    assert held.line_accuracy >= 0.80
+    # floors a little below the measured figures (see the README); v1/v2 were tuned on after their
+    # first blind run, v3 never was
+    floors = {"dev": (0.95, 0.95, 0.95), "heldout-v1": (0.95, 0.95, 0.95), "heldout-v2": (0.93, 0.93, 0.95),
+              "heldout-v3": (0.95, 0.70, 0.82)}
+    for split, (p, r, acc) in floors.items():
+        rep = evaluate(recs, split)
+        assert rep.lines >= 40, split
+        assert rep.overall.precision >= p and rep.overall.recall >= r and rep.line_accuracy >= acc, (split, rep.as_dict())
+    prices = evaluate([r for r in recs if "product" in r])
+    assert prices.by_category["price_mismatch"].tp >= 4 and prices.by_category["price_claim"].tp >= 7
     assert main(["--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "heldout" in out and "precision" in out
+    assert "heldout-v3" in out and "precision" in out
 
 
 def test_evaluate_cli_reports_bad_corpus(tmp_path: Path, capsys):

@@ -365,8 +365,9 @@ _UNIT_CUES = re.compile(r"(每天|一天|每片|每包|每次|每顿|平均|相�
                         r"off|save|saving)\s*(?:只要|仅需|才|下来|约)?\s*[¥$]?\s*$", re.I)
 _ZH_PRICE = re.compile(rf"[¥￥]\s*(?P<a>\d+(?:\.\d+)?)|(?P<b>{_NUM})\s*(?:块|元|圆)(?P<c>[一二三四五六七八九\d](?![\d十百千万件个天月年盒瓶片包斤次]))?(?:钱)?|"
                        rf"(?P<d>\d+(?:\.\d+)?)\s*(?:rmb|RMB)|"
-                       rf"(?:原价|现价|到手价|售价|只要|仅需|仅售|只需|秒杀价|活动价|日常价|划线价)\s*(?:是|为|:)?\s*"
-                       rf"(?P<e>{_NUM})(?!\s*(?:块|元|圆|[\d.]))(?![件个天月年盒瓶片包斤次折%])")
+                       rf"(?:原价|现价|到手价|售价|只要|仅需|仅售|只需|秒杀价|活动价|日常价|划线价|专柜价|市场价|吊牌价|门店价|官方价|"
+                       rf"券后价|直播价|直播间价)\s*(?:是|为|:)?\s*"
+                       rf"(?P<e>{_NUM})(?!\s*(?:块|元|圆|[\d.零〇一二两三四五六七八九十百千万]))(?![件个天月年盒瓶片包斤次折%])")
 _EN_PRICE = re.compile(r"[$¥]\s*(?P<a>\d+(?:,\d{3})*(?:\.\d+)?)|(?P<b>\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks|yuan|rmb)\b|"
                        r"\b(?:only|just|now|priced\s+at|originally|was)\s+(?P<e>\d+\.\d{2})\b", re.I)
 
@@ -399,7 +400,7 @@ def find_prices(text: str, language: str = "") -> list[PriceMention]:
     return out
 
 
-_PROMO = re.compile(r"买[一二两三四五\d]送[一二两三四五\d]|第二件(?:半价|\d+元|[一二三四五六七八九]折)|满\d+减\d+|"
+_PROMO = re.compile(rf"(?<!最高)(?:立减|直降|立省|优惠|减)(?P<cut>{_NUM})\s*(?:元|块)|买[一二两三四五\d]送[一二两三四五\d]|第二件(?:半价|\d+元|[一二三四五六七八九]折)|满\d+减\d+|"
                     r"(?P<zhe>[一二三四五六七八九\d](?:\.\d|[一二三四五六七八九])?)折|半价|"
                     r"buy\s+(?:one|1)\s+get\s+(?:one|1)(?:\s+free)?|bogo|(?P<pct>\d{1,2})\s*%\s*off|half[- ]price", re.I)
 
@@ -483,6 +484,10 @@ def check_prices(text: str, language: str, product: Any, line: int = -1) -> list
             pct = float(m.group("pct"))
             ok = ratio is not None and abs((1 - ratio) * 100 - pct) <= 1.5
             ok = ok or (pct in offer_nums and ("%" in offer_fold or "off" in offer_fold))
+        elif m.group("cut"):
+            cut = cn_number(m.group("cut"))
+            ok = cut is not None and (round(cut, 2) in offer_nums or
+                                      (price is not None and orig is not None and _close(orig - price, cut, 0.05)))
         elif "半价" in token or "half" in token:
             ok = ratio is not None and abs(ratio - 0.5) <= 0.02
         if ok:
