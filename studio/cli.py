@@ -76,8 +76,16 @@ def _templates() -> int:
     from .script import list_templates
     from .voice import available_voices
 
+    from .script.templates import load_template, template_dirs
+
     for t in list_templates():
-        print(f"{t.name:<16} {t.language}  {t.title}  ({t.target_seconds:g}s)")
+        print(f"{t.name:<22} {t.language}  {t.category:<9} {t.title}  ({t.target_seconds:g}s)")
+    for base in template_dirs():  # a broken template must not just vanish from the list
+        for folder in sorted(base.glob("*/template.yaml")) if base.is_dir() else []:
+            try:
+                load_template(folder.parent)
+            except StudioError as exc:
+                print(f"{folder.parent.name:<22} BROKEN: {exc}", file=sys.stderr)
     print("voices:", ", ".join(available_voices()))
     return 0
 
