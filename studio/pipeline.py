@@ -9,11 +9,12 @@ import json
 import os
 import time
 import traceback
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .types import Problem, Product, RenderResult, Script, Sheet
+from .types import Problem, Product, RenderResult, Scene, Script, Sheet
 from .util import CancelToken, Cancelled, Progress, ProgressCallback, StudioError, no_progress
 
 # share of the job each step takes, for one progress bar across steps (measured on a 2-core CPU)
@@ -39,6 +40,9 @@ class RenderOptions:
     fps: int = 30
     aigc_producer: str = ""  # ContentProducer in the implicit AI-content label (from Settings)
     allow_flagged: bool = False  # render even with blocking compliance findings (recorded in the manifest)
+    style: dict = field(default_factory=dict)  # overrides of the template's `style:` keys (GUI style controls)
+    platform: str | None = None  # safe zones: None = the product's platform
+    default_voices: dict = field(default_factory=dict)  # language -> voice id when neither options nor template name one
 
     @classmethod
     def from_settings(cls, **overrides) -> "RenderOptions":
@@ -50,6 +54,7 @@ class RenderOptions:
             out_dir=Path(st.output_dir) if st.output_dir else Path("out"),
             whisper_model=st.whisper_model or None,
             encoder={"off": "libx264", "on": "h264_nvenc"}.get(st.gpu, "auto"),
+            default_voices={k: v for k, v in (("zh", st.voice_zh), ("en", st.voice_en)) if v},
             aigc_producer=" ".join(x for x in (st.producer_name, f"({st.producer_id})" if st.producer_id else "") if x),
         )
         for key, value in overrides.items():
@@ -95,12 +100,26 @@ class _Steps:
         self.done += STEP_WEIGHTS[self._step]
 
 
-def prepare_script(product: Product, options: RenderOptions, variant: int = 0) -> tuple[Script, object]:
-    """Step 1 alone (cheap): the script a product will get, for previews in the GUI and CLI."""
+def prepare_script(product: Product, options: RenderOptions, variant: int = 0,
+                   scenes: list[Scene] | None = None) -> tuple[Script, object]:
+    """Step 1 alone (cheap): the script a product will get, for previews in the GUI and CLI.
+    `scenes` is a script the merchant edited: it replaces the template's words, nothing else."""
     from .script import default_template_for, generate_script, load_template
 
     template = load_template(options.template or default_template_for(product.language))
-    return generate_script(product, template, variant=variant, seed=options.seed), template
+    script = generate_script(product, template, variant=variant, seed=options.seed)
+    if scenes is not None:
+        edited = [Scene(s.kind, [line for line in s.lines if line.strip()], s.image, s.overlay) for s in scenes]
+        edited = [s for s in edited if s.lines]
+        if not edited:
+            raise StudioError(f"{product.name}: the edited script has no lines to speak; write at least one")
+        script = dataclasses.replace(script, scenes=edited)
+    return script, template
+
+
+def effective_style(template, options: RenderOptions) -> dict:
+    """The template's `style:` block with the merchant's overrides applied."""
+    return {**template.style, **options.style}
 
 
 def describe_findings(findings, lines: list[str]) -> str:
@@ -119,16 +138,18 @@ def render_product(
     on_progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     notes: list[Problem] | None = None,
+    script: list[Scene] | None = None,
 ) -> RenderResult:
     """Render one product (one variant) into options.out_dir. Never raises for a bad product:
-    the result says what failed; only `Cancelled` propagates so callers can stop a batch."""
+    the result says what failed; only `Cancelled` propagates so callers can stop a batch.
+    `script`: scenes the merchant edited, spoken instead of the template's words."""
     cancel = cancel or CancelToken()
     steps = _Steps(on_progress, cancel, product.name)
     stem = output_stem(product, variant)
     out_dir = Path(options.out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        return _render(product, options, variant, steps, stem, out_dir, notes or [])
+        return _render(product, options, variant, steps, stem, out_dir, notes or [], script)
     except Cancelled:
         _remove_partials(out_dir, stem)
         raise
@@ -159,7 +180,7 @@ def _remove_partials(out_dir: Path, stem: str) -> None:
 
 
 def _render(product: Product, options: RenderOptions, variant: int, steps: _Steps, stem: str, out_dir: Path,
-            notes: list[Problem]) -> RenderResult:
+            notes: list[Problem], edited: list[Scene] | None = None) -> RenderResult:
     from . import cache, compliance, subtitles, voice
     from . import render as render_stage
     from .script.generate import estimate_seconds
@@ -175,7 +196,8 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     for image in product.images:
         if not Path(image).is_file():
             raise StudioError(f"{product.name}: photo not found: {image}")
-    script, template = prepare_script(product, options, variant)
+    script, template = prepare_script(product, options, variant, edited)
+    tstyle = effective_style(template, options)
     warnings += script.warnings
     findings = compliance.check_script(script, product)
     blockers = compliance.blocking(findings)
@@ -194,8 +216,8 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         steps.end()
     else:
         voiceover = None
-    voice_id = options.voice or template.style.get("voice")
-    speed = options.speed or float(template.style.get("speed") or 1.0)
+    voice_id = options.voice or tstyle.get("voice") or options.default_voices.get(script.language)
+    speed = options.speed or float(tstyle.get("speed") or 1.0)
     if voiceover is None:
         key = cache.voice_key(lines, script.language, voice_id, speed, scene_of_line)
         voiceover = cache.load_voice(key, work / "voice.wav")
@@ -224,7 +246,8 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         cache.store_transcript(key, transcript)
     else:
         cache_hits.append("transcript")
-    style = render_stage.VideoStyle.from_template(template.style, options.width, options.height)
+    style = render_stage.VideoStyle.from_template(tstyle, options.width, options.height,
+                                                  options.platform or product.platform)
     captions = subtitles.build_captions(
         voiceover,
         transcript,
@@ -245,12 +268,12 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
 
     # 4. the timeline: the whole video as data
     steps.begin("compose")
-    music = template.resolve_asset(template.style.get("music"))
-    if template.style.get("music") and music is None:
-        warnings.append(f"music '{template.style.get('music')}' not found; rendering without music")
+    music = template.resolve_asset(tstyle.get("music"))
+    if tstyle.get("music") and music is None:
+        warnings.append(f"music '{tstyle.get('music')}' not found; rendering without music")
     timeline = render_stage.build_timeline(
         product, script, voiceover, captions, style, music=music,
-        music_gain_db=float(template.style.get("music_gain_db", -20)), fps=options.fps,
+        music_gain_db=float(tstyle.get("music_gain_db", -20)), fps=options.fps,
     )
     (work / "timeline.json").write_text(timeline.to_json(), encoding="utf-8")
     steps.end()
@@ -280,6 +303,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         "options": options.to_dict(),
         "template": {"name": template.name, "folder": str(template.folder), "hash": template.hash},
         "script": script.to_dict(),
+        "script_edited": edited is not None,
         "compliance": {
             "findings": [f.to_dict() for f in findings], "summary": compliance.summary(findings),
             "override": bool(blockers) and options.allow_flagged,

@@ -19,6 +19,9 @@ class Settings:
     diffusers_model: str = ""  # a local diffusers model folder (optional imagery)
     gpu: str = "auto"  # auto | on | off
     interface_language: str = ""  # empty = follow the system
+    platform: str = "douyin"  # default platform preset for new projects
+    voice_zh: str = ""  # default Mandarin voice id; empty = the built-in default
+    voice_en: str = ""  # default English voice id
 
     @staticmethod
     def path() -> Path:

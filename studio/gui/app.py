@@ -1,223 +1,547 @@
-"""The desktop window: products on the left, the script on the right, the render queue below.
+"""The desktop studio: a project's products (editable), the script of the selected one (editable, with
+compliance findings underlined), a live preview with style controls, and the render queue.
 
-A thin shell over studio.sheet / studio.pipeline. Rendering runs in RenderWorker on its own
-QThread; the UI thread only loads sheets, previews scripts (cheap) and shows progress.
+A thin shell over studio.project / studio.preview / studio.pipeline. Rendering runs in RenderWorker on
+its own QThread and previews are built on a background thread; the UI thread only edits the model.
+Every edit goes through `_edit`, which snapshots the project for undo/redo and schedules an autosave.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QThread, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QFont, QFontDatabase, QPixmap
+from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import (
+    QAction, QColor, QDesktopServices, QFont, QFontDatabase, QPixmap, QTextCharFormat, QTextCursor, QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QCheckBox, QComboBox, QFileDialog, QHeaderView, QLabel, QListWidget,
-    QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableWidget,
-    QTableWidgetItem, QTextBrowser, QToolBar, QVBoxLayout, QWidget,
+    QAbstractItemView, QApplication, QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+    QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+    QTextEdit, QToolBar, QVBoxLayout, QWidget,
 )
 
-from ..pipeline import RenderOptions, prepare_script
+from ..pipeline import RenderOptions, output_stem, prepare_script
+from ..project import PLATFORMS, Project, ProjectItem, default_project_folder
 from ..script import list_templates
-from ..sheet import load_sheet
-from ..types import Problem, Product, RenderResult, Sheet
-from ..util import PROJECT_ROOT, StudioError, cjk_font_path
+from ..script.editing import scenes_to_text, spoken_line_blocks, text_to_scenes
+from ..settings import Settings
+from ..types import Problem, Product, RenderResult
+from ..util import ASSETS_DIR, PROJECT_ROOT, StudioError, cjk_font_path
+from ..voice import available_voices
+from .dialogs import PLATFORM_NAMES, SettingsDialog, TemplateGallery
+from .i18n import LANGUAGES, Translator, resolve_language
+from .preview_view import PreviewBuilder, PreviewRequest, PreviewResult
 from .qtcompat import emit
 from .worker import Job, RenderWorker
 
-# row status -> (label, colour, tooltip)
+# row status -> ((zh, en) label, colour, (zh, en) tooltip)
 STATUS = {
-    "ready": ("● 就绪", "#2e7d32", "ready to render"),
-    "attention": ("● 需处理", "#e65100", "needs attention: read the problems below / the script panel"),
-    "queued": ("● 排队中", "#546e7a", "queued"),
-    "rendering": ("● 渲染中", "#1565c0", "rendering"),
-    "done": ("● 已完成", "#2e7d32", "rendered: open the folder from the queue"),
-    "failed": ("● 失败", "#c62828", "failed: the queue says why and what to do"),
-    "cancelled": ("● 已取消", "#757575", "cancelled: no video was written"),
+    "ready": (("● 就绪", "● Ready"), "#2e7d32", ("可以渲染", "ready to render")),
+    "attention": (("● 需处理", "● Needs attention"), "#e65100",
+                  ("请看下方问题或脚本里的合规提示", "read the problems below or the findings in the script")),
+    "queued": (("● 排队中", "● Queued"), "#546e7a", ("排队中", "queued")),
+    "rendering": (("● 渲染中", "● Rendering"), "#1565c0", ("渲染中", "rendering")),
+    "done": (("● 已完成", "● Done"), "#2e7d32", ("已完成：在队列里打开文件", "rendered: open it from the queue")),
+    "failed": (("● 失败", "● Failed"), "#c62828", ("失败：队列里写了原因和怎么改", "failed: the queue says why")),
+    "cancelled": (("● 已取消", "● Cancelled"), "#757575", ("已取消，没有留下视频", "cancelled: no video was written")),
 }
-STAGE_NAMES = {"script": "脚本", "voice": "配音", "subtitles": "字幕", "compose": "合成", "render": "渲染",
-               "finish": "收尾"}
-SCENE_NAMES = {"hook": "开场 Hook", "point": "卖点 Point", "proof": "证明 Proof", "offer": "优惠 Offer",
-               "cta": "号召 Call to action"}
+STAGE_NAMES = {"script": ("脚本", "Script"), "voice": ("配音", "Voice"), "subtitles": ("字幕", "Subtitles"),
+               "compose": ("合成", "Compose"), "render": ("渲染", "Render"), "finish": ("收尾", "Finish")}
+SCENE_NAMES = {"hook": ("开场", "Hook"), "point": ("卖点", "Point"), "proof": ("证明", "Proof"),
+               "offer": ("优惠", "Offer"), "cta": ("号召", "Call to action")}
 EXAMPLE_SHEET = PROJECT_ROOT / "examples" / "products.csv"
 DEFAULT_OUT_DIR = PROJECT_ROOT / "out"
-SHEET_FILTER = "商品表格 Sheets (*.csv *.xlsx *.json *.yaml *.yml);;所有文件 All files (*)"
+SHEET_FILTER = ("商品表格 (*.csv *.xlsx *.json *.yaml *.yml);;所有文件 (*)",
+                "Product sheets (*.csv *.xlsx *.json *.yaml *.yml);;All files (*)")
+MEDIA_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mov", ".m4v", ".webm", ".mkv"}
+POINT_SPLIT = re.compile(r"\s*[|、；;\n]\s*")
 
-# table columns
-COL_ROW, COL_NAME, COL_PRICE, COL_LANG, COL_STATUS = range(5)
+# products table columns
+COL_ROW, COL_NAME, COL_PRICE, COL_POINTS, COL_PHOTOS, COL_LANG, COL_STATUS = range(7)
+EDITABLE = (COL_NAME, COL_PRICE, COL_POINTS, COL_LANG)
 # queue columns
-Q_JOB, Q_STAGE, Q_PROGRESS, Q_RESULT = range(4)
+Q_JOB, Q_STAGE, Q_PROGRESS, Q_RESULT, Q_ETA, Q_ACTIONS = range(6)
 
 
 @dataclass
 class SheetRow:
-    """One row of the products table: a product that can render, or a sheet row that cannot."""
+    """One row of the products table: a project product, or a sheet row that could not be imported."""
 
     sheet_row: int | None
     product: Product | None
     problems: list[Problem] = field(default_factory=list)
     findings: list = field(default_factory=list)  # compliance findings of the current script
+    item: ProjectItem | None = None
+
+
+class ProductTable(QTableWidget):
+    """The products table; photos and clips dropped on a row are added to that product."""
+
+    files_dropped = Signal(int, list)  # row, paths
+
+    def __init__(self, rows: int, cols: int) -> None:
+        super().__init__(rows, cols)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DropOnly)
+
+    def _paths(self, event) -> list[str]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [u.toLocalFile() for u in mime.urls() if Path(u.toLocalFile()).suffix.lower() in MEDIA_EXTS]
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if self._paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = self._paths(event)
+        row = self.indexAt(event.position().toPoint()).row()
+        if paths and row >= 0:
+            event.acceptProposedAction()
+            self.files_dropped.emit(row, paths)
+        else:
+            event.ignore()
+
+
+class SnapshotCommand(QUndoCommand):
+    """An edit as two project snapshots: undo restores the one before, redo the one after."""
+
+    def __init__(self, window: "MainWindow", before: dict, after: dict, text: str, select: int | None) -> None:
+        super().__init__(text)
+        self.window, self.before, self.after, self.select = window, before, after, select
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:  # the edit is already applied when the command is pushed
+            self._first = False
+            return
+        self.window._restore(self.after, self.select)
+
+    def undo(self) -> None:
+        self.window._restore(self.before, self.select)
 
 
 class MainWindow(QMainWindow):
-    """Products table (left), script of the selected product (right), render queue (bottom)."""
+    """Products (left), script and findings (middle), preview and style (right), render queue (bottom)."""
 
     _kick = Signal()  # starts the worker's queue loop on the worker thread
 
-    def __init__(self, out_dir: str | Path | None = None) -> None:
+    def __init__(self, out_dir: str | Path | None = None, project: Project | None = None,
+                 language: str | None = None) -> None:
         super().__init__()
-        self.setWindowTitle("AIGC 短视频工作室 · Short-video studio")
-        self.resize(1280, 820)
-        self.sheet: Sheet | None = None
-        self.rows: list[SheetRow] = []
+        self.resize(1440, 900)
+        self.settings_error = ""
+        try:
+            self.settings = Settings.load()
+        except StudioError as exc:
+            self.settings, self.settings_error = Settings(), str(exc)
+        self.i18n = Translator(language or resolve_language(self.settings.interface_language))
+        self._texts: list[tuple] = []  # (setter, zh, en) of every fixed string, re-applied on a language switch
+        self.project = project or _scratch_project()
         self.options, settings_error = _initial_options()
+        self._out_dir_fixed = out_dir is not None or bool(self.settings.output_dir)
         if out_dir is not None:
             self.options.out_dir = Path(out_dir)
+        elif not self.settings.output_dir:
+            self.options.out_dir = self.project.out_dir
+        self.sheet = None  # kept for callers of the older API: the last imported sheet's path is in the project
+        self.rows: list[SheetRow] = []
+        self.undo_stack = QUndoStack(self)
         self.jobs: dict[int, Job] = {}
-        self.job_rows: dict[int, int] = {}  # job id -> queue row
-        self.job_product_row: dict[int, int] = {}  # job id -> products table row
-        self.job_status: dict[int, str] = {}  # job id -> queued | rendering | done | failed | cancelled
-        self.job_stage: dict[int, str] = {}  # job id -> the pipeline step last reported (script, voice, ..., render)
+        self.job_rows: dict[int, int] = {}
+        self.job_product_row: dict[int, int] = {}
+        self.job_status: dict[int, str] = {}
+        self.job_stage: dict[int, str] = {}
+        self.job_started: dict[int, float] = {}
         self.results: dict[int, RenderResult] = {}
-        self.findings: list = []  # compliance findings of the selected product's script
+        self.findings: list = []
+        self.current_script = None
+        self.preview_result: PreviewResult | None = None
+        self.preview_latency_ms: float | None = None
+        self.saved_at: float | None = None
         self._scan_rows: list[int] = []
         self._scan_timer = QTimer(self)
         self._scan_timer.setInterval(0)
         self._scan_timer.timeout.connect(self._scan_step)
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(400)
+        self._autosave_timer.timeout.connect(self.save_project)
+        self._script_timer = QTimer(self)
+        self._script_timer.setSingleShot(True)
+        self._script_timer.setInterval(300)
+        self._script_timer.timeout.connect(self._commit_script_text)
+        self._setting_script = False
+        self._filling = False
         self._shut_down = False
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._template_files_changed)
+        self.watcher.directoryChanged.connect(self._template_files_changed)
         self._build_ui()
         self._start_worker()
+        self.previews = PreviewBuilder()
+        self.previews.ready.connect(self._on_preview)
+        self._apply_style_to_controls()
+        self._fill_table()
         self._show_output_dir()
-        if settings_error:
-            self.statusBar().showMessage(settings_error)
+        self.retranslate()
+        if self.settings_error or settings_error:
+            self.statusBar().showMessage(self.settings_error or settings_error)
+
+    # ------------------------------------------------------------------ i18n
+    def t(self, zh: str, en: str) -> str:
+        return self.i18n.text(zh, en)
+
+    def _tr(self, setter, zh: str, en: str) -> None:
+        self._texts.append((setter, zh, en))
+        setter(self.t(zh, en))
+
+    def set_language(self, language: str, save: bool = True) -> None:
+        """Switch the interface language ('zh' or 'en') at once; remembered in the settings."""
+        if language not in LANGUAGES:
+            raise StudioError(f"unknown interface language '{language}' (use zh or en)")
+        self.i18n.language = language
+        self.retranslate()
+        if save:
+            self.settings.interface_language = language
+            try:
+                self.settings.save()
+            except (StudioError, OSError):
+                pass
+
+    def retranslate(self) -> None:
+        for setter, zh, en in self._texts:
+            setter(self.t(zh, en))
+        self.lang_combo.blockSignals(True)
+        self.lang_combo.setCurrentIndex(self.lang_combo.findData(self.i18n.language))
+        self.lang_combo.blockSignals(False)
+        self.table.setHorizontalHeaderLabels([self.t(*x) for x in (
+            ("行", "Row"), ("商品", "Product"), ("价格", "Price"), ("卖点（用 | 分隔）", "Selling points (| between)"),
+            ("图片", "Photos"), ("语言", "Lang"), ("状态", "Status"))])
+        self.queue.setHorizontalHeaderLabels([self.t(*x) for x in (
+            ("任务", "Job"), ("阶段", "Stage"), ("进度", "Progress"), ("结果", "Result"), ("剩余", "ETA"),
+            ("操作", "Actions"))])
+        self._fill_template_combo()
+        for combo, items in ((self.platform_combo, [PLATFORM_NAMES[p] for p in PLATFORMS]),
+                             (self.quality_combo, [("成片（更清晰）", "Final (better)"), ("草稿（更快）", "Draft (faster)")])):
+            for i, names in enumerate(items):
+                combo.setItemText(i, self.t(*names))
+        self.music_combo.setItemText(0, self.t("模板默认", "Template's"))
+        self.music_combo.setItemText(1, self.t("无音乐", "No music"))
+        self.voice_combo.setItemText(0, self.t("模板默认", "Template's"))
+        self.caption_size.setSpecialValueText(self.t("模板默认", "Template's"))
+        self.speed_spin.setSpecialValueText(self.t("模板默认", "Template's"))
+        for row in range(len(self.rows)):
+            status = self.status_of(row)
+            if status:
+                self.set_status(row, status)
+        for job_id, state in self.job_status.items():
+            self._show_job_state(job_id, state)
+        self._update_title()
+        self._show_output_dir()
+        self._show_problems()
+        self._show_findings()
+        self._update_saved_label()
 
     # ------------------------------------------------------------------ layout
+    def _action(self, bar: QToolBar, zh: str, en: str, tip_zh: str, tip_en: str, slot, shortcut=None) -> QAction:
+        action = QAction(self)
+        self._tr(action.setText, zh, en)
+        self._tr(action.setToolTip, tip_zh, tip_en)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        bar.addAction(action)
+        return action
+
+    def _button(self, zh: str, en: str, slot, tip: tuple[str, str] | None = None) -> QPushButton:
+        button = QPushButton()
+        self._tr(button.setText, zh, en)
+        if tip:
+            self._tr(button.setToolTip, *tip)
+        button.clicked.connect(slot)
+        return button
+
+    def _label(self, zh: str, en: str) -> QLabel:
+        label = QLabel()
+        self._tr(label.setText, zh, en)
+        return label
+
     def _build_ui(self) -> None:
-        bar = QToolBar("main")
+        from PySide6.QtGui import QKeySequence
+
+        bar = QToolBar()
         bar.setMovable(False)
+        self._tr(bar.setWindowTitle, "主工具栏", "Main toolbar")
         self.addToolBar(bar)
-        self.open_action = QAction("打开表格", self)
-        self.open_action.setToolTip("Open a product sheet (CSV, Excel, JSON, YAML)")
-        self.open_action.triggered.connect(self._choose_sheet)
-        bar.addAction(self.open_action)
-        self.out_action = QAction("输出文件夹…", self)
-        self.out_action.setToolTip("Choose the folder the videos are written to")
-        self.out_action.triggered.connect(self._choose_output)
-        bar.addAction(self.out_action)
-        self.open_out_action = QAction("打开输出文件夹", self)
-        self.open_out_action.setToolTip("Open the output folder in the file manager")
-        self.open_out_action.triggered.connect(lambda: self.open_folder(self.options.out_dir))
-        bar.addAction(self.open_out_action)
+        self.new_action = self._action(bar, "新建项目", "New project", "新建一个空项目文件夹", "Create a project in an empty folder",
+                                       self._choose_new_project)
+        self.open_project_action = self._action(bar, "打开项目", "Open project", "打开一个项目文件夹",
+                                                "Open a project folder", self._choose_project)
+        self.open_action = self._action(bar, "导入表格", "Import sheet", "从商品表格导入（CSV、Excel、JSON、YAML）",
+                                        "Import products from a sheet (CSV, Excel, JSON, YAML)", self._choose_sheet)
         bar.addSeparator()
-        bar.addWidget(QLabel(" 模板 "))
+        self.undo_action = self.undo_stack.createUndoAction(self)
+        self.redo_action = self.undo_stack.createRedoAction(self)
+        self.undo_action.setShortcut(QKeySequence.Undo)
+        self.redo_action.setShortcut(QKeySequence.Redo)
+        self._tr(self.undo_action.setToolTip, "撤销上一步修改", "Undo the last edit")
+        self._tr(self.redo_action.setToolTip, "重做", "Redo")
+        bar.addAction(self.undo_action)
+        bar.addAction(self.redo_action)
+        bar.addSeparator()
+        self.gallery_action = self._action(bar, "模板库", "Templates", "按品类、风格、语言浏览模板",
+                                           "Browse templates by category, style and language", self.open_gallery)
         self.template_combo = QComboBox()
-        self.template_combo.setToolTip("Template: 'auto' picks the default template for each product's language")
-        self.template_combo.addItem("自动（按商品语言） auto", None)
-        try:
-            templates = list_templates()
-        except StudioError as exc:
-            templates = []
-            self.statusBar().showMessage(f"模板读取失败 templates: {exc}")
-        for t in templates:
-            self.template_combo.addItem(f"{t.title} [{t.language}]", t.name)
-            self.template_combo.setItemData(self.template_combo.count() - 1,
-                                            f"{t.name}: {t.description}", Qt.ToolTipRole)
-        self.template_combo.currentIndexChanged.connect(self._template_changed)
+        self.template_combo.setProperty("data_widget", True)
+        self.template_combo.currentIndexChanged.connect(self._template_combo_changed)
         bar.addWidget(self.template_combo)
         bar.addSeparator()
-        self.render_button = QPushButton("渲染所选")
-        self.render_button.setToolTip("Render the selected products")
-        self.render_button.clicked.connect(self.render_selected)
+        self.settings_action = self._action(bar, "设置", "Settings", "输出、配音、模型、GPU、AI 标识制作者",
+                                            "Output, voices, models, GPU, AI-label producer", self.open_settings)
+        self.lang_combo = QComboBox()
+        for key, name in LANGUAGES.items():
+            self.lang_combo.addItem(name, key)
+        self.lang_combo.currentIndexChanged.connect(lambda _: self.set_language(self.lang_combo.currentData()))
+        bar.addWidget(self.lang_combo)
+        self.addToolBarBreak()
+        bar = QToolBar()
+        bar.setMovable(False)
+        self._tr(bar.setWindowTitle, "渲染工具栏", "Render toolbar")
+        self.addToolBar(bar)
+        self.render_button = self._button("渲染所选", "Render selected", self.render_selected,
+                                          ("渲染选中的商品", "Render the selected products"))
         bar.addWidget(self.render_button)
-        self.render_all_button = QPushButton("全部渲染")
-        self.render_all_button.setToolTip("Render every product that can be rendered")
-        self.render_all_button.clicked.connect(self.render_all)
+        self.render_all_button = self._button("全部渲染", "Render all", self.render_all,
+                                              ("渲染所有可以渲染的商品", "Render every product that can be rendered"))
         bar.addWidget(self.render_all_button)
-        self.cancel_button = QPushButton("全部取消")
-        self.cancel_button.setToolTip("Cancel every queued and running job (no half-written video is left)")
-        self.cancel_button.clicked.connect(self.cancel_all)
+        self.variants_label = self._label(" 版本数 ", " Variants ")
+        bar.addWidget(self.variants_label)
+        self.variants_spin = QSpinBox()
+        self.variants_spin.setRange(1, 20)
+        self._tr(self.variants_spin.setToolTip, "每个商品渲染几个不同版本（开场、卖点顺序、结尾不同）",
+                 "Videos per product (different hook, point order and call to action)")
+        bar.addWidget(self.variants_spin)
+        self.cancel_button = self._button("全部取消", "Cancel all", self.cancel_all,
+                                          ("取消所有排队和正在渲染的任务（不会留下半成品）",
+                                           "Cancel every queued and running job (no half-written file is left)"))
         self.cancel_button.setEnabled(False)
         bar.addWidget(self.cancel_button)
-        self.override_box = QCheckBox("忽略合规拦截")
-        self.override_box.setToolTip("渲染被《广告法》检查拦截的脚本（会记录在清单里）\n"
-                                     "Render scripts the compliance check blocks (recorded in the manifest)")
+        self.override_box = QCheckBox()
+        self._tr(self.override_box.setText, "忽略合规拦截", "Ignore compliance blocks")
+        self._tr(self.override_box.setToolTip, "渲染被《广告法》检查拦截的脚本（会记录在清单里）",
+                 "Render scripts the compliance check blocks (recorded in the manifest)")
         self.override_box.toggled.connect(self._override_toggled)
         bar.addWidget(self.override_box)
+        bar.addSeparator()
+        self.out_action = self._action(bar, "输出文件夹…", "Output folder…", "选择视频写到哪个文件夹",
+                                       "Choose the folder the videos are written to", self._choose_output)
+        self.open_out_action = self._action(bar, "打开输出文件夹", "Open output", "在文件管理器中打开输出文件夹",
+                                            "Open the output folder in the file manager",
+                                            lambda: self.open_folder(self.options.out_dir))
 
-        # left: products table above the sheet problems
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["行", "商品 Product", "价格", "语言", "状态 Status"])
+        # left: products, their buttons, the sheet problems
+        self.table = ProductTable(0, 7)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_NAME, QHeaderView.Stretch)
-        for col in (COL_ROW, COL_PRICE, COL_LANG, COL_STATUS):
+        header.setSectionResizeMode(COL_POINTS, QHeaderView.Stretch)
+        for col in (COL_ROW, COL_PRICE, COL_PHOTOS, COL_LANG, COL_STATUS):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed
+                                   | QAbstractItemView.AnyKeyPressed)
+        self.table.setProperty("data_widget", True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.doubleClicked.connect(lambda _: self.render_selected())
-        self.table.setToolTip("双击渲染 double-click to render")
-
-        self.problems_label = QLabel("表格问题 Sheet problems")
+        self.table.itemChanged.connect(self._cell_edited)
+        self.table.files_dropped.connect(self.add_media)
+        self._tr(self.table.setToolTip, "双击单元格修改；把图片拖到一行上即可添加",
+                 "Double-click a cell to edit; drop photos on a row to add them")
+        row_buttons = QHBoxLayout()
+        self.add_button = self._button("＋ 商品", "+ Product", self.add_product)
+        self.remove_button = self._button("－ 删除", "− Remove", self.remove_selected)
+        self.up_button = self._button("↑ 上移", "↑ Up", lambda: self.move_selected(-1))
+        self.down_button = self._button("↓ 下移", "↓ Down", lambda: self.move_selected(1))
+        self.photos_button = self._button("添加图片…", "Add photos…", self._choose_photos)
+        for b in (self.add_button, self.remove_button, self.up_button, self.down_button, self.photos_button):
+            row_buttons.addWidget(b)
+        row_buttons.addStretch(1)
+        self.problems_label = QLabel()
         self.problems_list = QListWidget()
         self.problems_list.setWordWrap(True)
+        self.problems_list.setProperty("data_widget", True)
         self.problems_list.itemClicked.connect(self._problem_clicked)
-        problems_box = QWidget()
-        pl = QVBoxLayout(problems_box)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(self.problems_label)
-        pl.addWidget(self.problems_list)
-        left = QSplitter(Qt.Vertical)
-        left.addWidget(self.table)
-        left.addWidget(problems_box)
-        left.setSizes([380, 160])
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.table, 3)
+        ll.addLayout(row_buttons)
+        ll.addWidget(self.problems_label)
+        ll.addWidget(self.problems_list, 1)
 
-        # right: the first photo, then the script scene by scene
+        # middle: the script, editable, and its compliance findings
         self.thumbnail = QLabel("")
-        self.thumbnail.setFixedHeight(170)
+        self.thumbnail.setFixedHeight(120)
         self.thumbnail.setAlignment(Qt.AlignCenter)
-        self.thumbnail.setToolTip("商品第一张图 the product's first photo")
-        self.script_title = QLabel("脚本 Script")
-        self.script_view = QTextBrowser()
-        self.script_view.setReadOnly(True)
-        self.script_view.setOpenLinks(False)
+        self.script_title = QLabel()
+        self.script_title.setProperty("data_widget", True)
+        self.script_view = QPlainTextEdit()
+        self.script_view.setProperty("data_widget", True)
+        self.script_view.textChanged.connect(self._script_text_changed)
+        self._tr(self.script_view.setToolTip, "每行是一句配音；[hook] [point] [offer] [cta] 开始一个场景",
+                 "One spoken line per line; [hook] [point] [offer] [cta] start a scene")
+        self.script_error = QLabel()
+        self.script_error.setStyleSheet("color:#c62828")
+        self.script_error.setWordWrap(True)
+        self.script_error.setProperty("data_widget", True)
+        self.reset_script_button = self._button("恢复模板原文", "Back to template words", self.reset_script,
+                                                ("丢弃手动修改，用模板重新生成", "Drop your edits and use the template's words"))
+        self.findings_label = QLabel()
+        self.findings_list = QListWidget()
+        self.findings_list.setWordWrap(True)
+        self.findings_list.setProperty("data_widget", True)
+        self.findings_list.itemDoubleClicked.connect(lambda item: self.apply_finding(self.findings_list.row(item)))
+        self.fix_button = self._button("采用建议改写", "Apply suggested rewrite",
+                                       lambda: self.apply_finding(max(0, self.findings_list.currentRow())),
+                                       ("用建议的说法替换这一句（可撤销）", "Replace the line with the suggested rewrite (undoable)"))
+        middle = QWidget()
+        ml = QVBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.thumbnail)
+        top_row = QHBoxLayout()
+        top_row.addWidget(self.script_title, 1)
+        top_row.addWidget(self.reset_script_button)
+        ml.addLayout(top_row)
+        ml.addWidget(self.script_view, 3)
+        ml.addWidget(self.script_error)
+        ml.addWidget(self.findings_label)
+        ml.addWidget(self.findings_list, 1)
+        ml.addWidget(self.fix_button)
+
+        # right: preview, scrub bar, style controls
+        self.preview_label = QLabel()
+        self.preview_label.setFixedSize(270, 480)
+        self.preview_label.setAlignment(Qt.AlignCenter)
+        self.preview_label.setStyleSheet("background:#111; color:#ddd")
+        self.preview_label.setWordWrap(True)
+        self.scrub = QSlider(Qt.Horizontal)
+        self.scrub.setRange(0, 0)
+        self.scrub.valueChanged.connect(lambda _: self.request_preview(rebuild=False))
+        self.time_label = QLabel("0.0 s")
+        self.safe_box = QCheckBox()
+        self._tr(self.safe_box.setText, "显示平台安全区", "Show platform safe zones")
+        self.safe_box.toggled.connect(lambda _: self.request_preview(rebuild=False))
+        self.preview_info = QLabel()
+        self.preview_info.setWordWrap(True)
+        style_box = QGroupBox()
+        self._tr(style_box.setTitle, "样式", "Style")
+        form = QFormLayout(style_box)
+        self.caption_size = QSpinBox()
+        self.caption_size.setRange(0, 140)
+        self.caption_size.setSuffix(" px")
+        self.caption_size.valueChanged.connect(lambda v: self._style_changed(caption_size=v or None))
+        form.addRow(self._label("字幕字号", "Caption size"), self.caption_size)
+        self.text_color_button = QPushButton()
+        self.text_color_button.clicked.connect(lambda: self._pick_color("text_color"))
+        form.addRow(self._label("字幕颜色", "Caption colour"), self.text_color_button)
+        self.highlight_button = QPushButton()
+        self.highlight_button.clicked.connect(lambda: self._pick_color("highlight_color"))
+        form.addRow(self._label("高亮颜色", "Highlight colour"), self.highlight_button)
+        self.music_combo = QComboBox()
+        self.music_combo.addItem("", None)
+        self.music_combo.addItem("", "")
+        for music in sorted((ASSETS_DIR / "music").glob("*")):
+            self.music_combo.addItem(music.name, str(music))
+        self.music_combo.currentIndexChanged.connect(lambda _: self._style_changed(music=self.music_combo.currentData()))
+        form.addRow(self._label("背景音乐", "Music"), self.music_combo)
+        self.voice_combo = QComboBox()
+        self.voice_combo.addItem("", None)
+        for voice in available_voices():
+            self.voice_combo.addItem(voice, voice)
+        self.voice_combo.currentIndexChanged.connect(lambda _: self._style_changed(voice=self.voice_combo.currentData()))
+        form.addRow(self._label("配音", "Voice"), self.voice_combo)
+        self.speed_spin = QDoubleSpinBox()
+        self.speed_spin.setRange(0.0, 2.0)
+        self.speed_spin.setSingleStep(0.05)
+        self.speed_spin.valueChanged.connect(lambda v: self._style_changed(speed=v if v >= 0.5 else None))
+        form.addRow(self._label("语速", "Speed"), self.speed_spin)
+        self.platform_combo = QComboBox()
+        for key in PLATFORMS:
+            self.platform_combo.addItem(key, key)
+        self.platform_combo.currentIndexChanged.connect(
+            lambda _: self._style_changed(platform=self.platform_combo.currentData()))
+        form.addRow(self._label("平台", "Platform"), self.platform_combo)
+        self.quality_combo = QComboBox()
+        self.quality_combo.addItem("", "final")
+        self.quality_combo.addItem("", "draft")
+        self.quality_combo.currentIndexChanged.connect(
+            lambda _: self._style_changed(quality=self.quality_combo.currentData()))
+        form.addRow(self._label("画质", "Quality"), self.quality_combo)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.thumbnail)
-        rl.addWidget(self.script_title)
-        rl.addWidget(self.script_view)
+        rl.addWidget(self.preview_label, 0, Qt.AlignHCenter)
+        scrub_row = QHBoxLayout()
+        scrub_row.addWidget(self.scrub, 1)
+        scrub_row.addWidget(self.time_label)
+        rl.addLayout(scrub_row)
+        rl.addWidget(self.safe_box)
+        rl.addWidget(self.preview_info)
+        rl.addWidget(style_box)
+        rl.addStretch(1)
 
         top = QSplitter(Qt.Horizontal)
         top.addWidget(left)
+        top.addWidget(middle)
         top.addWidget(right)
-        top.setSizes([640, 640])
+        top.setSizes([560, 480, 340])
 
         # bottom: the render queue
-        self.queue = QTableWidget(0, 4)
-        self.queue.setHorizontalHeaderLabels(["任务 Job", "阶段 Stage", "进度 Progress", "结果 Result"])
+        self.queue = QTableWidget(0, 6)
         qh = self.queue.horizontalHeader()
         qh.setSectionResizeMode(Q_JOB, QHeaderView.Stretch)
         qh.setSectionResizeMode(Q_STAGE, QHeaderView.ResizeToContents)
         qh.setSectionResizeMode(Q_PROGRESS, QHeaderView.Fixed)
         qh.setSectionResizeMode(Q_RESULT, QHeaderView.Stretch)
-        self.queue.setColumnWidth(Q_PROGRESS, 260)
+        qh.setSectionResizeMode(Q_ETA, QHeaderView.ResizeToContents)
+        qh.setSectionResizeMode(Q_ACTIONS, QHeaderView.ResizeToContents)
+        self.queue.setColumnWidth(Q_PROGRESS, 200)
         self.queue.verticalHeader().setVisible(False)
         self.queue.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.queue.setProperty("data_widget", True)
         queue_box = QWidget()
         ql = QVBoxLayout(queue_box)
         ql.setContentsMargins(0, 0, 0, 0)
-        ql.addWidget(QLabel("渲染队列 Render queue"))
+        ql.addWidget(self._label("渲染队列", "Render queue"))
         ql.addWidget(self.queue)
 
         main = QSplitter(Qt.Vertical)
         main.addWidget(top)
         main.addWidget(queue_box)
-        main.setSizes([560, 240])
+        main.setSizes([640, 220])
         self.setCentralWidget(main)
 
+        self.saved_label = QLabel()
         self.out_label = QLabel()
+        self.out_label.setProperty("data_widget", True)
+        self.statusBar().addPermanentWidget(self.saved_label)
         self.statusBar().addPermanentWidget(self.out_label)
 
     def _start_worker(self) -> None:
@@ -235,129 +559,305 @@ class MainWindow(QMainWindow):
         self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
 
-    # ------------------------------------------------------------------ sheet
-    def load_sheet(self, path: str | Path) -> bool:
-        """Load a sheet into the table and its problems into the panel. False (and a message) if unreadable."""
+    # ------------------------------------------------------------------ project
+    def open_project(self, project: Project) -> None:
+        """Show another project (the queue stays: running jobs write where they were told to)."""
+        self.save_project()
+        self.project = project
+        self.undo_stack.clear()
+        if not self._out_dir_fixed:
+            self.options.out_dir = project.out_dir
+        self._apply_style_to_controls()
+        self._fill_table()
+        self._show_output_dir()
+        self._update_title()
+        QSettings("aigc-studio", "studio").setValue("last_project", str(project.folder))
+
+    def save_project(self) -> bool:
+        """Write project.json now (the window also autosaves shortly after every edit)."""
+        self._autosave_timer.stop()
+        if self._script_timer.isActive():
+            self._script_timer.stop()
+            self._commit_script_text()
         try:
-            sheet = load_sheet(path)
+            self.project.save()
         except StudioError as exc:
-            QMessageBox.warning(self, "无法打开表格 Cannot open sheet", str(exc))
+            self.statusBar().showMessage(str(exc))
+            return False
+        self.saved_at = time.time()
+        self._update_saved_label()
+        return True
+
+    def _update_saved_label(self) -> None:
+        if self.saved_at is None:
+            self.saved_label.setText("")
+        else:
+            self.saved_label.setText(self.t("已自动保存 ", "Saved ") + time.strftime("%H:%M:%S", time.localtime(self.saved_at)))
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.project.folder.name} — " + self.t("AIGC 短视频工作室", "AIGC Short-video Studio"))
+
+    def _edit(self, zh: str, en: str, mutate, select: int | None = None) -> bool:
+        """Apply one edit to the project as an undoable step; refresh and autosave."""
+        before = self.project.to_dict()
+        mutate(self.project)
+        after = self.project.to_dict()
+        if before == after:
+            return False
+        row = self.selected_rows()[0] if select is None and self.selected_rows() else select
+        self.undo_stack.push(SnapshotCommand(self, before, after, self.t(zh, en), row))
+        self._after_change(row)
+        return True
+
+    def _restore(self, data: dict, select: int | None) -> None:
+        self.project = Project.from_dict(self.project.folder, data)
+        self._apply_style_to_controls()
+        self._after_change(select)
+
+    def _after_change(self, select: int | None) -> None:
+        self._sync_options()
+        self._fill_table(select)
+        self._autosave_timer.start()
+
+    def load_sheet(self, path: str | Path) -> bool:
+        """Import a sheet's products into the project (replacing them; undoable). False if unreadable."""
+        try:
+            from ..sheet import load_sheet
+
+            sheet = load_sheet(path)  # read once here so a bad file changes nothing
+        except StudioError as exc:
+            QMessageBox.warning(self, self.t("无法打开表格", "Cannot open sheet"), str(exc))
+            return False
+        try:
+            self._edit("导入表格", "Import sheet", lambda p: p.import_sheet(path), select=0)
+        except StudioError as exc:
+            QMessageBox.warning(self, self.t("无法导入表格", "Cannot import sheet"), str(exc))
             return False
         self.sheet = sheet
-        products_at = {p.source_row: p for p in sheet.products if p.source_row is not None}
-        bad_rows = {p.row for p in sheet.problems if p.row is not None and p.severity == "error"} - set(products_at)
-        self.rows = [SheetRow(r, products_at.get(r), sheet.problems_for_row(r))
-                     for r in sorted(set(products_at) | bad_rows)]
-        # products without a row number (JSON/YAML lists may have none) keep their sheet order
-        self.rows += [SheetRow(None, p, []) for p in sheet.products if p.source_row is None]
+        n_err = sum(p.severity == "error" for p in sheet.problems)
+        self.statusBar().showMessage(
+            f"{Path(path).name}: {len(sheet.products)}" + self.t(" 个商品可渲染", " products ready")
+            + (self.t(f"，{n_err} 个问题需处理（见左下）", f", {n_err} problems to fix (below)") if n_err else ""))
+        return True
 
+    # ------------------------------------------------------------------ products table
+    def _fill_table(self, select: int | None = None) -> None:
+        keep = select if select is not None else (self.selected_rows()[0] if self.selected_rows() else 0)
+        items = self.project.items
+        rows_with_products = {it.product.source_row for it in items if it.product.source_row is not None}
+        bad_rows = sorted({p.row for p in self.project.sheet_problems
+                           if p.row is not None and p.severity == "error"} - rows_with_products)
+        old_status = {id(r.item): self.status_of(i) for i, r in enumerate(self.rows)} if self.rows else {}
+        self.rows = [SheetRow(it.product.source_row, it.product, self._problems_for(it.product.source_row), [], it)
+                     for it in items]
+        self.rows += [SheetRow(r, None, self._problems_for(r)) for r in bad_rows]
+        self._filling = True
         self.table.blockSignals(True)
         self.table.clearContents()
         self.table.setRowCount(len(self.rows))
         for i, info in enumerate(self.rows):
-            self.table.setItem(i, COL_ROW, QTableWidgetItem("" if info.sheet_row is None else str(info.sheet_row)))
+            row_item = QTableWidgetItem("" if info.sheet_row is None else str(info.sheet_row))
+            row_item.setFlags(row_item.flags() & ~Qt.ItemIsEditable)
+            self.table.setItem(i, COL_ROW, row_item)
             if info.product is not None:
-                product = info.product
-                self.table.setItem(i, COL_NAME, QTableWidgetItem(product.name))
-                price = "" if product.price is None else f"{product.price:g}"
-                self.table.setItem(i, COL_PRICE, QTableWidgetItem(price))
-                self.table.setItem(i, COL_LANG, QTableWidgetItem(product.language))
+                p = info.product
+                values = {COL_NAME: p.name, COL_PRICE: "" if p.price is None else f"{p.price:g}",
+                          COL_POINTS: " | ".join(p.selling_points), COL_LANG: p.language,
+                          COL_PHOTOS: str(len(p.images))}
+                for col, value in values.items():
+                    cell = QTableWidgetItem(value)
+                    if col not in EDITABLE:
+                        cell.setFlags(cell.flags() & ~Qt.ItemIsEditable)
+                    self.table.setItem(i, col, cell)
+                self.table.item(i, COL_PHOTOS).setToolTip("\n".join(Path(x).name for x in p.images))
             else:
-                item = QTableWidgetItem("（这一行不能渲染，见下方问题）")
-                item.setForeground(QColor("#9e9e9e"))
-                item.setToolTip("\n".join(str(p) for p in info.problems))
-                self.table.setItem(i, COL_NAME, item)
-            self._refresh_idle_status(i)
+                cell = QTableWidgetItem(self.t("（这一行不能渲染，见下方问题）", "(this row cannot render: see the problems)"))
+                cell.setForeground(QColor("#9e9e9e"))
+                cell.setFlags(cell.flags() & ~Qt.ItemIsEditable)
+                cell.setToolTip("\n".join(str(p) for p in info.problems))
+                self.table.setItem(i, COL_NAME, cell)
+            previous = old_status.get(id(info.item)) if info.item is not None else None
+            if previous in ("queued", "rendering", "done", "failed", "cancelled"):
+                self.set_status(i, previous)
+            else:
+                self._refresh_idle_status(i)
         self.table.blockSignals(False)
+        self._filling = False
+        self._show_problems()
+        self._start_scan()
+        if self.rows:
+            self.table.selectRow(max(0, min(keep, len(self.rows) - 1)))
+        self._selection_changed()
 
+    def _problems_for(self, row: int | None) -> list[Problem]:
+        return [p for p in self.project.sheet_problems if row is not None and p.row == row]
+
+    def _show_problems(self) -> None:
         self.problems_list.clear()
-        for p in sheet.problems:
-            tag = "✖ 错误" if p.severity == "error" else "⚠ 提示"
+        problems = self.project.sheet_problems
+        for p in problems:
+            tag = self.t("✖ 错误", "✖ Error") if p.severity == "error" else self.t("⚠ 提示", "⚠ Warning")
             item = QListWidgetItem(f"{tag}  {p}")
             item.setForeground(QColor("#c62828" if p.severity == "error" else "#e65100"))
-            item.setToolTip((f"怎么改 What to do: {p.hint}\n" if p.hint else "") + f"{p.file}")
+            item.setToolTip((self.t("怎么改：", "What to do: ") + p.hint + "\n" if p.hint else "") + f"{p.file}")
             item.setData(Qt.UserRole, p.row)
             self.problems_list.addItem(item)
-        if not sheet.problems:
-            self.problems_list.addItem(QListWidgetItem("✔ 没有问题 no problems"))
-        n_err = sum(p.severity == "error" for p in sheet.problems)
-        n_warn = len(sheet.problems) - n_err
-        self.problems_label.setText(f"表格问题 Sheet problems: {n_err} 个错误 errors, {n_warn} 个提示 warnings")
+        if not problems:
+            self.problems_list.addItem(QListWidgetItem(self.t("✔ 没有问题", "✔ No problems")))
+        n_err = sum(p.severity == "error" for p in problems)
+        self.problems_label.setText(self.t(f"表格问题：{n_err} 个错误，{len(problems) - n_err} 个提示",
+                                           f"Sheet problems: {n_err} errors, {len(problems) - n_err} warnings"))
 
-        self.statusBar().showMessage(
-            f"{Path(path).name}: {len(sheet.products)} 个商品可渲染 ready"
-            + (f"，{n_err} 个问题需处理（见左下） {n_err} problems to fix" if n_err else ""))
-        self.setWindowTitle(f"{Path(path).name} — AIGC 短视频工作室 · Short-video studio")
-        self._start_scan()
-        first = next((i for i, r in enumerate(self.rows) if r.product is not None), 0 if self.rows else None)
-        if first is not None:
-            self.table.selectRow(first)
-        else:
-            self._selection_changed()
-        return True
+    def _cell_edited(self, cell: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        row, col = cell.row(), cell.column()
+        item = self.rows[row].item if row < len(self.rows) else None
+        if item is None or col not in EDITABLE:
+            return
+        text = cell.text().strip()
+        try:
+            value = self._parse_cell(col, text)
+        except StudioError as exc:
+            self.statusBar().showMessage(str(exc))
+            QTimer.singleShot(0, lambda: self._fill_table(row))  # put the old value back
+            return
+        field_name = {COL_NAME: "name", COL_PRICE: "price", COL_POINTS: "selling_points", COL_LANG: "language"}[col]
+        index = self.project.items.index(item)
 
-    def set_output_dir(self, path: str | Path) -> None:
-        self.options.out_dir = Path(path)
-        self._show_output_dir()
+        def mutate(p: Project) -> None:
+            setattr(p.items[index].product, field_name, value)
 
-    def set_template(self, name: str | None) -> None:
-        """Pick a template by name (None = auto)."""
-        index = self.template_combo.findData(name)
-        if index < 0:
-            raise StudioError(f"no template named '{name}'")
-        self.template_combo.setCurrentIndex(index)
+        QTimer.singleShot(0, lambda: self._edit("修改商品", "Edit product", mutate, select=row))
 
+    def _parse_cell(self, col: int, text: str):
+        if col == COL_NAME:
+            if not text:
+                raise StudioError(self.t("商品名称不能为空", "The product name cannot be empty"))
+            return text
+        if col == COL_PRICE:
+            if not text:
+                return None
+            try:
+                value = float(text.replace("¥", "").replace("$", "").replace("元", "").replace(",", ""))
+            except ValueError:
+                raise StudioError(self.t(f"价格“{text}”不是数字，例如 59.9", f"price '{text}' is not a number, e.g. 59.9"))
+            if value < 0:
+                raise StudioError(self.t("价格不能是负数", "The price cannot be negative"))
+            return value
+        if col == COL_POINTS:
+            return [p for p in POINT_SPLIT.split(text) if p]
+        if col == COL_LANG:
+            if text not in ("zh", "en"):
+                raise StudioError(self.t(f"语言“{text}”只能是 zh 或 en", f"language '{text}' must be zh or en"))
+            return text
+        raise StudioError(f"column {col} is not editable")
+
+    def add_product(self) -> None:
+        name = self.t("新商品", "New product")
+        lang = "zh" if self.i18n.language == "zh" else "en"
+        self._edit("添加商品", "Add product", lambda p: p.items.append(ProjectItem(Product(name, language=lang))),
+                   select=len(self.project.items))
+
+    def remove_selected(self) -> None:
+        rows = self.selected_rows()
+        items = [self.rows[r].item for r in rows if r < len(self.rows) and self.rows[r].item is not None]
+        bad = {self.rows[r].sheet_row for r in rows if r < len(self.rows) and self.rows[r].item is None}
+        if not items and not bad:
+            return
+        indices = [self.project.items.index(it) for it in items]
+
+        def mutate(p: Project) -> None:
+            p.items = [it for i, it in enumerate(p.items) if i not in indices]
+            p.sheet_problems = [x for x in p.sheet_problems if x.row not in bad]
+
+        self._edit("删除商品", "Remove product", mutate, select=max(0, min(rows) - 1) if rows else 0)
+
+    def move_selected(self, step: int) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1 or self.rows[rows[0]].item is None:
+            return
+        i = self.project.items.index(self.rows[rows[0]].item)
+        j = i + step
+        if not 0 <= j < len(self.project.items):
+            return
+
+        def mutate(p: Project) -> None:
+            p.items[i], p.items[j] = p.items[j], p.items[i]
+
+        self._edit("调整顺序", "Reorder", mutate, select=j)
+
+    def add_media(self, row: int, paths: list) -> int:
+        """Add photos/clips to the product on `row` (copied into the project); returns how many."""
+        item = self.rows[row].item if 0 <= row < len(self.rows) else None
+        if item is None:
+            return 0
+        copies, errors = [], []
+        for path in paths:
+            if Path(path).suffix.lower() not in MEDIA_EXTS:
+                errors.append(self.t(f"{Path(path).name}：不是图片或视频", f"{Path(path).name}: not a photo or clip"))
+                continue
+            try:
+                copies.append(self.project.import_media(path))
+            except StudioError as exc:
+                errors.append(str(exc))
+        if errors:
+            self.statusBar().showMessage("; ".join(errors))
+        if copies:
+            index = self.project.items.index(item)
+            self._edit("添加图片", "Add photos",
+                       lambda p: p.items[index].product.images.extend(copies), select=row)
+        return len(copies)
+
+    def _choose_photos(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self, self.t("添加图片或视频", "Add photos or clips"), str(Path.home()),
+                                                "Media (" + " ".join(f"*{e}" for e in sorted(MEDIA_EXTS)) + ")")
+        if paths:
+            self.add_media(rows[0], paths)
+
+    # compatibility helpers used by tests and scripts
     def product_at(self, row: int) -> Product | None:
-        if not 0 <= row < len(self.rows):
-            return None
-        return self.rows[row].product
+        return self.rows[row].product if 0 <= row < len(self.rows) else None
 
     def row_of_product(self, name: str) -> int:
         return next((i for i, r in enumerate(self.rows) if r.product and r.product.name == name), -1)
 
+    def selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.table.selectedIndexes()})
+
     def set_status(self, row: int, status: str) -> None:
-        text, colour, tip = STATUS[status]
-        item = QTableWidgetItem(text)
+        names, colour, tip = STATUS[status]
+        item = QTableWidgetItem(self.t(*names))
         item.setForeground(QColor(colour))
-        item.setToolTip(tip)
+        item.setToolTip(self.t(*tip))
         item.setData(Qt.UserRole, status)
+        item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+        was = self.table.signalsBlocked()
+        self.table.blockSignals(True)
         self.table.setItem(row, COL_STATUS, item)
+        self.table.blockSignals(was)
 
     def status_of(self, row: int) -> str:
         item = self.table.item(row, COL_STATUS)
         return item.data(Qt.UserRole) if item else ""
 
     def _refresh_idle_status(self, row: int) -> None:
-        """ready / needs attention, for a row that is not in the queue."""
-        if self.status_of(row) in ("queued", "rendering"):
+        if row >= len(self.rows) or self.status_of(row) in ("queued", "rendering"):
             return
         info = self.rows[row]
         blocked = any(f.severity == "block" for f in info.findings) and not self.options.allow_flagged
         if info.product is None or blocked or any(p.severity == "error" for p in info.problems):
             status = "attention"
-        elif any(p.severity == "warning" for p in info.problems) or info.findings:
+        elif not info.product.images or info.findings or any(p.severity == "warning" for p in info.problems):
             status = "attention"
         else:
             status = "ready"
         if self.status_of(row) in ("done", "failed", "cancelled") and status == "ready":
-            return  # keep the outcome of the last render on show
+            return
         self.set_status(row, status)
-
-    def _choose_sheet(self) -> None:
-        settings = QSettings("aigc-studio", "studio")
-        start = str(Path(str(settings.value("last_sheet", EXAMPLE_SHEET))).parent)
-        path, _ = QFileDialog.getOpenFileName(self, "打开商品表格 Open product sheet", start, SHEET_FILTER)
-        if path and self.load_sheet(path):
-            settings.setValue("last_sheet", path)
-
-    def _choose_output(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "输出文件夹 Output folder", str(self.options.out_dir))
-        if path:
-            self.set_output_dir(path)
-
-    def _show_output_dir(self) -> None:
-        self.out_label.setText(f"输出 Output: {self.options.out_dir}")
-        self.out_label.setToolTip("视频写到这里 videos are written here; change with 输出文件夹…")
 
     def _problem_clicked(self, item: QListWidgetItem) -> None:
         row = item.data(Qt.UserRole)
@@ -366,9 +866,112 @@ class MainWindow(QMainWindow):
                 self.table.selectRow(i)
                 return
 
-    # ------------------------------------------------------------------ script view
-    def _template_changed(self) -> None:
-        self.options.template = self.template_combo.currentData()
+    # ------------------------------------------------------------------ style and template
+    def _sync_options(self) -> None:
+        """Render options follow the project's style choices."""
+        st = self.project.style
+        self.options.template = st.template
+        self.options.style = st.template_overrides()
+        self.options.platform = st.platform
+        self.options.quality = st.quality
+
+    def _apply_style_to_controls(self) -> None:
+        st = self.project.style
+        self._sync_options()
+        widgets = (self.caption_size, self.music_combo, self.voice_combo, self.speed_spin, self.platform_combo,
+                   self.quality_combo, self.template_combo)
+        for w in widgets:
+            w.blockSignals(True)
+        self.caption_size.setValue(st.caption_size or 0)
+        self.music_combo.setCurrentIndex(max(0, self.music_combo.findData(st.music)))
+        if st.music and self.music_combo.findData(st.music) < 0:
+            self.music_combo.addItem(Path(st.music).name, st.music)
+            self.music_combo.setCurrentIndex(self.music_combo.count() - 1)
+        self.voice_combo.setCurrentIndex(max(0, self.voice_combo.findData(st.voice)))
+        self.speed_spin.setValue(st.speed or 0.0)
+        self.platform_combo.setCurrentIndex(max(0, self.platform_combo.findData(st.platform)))
+        self.quality_combo.setCurrentIndex(max(0, self.quality_combo.findData(st.quality)))
+        self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(st.template)))
+        for w in widgets:
+            w.blockSignals(False)
+        for button, value in ((self.text_color_button, st.text_color), (self.highlight_button, st.highlight_color)):
+            button.setText(value or self.t("模板默认", "Template's"))
+            button.setStyleSheet(f"background:{value}" if value else "")
+        self._watch_template()
+
+    def _style_changed(self, **changes) -> None:
+        def mutate(p: Project) -> None:
+            p.style = dataclasses.replace(p.style, **changes)
+
+        self._edit("修改样式", "Change style", mutate)
+
+    def set_style(self, **changes) -> None:
+        """Change style choices (as the style controls do): caption_size, text_color, music, voice, …"""
+        self._style_changed(**changes)
+        self._apply_style_to_controls()
+
+    def _pick_color(self, key: str) -> None:
+        current = getattr(self.project.style, key) or "#FFFFFF"
+        colour = QColorDialog.getColor(QColor(current), self, self.t("选择颜色", "Pick a colour"))
+        if colour.isValid():
+            self.set_style(**{key: colour.name().upper()})
+
+    def _fill_template_combo(self) -> None:
+        self.template_combo.blockSignals(True)
+        self.template_combo.clear()
+        self.template_combo.addItem(self.t("自动（按商品语言）", "Auto (by product language)"), None)
+        try:
+            templates = list_templates()
+        except StudioError as exc:
+            templates = []
+            self.statusBar().showMessage(self.t("模板读取失败：", "Templates could not be read: ") + str(exc))
+        for t in templates:
+            self.template_combo.addItem(f"{t.title} [{t.language}]", t.name)
+            self.template_combo.setItemData(self.template_combo.count() - 1, f"{t.name}: {t.description}",
+                                            Qt.ToolTipRole)
+        self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(self.project.style.template)))
+        self.template_combo.blockSignals(False)
+
+    def set_template(self, name: str | None) -> None:
+        """Pick a template by name (None = auto)."""
+        if self.template_combo.findData(name) < 0:
+            raise StudioError(f"no template named '{name}'")
+        self._style_changed(template=name)
+        self._apply_style_to_controls()
+
+    def _template_combo_changed(self) -> None:
+        self._style_changed(template=self.template_combo.currentData())
+        self._watch_template()
+
+    def open_gallery(self) -> TemplateGallery:
+        gallery = TemplateGallery(self.i18n, self.project.style.template, self)
+        gallery.accepted.connect(lambda: gallery.chosen and self.set_template(gallery.chosen))
+        gallery.open()
+        return gallery
+
+    def _template_for_selection(self):
+        from ..script import default_template_for, load_template
+
+        rows = self.selected_rows()
+        product = self.product_at(rows[0]) if rows else None
+        name = self.project.style.template or default_template_for(product.language if product else "zh")
+        try:
+            return load_template(name)
+        except StudioError:
+            return None
+
+    def _watch_template(self) -> None:
+        """Watch the selected product's template folder: edits made in another editor show at once."""
+        template = self._template_for_selection()
+        old = self.watcher.files() + self.watcher.directories()
+        if old:
+            self.watcher.removePaths(old)
+        if template is not None:
+            paths = [str(template.folder)] + [str(p) for p in template.folder.iterdir() if p.is_file()]
+            self.watcher.addPaths(paths)
+
+    def _template_files_changed(self, _path: str) -> None:
+        self._watch_template()  # editors often replace the file, which drops it from the watch list
         for info in self.rows:
             info.findings = []
         self._start_scan()
@@ -379,19 +982,17 @@ class MainWindow(QMainWindow):
         for row in range(len(self.rows)):
             self._refresh_idle_status(row)
 
-    def selected_rows(self) -> list[int]:
-        return sorted({i.row() for i in self.table.selectedIndexes()})
-
+    # ------------------------------------------------------------------ script and findings
     def _script_for(self, info: SheetRow):
-        script, template = prepare_script(info.product, self.options)
+        script, template = prepare_script(info.product, self.options, scenes=info.item.script if info.item else None)
         from ..compliance import check_script
 
         info.findings = check_script(script, info.product)
         return script, template
 
     def _start_scan(self) -> None:
-        """Check every product's script for compliance in the background of the UI loop, one per tick,
-        so 'needs attention' shows on every row without freezing the window on a big sheet."""
+        """Check every product's script for compliance one per UI tick, so 'needs attention' shows on
+        every row without freezing the window on a big sheet."""
         self._scan_rows = [i for i, r in enumerate(self.rows) if r.product is not None]
         self._scan_timer.start()
 
@@ -403,9 +1004,7 @@ class MainWindow(QMainWindow):
         if row < len(self.rows):
             try:
                 self._script_for(self.rows[row])
-            except StudioError:
-                pass  # shown when the row is selected
-            except Exception:  # noqa: BLE001 - a preview must never take the window down
+            except Exception:  # noqa: BLE001 - shown when the row is selected
                 pass
             self._refresh_idle_status(row)
 
@@ -413,98 +1012,300 @@ class MainWindow(QMainWindow):
         rows = self.selected_rows()
         info = self.rows[rows[0]] if rows and rows[0] < len(self.rows) else None
         self.findings = []
-        if info is None:
-            self.script_view.clear()
+        self.script_error.setText("")
+        if info is None or info.product is None:
             self.thumbnail.clear()
-            self.script_title.setText("脚本 Script")
+            self._set_script_text("")
+            self.script_view.setReadOnly(True)
+            if info is None:
+                self.script_title.setText(self.t("脚本", "Script"))
+            else:
+                self.script_title.setText(self.t(f"第 {info.sheet_row} 行", f"Row {info.sheet_row}"))
+                parts = [self.t("这一行不能渲染：", "This row cannot be rendered:")]
+                for p in info.problems:
+                    parts.append(p.message + (f" ({self.t('列', 'column')} '{p.column}')" if p.column else "")
+                                 + (f"\n  {self.t('怎么改', 'What to do')}: {p.hint}" if p.hint else ""))
+                self._set_script_text("\n".join(parts))
+            self._show_findings()
+            self._show_preview_message(self.t("选择一个商品来预览", "Select a product to preview it"))
             return
-        if info.product is None:
-            self.thumbnail.clear()
-            self.script_title.setText(f"第 {info.sheet_row} 行 row {info.sheet_row}")
-            parts = ["<p style='color:#c62828'><b>这一行不能渲染 This row cannot be rendered</b></p>"]
-            for p in info.problems:
-                parts.append(f"<p>{_esc(p.message)}" + (f" <i>（列 column “{_esc(p.column)}”）</i>" if p.column else "")
-                             + (f"<br><b>怎么改 What to do:</b> {_esc(p.hint)}" if p.hint else "") + "</p>")
-            parts.append(f"<p style='color:#888'>{_esc(str(self.sheet.path) if self.sheet else '')}</p>")
-            self.script_view.setHtml("".join(parts))
-            return
+        self.script_view.setReadOnly(False)
         product = info.product
         self._show_thumbnail(product)
-        self.script_title.setText(f"脚本 Script · {product.name}")
+        self.script_title.setText(self.t("脚本 · ", "Script · ") + product.name)
         try:
-            script, template = self._script_for(info)
+            script, _ = self._script_for(info)
         except StudioError as exc:
-            self.script_view.setHtml(
-                f"<p style='color:#c62828'><b>模板错误 Template error</b><br>{_esc(str(exc))}</p>"
-                "<p>请换一个模板或修正模板文件 pick another template or fix the template file</p>")
-            if self.status_of(rows[0]) == "ready":
-                self.set_status(rows[0], "attention")
+            self._set_script_text("")
+            self.script_error.setText(self.t("模板错误：", "Template error: ") + str(exc))
+            self._show_findings()
+            self._show_preview_message(str(exc))
             return
+        self.current_script = script
         self.findings = info.findings
-        self.script_view.setHtml(_script_html(product, script, template, info))
+        self._set_script_text(scenes_to_text(script.scenes))
+        self._show_findings()
         self._refresh_idle_status(rows[0])
+        self._watch_template()
+        self.request_preview()
+
+    def _set_script_text(self, text: str) -> None:
+        if self.script_view.toPlainText() == text:
+            return
+        self._setting_script = True
+        self.script_view.setPlainText(text)
+        self._setting_script = False
+
+    def _script_text_changed(self) -> None:
+        if not self._setting_script and not self.script_view.isReadOnly():
+            self._script_timer.start()
+
+    def set_script_text(self, text: str) -> None:
+        """Type a script as the merchant would (committed after the same short pause)."""
+        self.script_view.setPlainText(text)
+        self._script_timer.stop()
+        self._commit_script_text()
+
+    def _commit_script_text(self) -> None:
+        rows = self.selected_rows()
+        info = self.rows[rows[0]] if rows and rows[0] < len(self.rows) else None
+        if info is None or info.item is None:
+            return
+        try:
+            scenes = text_to_scenes(self.script_view.toPlainText())
+        except StudioError as exc:
+            self.script_error.setText(self.t("脚本格式有误：", "The script has a problem: ") + str(exc))
+            return
+        self.script_error.setText("")
+        index = self.project.items.index(info.item)
+        try:
+            generated, _ = prepare_script(info.product, self.options)
+            same = generated.scenes == scenes
+        except StudioError:
+            same = False
+
+        def mutate(p: Project) -> None:
+            p.items[index].script = None if same else scenes
+
+        self._edit("修改脚本", "Edit script", mutate, select=rows[0])
+
+    def reset_script(self) -> None:
+        rows = self.selected_rows()
+        info = self.rows[rows[0]] if rows else None
+        if info is None or info.item is None or info.item.script is None:
+            return
+        index = self.project.items.index(info.item)
+        self._edit("恢复模板原文", "Back to template words", lambda p: setattr(p.items[index], "script", None),
+                   select=rows[0])
+
+    def _show_findings(self) -> None:
+        self.findings_list.clear()
+        n_block = sum(f.severity == "block" for f in self.findings)
+        self.findings_label.setText(self.t(f"合规检查：{len(self.findings)} 处（{n_block} 处会拦截渲染）",
+                                           f"Compliance: {len(self.findings)} findings ({n_block} block the render)"))
+        for f in self.findings:
+            kind = self.t("拦截", "blocks") if f.severity == "block" else self.t("提醒", "warning")
+            item = QListWidgetItem(f"“{f.text}” · {kind} — {f.reason}\n{self.t('建议改为', 'Suggested')}: {f.suggestion}")
+            item.setForeground(QColor("#c62828" if f.severity == "block" else "#e65100"))
+            item.setToolTip(f.rule)
+            self.findings_list.addItem(item)
+        self.fix_button.setEnabled(bool(self.findings))
+        self._underline_findings()
+
+    def _underline_findings(self) -> None:
+        """Wavy red underline under each finding's exact span in the editor."""
+        text = self.script_view.toPlainText()
+        blocks = spoken_line_blocks(text)
+        selections = []
+        doc = self.script_view.document()
+        for f in self.findings:
+            if not 0 <= f.line < len(blocks):
+                continue
+            block = doc.findBlockByNumber(blocks[f.line])
+            line = block.text()
+            start = line.find(f.text) if f.text and f.text in line else f.start
+            end = start + len(f.text) if f.text in line else f.end
+            if not 0 <= start < end <= len(line):
+                continue
+            sel = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.WaveUnderline)
+            fmt.setUnderlineColor(QColor("#c62828" if f.severity == "block" else "#e65100"))
+            fmt.setToolTip(f"{f.reason} → {f.suggestion}")
+            sel.format = fmt
+            cursor = QTextCursor(block)
+            cursor.setPosition(block.position() + start)
+            cursor.setPosition(block.position() + end, QTextCursor.KeepAnchor)
+            sel.cursor = cursor
+            selections.append(sel)
+        self.script_view.setExtraSelections(selections)
+        self.underlined = len(selections)
+
+    def apply_finding(self, index: int) -> bool:
+        """Replace the line of finding `index` with its suggested rewrite (one undoable edit)."""
+        rows = self.selected_rows()
+        if not rows or not 0 <= index < len(self.findings) or self.current_script is None:
+            return False
+        info, f = self.rows[rows[0]], self.findings[index]
+        if info.item is None or not 0 <= f.line < len(self.current_script.lines):
+            return False
+        scenes = [dataclasses.replace(s, lines=list(s.lines)) for s in self.current_script.scenes]
+        n = 0
+        for scene in scenes:
+            for k in range(len(scene.lines)):
+                if n == f.line:
+                    scene.lines[k] = f.suggestion
+                n += 1
+        item_index = self.project.items.index(info.item)
+        return self._edit("采用建议改写", "Apply suggested rewrite",
+                          lambda p: setattr(p.items[item_index], "script", scenes), select=rows[0])
 
     def _show_thumbnail(self, product: Product) -> None:
         self.thumbnail.clear()
         for image in product.images[:1]:
             pix = QPixmap(str(image))
             if not pix.isNull():
-                self.thumbnail.setPixmap(pix.scaled(300, 165, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+                self.thumbnail.setPixmap(pix.scaled(200, 115, Qt.KeepAspectRatio, Qt.SmoothTransformation))
             else:
-                self.thumbnail.setText(f"无法显示图片 cannot show {Path(image).name}")
+                self.thumbnail.setText(self.t("无法显示图片 ", "Cannot show ") + Path(image).name)
+
+    # ------------------------------------------------------------------ preview
+    def request_preview(self, rebuild: bool = True) -> None:
+        """Ask for the selected product's frame at the scrub position (drawn off the UI thread)."""
+        rows = self.selected_rows()
+        info = self.rows[rows[0]] if rows and rows[0] < len(self.rows) else None
+        if info is None or info.product is None:
+            return
+        if not info.product.images:
+            self._show_preview_message(self.t("添加一张商品图片后即可预览（拖到表格这一行上）",
+                                              "Add a product photo to preview (drop it on the row)"))
+            return
+        options = dataclasses.replace(self.options)
+        scenes = info.item.script if info.item else None
+        key = json.dumps([info.product.to_dict(), options.to_dict(), [dataclasses.asdict(s) for s in scenes or []],
+                          self._template_stamp()], ensure_ascii=False, default=str, sort_keys=True)
+        t = self.scrub.value() / 1000
+        self.previews.request(PreviewRequest(key, info.product, options, scenes, t, self.safe_box.isChecked()))
+
+    def _template_stamp(self) -> list:
+        template = self._template_for_selection()
+        if template is None:
+            return []
+        return sorted((p.name, p.stat().st_mtime_ns) for p in template.folder.iterdir() if p.is_file())
+
+    @Slot(object)
+    def _on_preview(self, result: PreviewResult) -> None:
+        self.preview_result = result
+        if result.error:
+            self._show_preview_message(result.error)
+            return
+        self.preview_latency_ms = result.latency_ms
+        pix = QPixmap.fromImage(result.image).scaled(self.preview_label.size(), Qt.KeepAspectRatio,
+                                                     Qt.SmoothTransformation)
+        self.preview_label.setPixmap(pix)
+        duration_ms = int(result.duration * 1000)
+        if self.scrub.maximum() != duration_ms:
+            self.scrub.blockSignals(True)
+            self.scrub.setRange(0, duration_ms)
+            self.scrub.blockSignals(False)
+        self.time_label.setText(f"{result.time_s:.1f} / {result.duration:.1f} s")
+        self.preview_info.setText(self.t(f"预计时长 {result.duration:.1f} 秒 · 预览用时 {result.latency_ms:.0f} 毫秒",
+                                         f"Estimated {result.duration:.1f} s · preview took {result.latency_ms:.0f} ms"))
+        if result.rebuilt and result.findings is not None:
+            rows = self.selected_rows()
+            if rows and rows[0] < len(self.rows) and self.rows[rows[0]].product is not None:
+                self.rows[rows[0]].findings = result.findings
+                if [f.to_dict() for f in result.findings] != [f.to_dict() for f in self.findings]:
+                    self.findings = result.findings
+                    self._show_findings()
+                self._refresh_idle_status(rows[0])
+
+    def _show_preview_message(self, text: str) -> None:
+        self.preview_label.clear()
+        self.preview_label.setText(text)
 
     # ------------------------------------------------------------------ rendering
     def render_selected(self) -> list[int]:
-        """Queue the selected products; returns the new job ids."""
+        """Queue the selected products (every variant); returns the new job ids."""
         return self._enqueue(self.selected_rows())
 
     def render_all(self) -> list[int]:
         """Queue every product that can be rendered; returns the new job ids."""
         return self._enqueue(list(range(len(self.rows))))
 
-    def _enqueue(self, rows: list[int]) -> list[int]:
+    def _job_options(self) -> RenderOptions:
+        return dataclasses.replace(self.options, style=dict(self.options.style))
+
+    def _enqueue(self, rows: list[int], variants: int | None = None) -> list[int]:
         if self._shut_down:
             return []
-        if self.sheet is None or not rows:
-            self.statusBar().showMessage("先打开表格并选择商品 open a sheet and select a product first")
+        if not rows:
+            self.statusBar().showMessage(self.t("先选择商品", "Select a product first"))
             return []
+        self.save_project()
         new: list[int] = []
         for row in rows:
-            product = self.product_at(row)
-            if product is None or self.status_of(row) in ("queued", "rendering"):
+            info = self.rows[row] if row < len(self.rows) else None
+            if info is None or info.product is None or self.status_of(row) in ("queued", "rendering"):
                 continue
-            options = dataclasses.replace(self.options)
-            job = Job(product, options, notes=self.sheet.problems_for_row(product.source_row))
-            self.jobs[job.id] = job
-            self.job_product_row[job.id] = row
-            self.job_status[job.id] = "queued"
-            qrow = self.queue.rowCount()
-            self.queue.insertRow(qrow)
-            self.job_rows[job.id] = qrow
-            name = QTableWidgetItem(product.name)
-            name.setToolTip(f"{product.name} → {options.out_dir}")
-            self.queue.setItem(qrow, Q_JOB, name)
-            self.queue.setItem(qrow, Q_STAGE, QTableWidgetItem("排队 queued"))
-            bar = QProgressBar()
-            bar.setRange(0, 1000)
-            bar.setFormat("%p%")
-            self.queue.setCellWidget(qrow, Q_PROGRESS, bar)
-            self.set_status(row, "queued")
-            self.worker.enqueue(job)
-            new.append(job.id)
+            for variant in range(variants or self.variants_spin.value()):
+                new.append(self._queue_job(Job(dataclasses.replace(info.product), self._job_options(), variant,
+                                               notes=list(info.problems), script=info.item.script if info.item else None),
+                                           row))
         if new:
             self.cancel_button.setEnabled(True)
-            self.statusBar().showMessage(f"已加入队列 queued {len(new)}")
+            self.statusBar().showMessage(self.t(f"已加入队列 {len(new)} 个", f"Queued {len(new)}"))
             emit(self._kick)
         return new
+
+    def _queue_job(self, job: Job, row: int) -> int:
+        self.jobs[job.id] = job
+        self.job_product_row[job.id] = row
+        self.job_status[job.id] = "queued"
+        qrow = self.queue.rowCount()
+        self.queue.insertRow(qrow)
+        self.job_rows[job.id] = qrow
+        label = job.product.name + (f" · v{job.variant + 1}" if job.variant else "")
+        name = QTableWidgetItem(label)
+        name.setToolTip(f"{job.product.name} → {job.options.out_dir}")
+        self.queue.setItem(qrow, Q_JOB, name)
+        bar = QProgressBar()
+        bar.setRange(0, 1000)
+        bar.setFormat("%p%")
+        self.queue.setCellWidget(qrow, Q_PROGRESS, bar)
+        self._show_job_state(job.id, "queued")
+        self.set_status(row, "queued")
+        self.worker.enqueue(job)
+        return job.id
 
     def cancel_all(self) -> None:
         """Cancel every queued and running job; the running one stops within about a frame."""
         self.worker.cancel(None)
         for job_id, status in self.job_status.items():
             if status in ("queued", "rendering"):
-                self.queue.setItem(self.job_rows[job_id], Q_STAGE, QTableWidgetItem("正在取消 cancelling…"))
-        self.statusBar().showMessage("正在取消 Cancelling…")
+                self.queue.setItem(self.job_rows[job_id], Q_STAGE, QTableWidgetItem(self.t("正在取消…", "Cancelling…")))
+        self.statusBar().showMessage(self.t("正在取消…", "Cancelling…"))
+
+    def cancel_job(self, job_id: int) -> None:
+        """Cancel one queued or running job."""
+        if self.job_status.get(job_id) in ("queued", "rendering"):
+            self.worker.cancel(job_id)
+            self.queue.setItem(self.job_rows[job_id], Q_STAGE, QTableWidgetItem(self.t("正在取消…", "Cancelling…")))
+
+    def retry_job(self, job_id: int) -> int | None:
+        """Queue a failed or cancelled job again (with the product as it is now); returns the new job id."""
+        old = self.jobs.get(job_id)
+        if old is None or self.job_status.get(job_id) not in ("failed", "cancelled", "done"):
+            return None
+        row = self.job_product_row[job_id]
+        info = self.rows[row] if row < len(self.rows) else None
+        product = info.product if info is not None and info.product is not None else old.product
+        script = info.item.script if info is not None and info.item is not None else old.script
+        new = self._queue_job(Job(dataclasses.replace(product), self._job_options(), old.variant, old.notes,
+                                  script=script), row)
+        self.cancel_button.setEnabled(True)
+        emit(self._kick)
+        return new
 
     def progress_bar(self, job_id: int) -> QProgressBar:
         return self.queue.cellWidget(self.job_rows[job_id], Q_PROGRESS)
@@ -512,10 +1313,62 @@ class MainWindow(QMainWindow):
     def job_state(self, job_id: int) -> str:
         return self.job_status.get(job_id, "")
 
+    def _show_job_state(self, job_id: int, state: str) -> None:
+        """Stage text and the action buttons that fit the job's state."""
+        qrow = self.job_rows[job_id]
+        texts = {"queued": ("排队中", "Queued"), "done": ("完成", "Done"), "failed": ("失败", "Failed"),
+                 "cancelled": ("已取消", "Cancelled")}
+        if state in texts:
+            self.queue.setItem(qrow, Q_STAGE, QTableWidgetItem(self.t(*texts[state])))
+        elif state == "rendering":
+            stage = self.job_stage.get(job_id, "")
+            self.queue.setItem(qrow, Q_STAGE, QTableWidgetItem(self.t(*STAGE_NAMES.get(stage, ("开始", "Starting")))))
+        actions = QWidget()
+        al = QHBoxLayout(actions)
+        al.setContentsMargins(2, 0, 2, 0)
+
+        def add(zh: str, en: str, slot) -> QPushButton:
+            b = QPushButton(self.t(zh, en))
+            b.clicked.connect(slot)
+            al.addWidget(b)
+            return b
+
+        if state in ("queued", "rendering"):
+            add("取消", "Cancel", lambda _=False, j=job_id: self.cancel_job(j))
+        result = self.results.get(job_id)
+        if state == "done" and result is not None and result.video is not None:
+            add("打开视频", "Open video", lambda _=False, p=result.video: self.open_file(p))
+            add("打开文件夹", "Open folder", lambda _=False, p=result.video: self.open_folder(Path(p).parent))
+            if result.manifest is not None:
+                add("清单", "Manifest", lambda _=False, p=result.manifest: self.open_file(p))
+        if state in ("failed", "cancelled", "done"):
+            add("重试", "Retry" if state != "done" else "Render again", lambda _=False, j=job_id: self.retry_job(j))
+        self.queue.setCellWidget(qrow, Q_ACTIONS, actions)
+        if state == "cancelled":
+            self.queue.setItem(qrow, Q_RESULT, QTableWidgetItem(self.t("没有留下视频文件", "No video file left behind")))
+        if state == "done" and result is not None and result.video is not None:
+            done = QTableWidgetItem(result.video.name)
+            done.setToolTip(str(result.video))
+            self.queue.setItem(qrow, Q_RESULT, done)
+            self.queue.setItem(qrow, Q_ETA, QTableWidgetItem(""))
+
+    def action_buttons(self, job_id: int) -> dict[str, QPushButton]:
+        """The job's action buttons by their English name (for tests and scripts)."""
+        widget = self.queue.cellWidget(self.job_rows[job_id], Q_ACTIONS)
+        buttons = widget.findChildren(QPushButton) if widget else []
+        lookup = {}
+        for b in buttons:
+            for names in (("取消", "Cancel"), ("打开视频", "Open video"), ("打开文件夹", "Open folder"),
+                          ("清单", "Manifest"), ("重试", "Retry"), ("重试", "Render again")):
+                if b.text() in names:
+                    lookup[names[1]] = b
+        return lookup
+
     @Slot(int)
     def _on_started(self, job_id: int) -> None:
         self.job_status[job_id] = "rendering"
-        self.queue.setItem(self.job_rows[job_id], Q_STAGE, QTableWidgetItem("开始 starting"))
+        self.job_started[job_id] = time.monotonic()
+        self._show_job_state(job_id, "rendering")
         self.set_status(self.job_product_row[job_id], "rendering")
 
     @Slot(int, float, str, str)
@@ -525,28 +1378,31 @@ class MainWindow(QMainWindow):
         if self.jobs[job_id].cancel.cancelled:
             return  # keep "cancelling…" on show
         self.job_status[job_id] = "rendering"
-        self.job_stage[job_id] = stage
+        self.job_started.setdefault(job_id, time.monotonic())
+        qrow = self.job_rows[job_id]
         self.progress_bar(job_id).setValue(int(fraction * 1000))
-        item = QTableWidgetItem(f"{STAGE_NAMES.get(stage, stage)} {stage}")
-        item.setToolTip(message)
-        self.queue.setItem(self.job_rows[job_id], Q_STAGE, item)
+        if self.job_stage.get(job_id) != stage:
+            self.job_stage[job_id] = stage
+            item = QTableWidgetItem(self.t(*STAGE_NAMES.get(stage, (stage, stage))))
+            item.setToolTip(message)
+            self.queue.setItem(qrow, Q_STAGE, item)
+        elapsed = time.monotonic() - self.job_started[job_id]
+        if fraction > 0.03 and elapsed > 1:
+            remaining = elapsed * (1 - fraction) / fraction
+            self.queue.setItem(qrow, Q_ETA, QTableWidgetItem(_duration_text(remaining)))
         if self.status_of(self.job_product_row[job_id]) != "rendering":
             self.set_status(self.job_product_row[job_id], "rendering")
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, result: RenderResult) -> None:
         self.results[job_id] = result
-        qrow, prow = self.job_rows[job_id], self.job_product_row[job_id]
+        prow = self.job_product_row[job_id]
         if result.ok and result.video is not None:
             self.job_status[job_id] = "done"
             self.progress_bar(job_id).setValue(1000)
-            self.queue.setItem(qrow, Q_STAGE, QTableWidgetItem("完成 done"))
-            button = QPushButton(f"打开文件夹 · {result.video.name}")
-            button.setToolTip(f"Open the folder of {result.video}")
-            button.clicked.connect(lambda _=False, p=result.video: self.open_folder(Path(p).parent))
-            self.queue.setCellWidget(qrow, Q_RESULT, button)
+            self._show_job_state(job_id, "done")
             self.set_status(prow, "done")
-            self.statusBar().showMessage(f"已完成 done: {result.video}")
+            self.statusBar().showMessage(self.t("已完成：", "Done: ") + str(result.video))
         else:
             self._show_failure(job_id, result.error or "unknown error")
 
@@ -557,22 +1413,22 @@ class MainWindow(QMainWindow):
     def _show_failure(self, job_id: int, message: str) -> None:
         qrow, prow = self.job_rows[job_id], self.job_product_row[job_id]
         self.job_status[job_id] = "failed"
-        self.queue.setItem(qrow, Q_STAGE, QTableWidgetItem("失败 failed"))
         first = message.strip().splitlines()[0] if message.strip() else message
         item = QTableWidgetItem(first)
         item.setForeground(QColor("#c62828"))
         item.setToolTip(message)
         self.queue.setItem(qrow, Q_RESULT, item)
+        self.queue.setItem(qrow, Q_ETA, QTableWidgetItem(""))
+        self._show_job_state(job_id, "failed")
         self.set_status(prow, "failed")
-        self.statusBar().showMessage(f"渲染失败 failed: {first}")
+        self.statusBar().showMessage(self.t("渲染失败：", "Render failed: ") + first)
 
     @Slot(int)
     def _on_cancelled(self, job_id: int) -> None:
         self.results.pop(job_id, None)
         self.job_status[job_id] = "cancelled"
-        qrow = self.job_rows[job_id]
-        self.queue.setItem(qrow, Q_STAGE, QTableWidgetItem("已取消 cancelled"))
-        self.queue.setItem(qrow, Q_RESULT, QTableWidgetItem("未留下视频文件 no video file left behind"))
+        self.queue.setItem(self.job_rows[job_id], Q_ETA, QTableWidgetItem(""))
+        self._show_job_state(job_id, "cancelled")
         self.set_status(self.job_product_row[job_id], "cancelled")
 
     @Slot()
@@ -582,15 +1438,78 @@ class MainWindow(QMainWindow):
         if busy:  # something was queued while the loop was finishing
             emit(self._kick)
         else:
-            self.statusBar().showMessage("队列已空 queue idle")
+            self.statusBar().showMessage(self.t("队列已空", "Queue idle"))
+
+    # ------------------------------------------------------------------ files and folders
+    def set_output_dir(self, path: str | Path) -> None:
+        self.options.out_dir = Path(path)
+        self._out_dir_fixed = True
+        self._show_output_dir()
+
+    def _show_output_dir(self) -> None:
+        self.out_label.setText(self.t("输出：", "Output: ") + str(self.options.out_dir))
+
+    def _choose_output(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.t("输出文件夹", "Output folder"), str(self.options.out_dir))
+        if path:
+            self.set_output_dir(path)
+
+    def _choose_sheet(self) -> None:
+        settings = QSettings("aigc-studio", "studio")
+        start = str(Path(str(settings.value("last_sheet", EXAMPLE_SHEET))).parent)
+        path, _ = QFileDialog.getOpenFileName(self, self.t("导入商品表格", "Import product sheet"), start,
+                                              self.t(*SHEET_FILTER))
+        if path and self.load_sheet(path):
+            settings.setValue("last_sheet", path)
+
+    def _choose_project(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.t("打开项目文件夹", "Open project folder"),
+                                                str(self.project.folder.parent))
+        if path:
+            try:
+                self.open_project(Project.load(path))
+            except StudioError as exc:
+                QMessageBox.warning(self, self.t("无法打开项目", "Cannot open project"), str(exc))
+
+    def _choose_new_project(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.t("选择一个空文件夹作为新项目", "Pick an empty folder for the project"),
+                                                str(self.project.folder.parent))
+        if path:
+            try:
+                self.open_project(Project.create(path))
+            except StudioError as exc:
+                QMessageBox.warning(self, self.t("无法新建项目", "Cannot create project"), str(exc))
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.i18n, self.settings, self)
+        dialog.accepted.connect(lambda: self._settings_saved(dialog.settings))
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, settings: Settings) -> None:
+        self.settings = settings
+        fresh, _ = _initial_options()
+        for key in ("whisper_model", "encoder", "aigc_producer", "default_voices"):
+            setattr(self.options, key, getattr(fresh, key))
+        if settings.output_dir:
+            self.set_output_dir(settings.output_dir)
+        if settings.interface_language and settings.interface_language != self.i18n.language:
+            self.set_language(settings.interface_language, save=False)
 
     def open_folder(self, folder: str | Path) -> bool:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             return True
-        QMessageBox.information(self, "打开文件夹 Open folder",
-                                f"无法自动打开，请在文件管理器中打开：\nCould not open it automatically; open it yourself:\n{folder}")
+        QMessageBox.information(self, self.t("打开文件夹", "Open folder"),
+                                self.t("无法自动打开，请在文件管理器中打开：\n", "Could not open it; open it yourself:\n")
+                                + str(folder))
+        return False
+
+    def open_file(self, path: str | Path) -> bool:
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            return True
+        QMessageBox.information(self, self.t("打开文件", "Open file"), str(path))
         return False
 
     @property
@@ -601,9 +1520,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         if not self._shut_down and self.worker.busy:
             answer = QMessageBox.question(
-                self, "正在渲染 Rendering",
-                "还有视频在渲染。退出将取消它们（不会留下半成品文件）。\n"
-                "Videos are rendering. Quit and cancel them? (no half-written file is left)",
+                self, self.t("正在渲染", "Rendering"),
+                self.t("还有视频在渲染。退出将取消它们（不会留下半成品文件）。",
+                       "Videos are rendering. Quit and cancel them? (no half-written file is left)"),
                 QMessageBox.Yes | QMessageBox.No, QMessageBox.No,
             )
             if answer != QMessageBox.Yes:
@@ -613,11 +1532,13 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
-        """Cancel everything and stop the worker thread (waits for the running job to clean up)."""
+        """Save, cancel everything and stop the worker and preview threads."""
         if self._shut_down:
             return
+        self.save_project()
         self._shut_down = True
         self._scan_timer.stop()
+        self.previews.stop()
         self.worker.stop()
         self.thread.quit()
         if not self.thread.wait(timeout_ms):
@@ -636,43 +1557,24 @@ def _detach_running_thread(thread: QThread, worker: RenderWorker) -> None:
     thread.finished.connect(lambda: _running_threads.remove(pair) if pair in _running_threads else None)
 
 
-def _script_html(product: Product, script, template, info: SheetRow) -> str:
-    parts = [f"<h3>{_esc(product.name)}</h3>"
-             f"<p style='color:#666'>模板 template: {_esc(template.title)} ({_esc(template.name)}) · "
-             f"{len(script.scenes)} 个场景 scenes</p>"]
-    for n, scene in enumerate(script.scenes, 1):
-        overlay = f" <span style='color:#888'>[{_esc(scene.overlay)}]</span>" if scene.overlay else ""
-        parts.append(f"<p><b>{n}. {SCENE_NAMES.get(scene.kind, scene.kind)}</b>{overlay}<br>"
-                     + "<br>".join(_esc(line) for line in scene.lines) + "</p>")
-    for w in script.warnings:
-        parts.append(f"<p style='color:#e65100'>⚠ {_esc(w)}</p>")
-    for p in info.problems:
-        parts.append(f"<p style='color:#e65100'>⚠ {_esc(str(p))}</p>")
-    if info.findings:
-        parts.append("<h4 style='color:#c62828'>合规检查 Compliance</h4>")
-        for f in info.findings:
-            colour = "#c62828" if f.severity == "block" else "#e65100"
-            kind = "拦截 blocks render" if f.severity == "block" else "提醒 warning"
-            parts.append(
-                f"<p><span style='color:{colour}'><b>“{_esc(f.text)}”</b> · {kind}</span> — "
-                f"{_esc(f.reason)} <i>{_esc(f.rule)}</i><br>建议改为 Suggested: {_esc(f.suggestion)}</p>")
-    return "".join(parts)
+def _duration_text(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _esc(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _scratch_project() -> Project:
+    """An empty project in a temporary folder (a window opened without one)."""
+    import tempfile
+
+    return Project(folder=Path(tempfile.mkdtemp(prefix="studio-project-")))
 
 
 def _initial_options() -> tuple[RenderOptions, str]:
-    """Options from the merchant's settings; the output folder defaults to <project>/out."""
+    """Options from the merchant's settings."""
     try:
-        options = RenderOptions.from_settings()
-        error = ""
+        return RenderOptions.from_settings(), ""
     except StudioError as exc:
-        options, error = RenderOptions(), f"设置文件有问题 settings: {exc}"
-    if not options.out_dir.is_absolute() and str(options.out_dir) == "out":
-        options.out_dir = DEFAULT_OUT_DIR
-    return options, error
+        return RenderOptions(), f"settings: {exc}"
 
 
 def install_cjk_font(app: QApplication) -> str | None:
@@ -706,24 +1608,32 @@ def install_cjk_font(app: QApplication) -> str | None:
     return family
 
 
-def start_sheet() -> Path | None:
-    """The sheet to open at start: the last one the merchant opened, else the bundled example."""
-    last = QSettings("aigc-studio", "studio").value("last_sheet", "")
-    if last and Path(str(last)).is_file():
-        return Path(str(last))
-    return EXAMPLE_SHEET if EXAMPLE_SHEET.is_file() else None
+def start_project() -> Project:
+    """The project to open at start: the last one, else the example project (created on first run
+    from the bundled example sheet, in ~/AIGC-Studio/example or $STUDIO_PROJECTS/example)."""
+    last = QSettings("aigc-studio", "studio").value("last_project", "")
+    if last:
+        try:
+            return Project.load(str(last))
+        except StudioError:
+            pass
+    folder = default_project_folder()
+    try:
+        return Project.load(folder)
+    except StudioError:
+        pass
+    return Project.create(folder, EXAMPLE_SHEET if EXAMPLE_SHEET.is_file() else None)
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Open the desktop app (the bundled example sheet on first run). Returns the exit code."""
+def run(argv: list[str] | None = None, project: str | Path | None = None) -> int:
+    """Open the desktop app on `project`, else the last project, else the example project."""
     app = QApplication.instance() or QApplication(list(argv) if argv else sys.argv[:1])
     app.setApplicationName("AIGC Short-video Studio")
     install_cjk_font(app)
-    window = MainWindow()
+    opened = Project.load(project) if project else start_project()
+    window = MainWindow(project=opened)
+    QSettings("aigc-studio", "studio").setValue("last_project", str(opened.folder))
     window.show()
-    sheet = start_sheet()
-    if sheet is not None:
-        QTimer.singleShot(0, lambda: window.load_sheet(sheet))
     code = app.exec()
     window.shutdown()
     return int(code)

@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ..pipeline import RenderOptions, output_stem, render_product
-from ..types import Problem, Product, RenderResult
+from ..types import Problem, Product, RenderResult, Scene
 from ..util import CancelToken, Cancelled, Progress
 from .qtcompat import emit, emit_leaks_true
 
@@ -29,6 +29,7 @@ class Job:
     options: RenderOptions
     variant: int = 0
     notes: list[Problem] = field(default_factory=list)
+    script: list[Scene] | None = None  # the merchant's edited script (None = the template's words)
     id: int = field(default_factory=lambda: next(_ids))
     cancel: CancelToken = field(default_factory=CancelToken)
 
@@ -122,9 +123,11 @@ class RenderWorker(QObject):
                 emit(self.progress, job.id, float(p.fraction), p.stage, p.message)
 
         def target() -> None:
+            extra = {"script": job.script} if job.script is not None else {}
             try:
                 box["result"] = render_product(
                     job.product, job.options, job.variant, on_progress=report, cancel=job.cancel, notes=job.notes,
+                    **extra,
                 )
             except Cancelled:
                 box["cancelled"] = True

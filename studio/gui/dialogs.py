@@ -1,0 +1,249 @@
+"""The template gallery and the settings dialog."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+)
+
+from ..project import PLATFORMS
+from ..script import list_templates
+from ..settings import Settings
+from ..util import StudioError
+from ..voice import available_voices
+from .i18n import LANGUAGES, Translator
+
+CATEGORIES = {
+    "beauty": ("美妆", "Beauty"), "apparel": ("服饰", "Apparel"), "food": ("食品生鲜", "Food & farm"),
+    "appliance": ("家电", "Home appliances"), "baby": ("母婴", "Mother & baby"), "digital": ("数码", "Digital"),
+    "pets": ("宠物", "Pets"), "local": ("本地生活", "Local services"), "general": ("通用", "General"),
+}
+STYLES = {
+    "pain-point": ("痛点→方案", "Pain point → solution"), "unboxing": ("开箱", "Unboxing"),
+    "comparison": ("对比", "Comparison"), "story": ("故事", "Story"), "flash-sale": ("限时秒杀", "Flash sale"),
+    "tutorial": ("慢速教程", "Slow tutorial"), "promo": ("通用带货", "Promo"),
+}
+PLATFORM_NAMES = {"douyin": ("抖音", "Douyin"), "kuaishou": ("快手", "Kuaishou"), "tiktok": ("TikTok", "TikTok"),
+                  "channels": ("视频号", "WeChat Channels"), "xiaohongshu": ("小红书", "Xiaohongshu")}
+
+
+class TemplateGallery(QDialog):
+    """Preview images of every template, filtered by category, style and language."""
+
+    def __init__(self, tr: Translator, current: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tr_ = tr
+        t = tr.text
+        self.setWindowTitle(t("模板库", "Template gallery"))
+        self.resize(980, 680)
+        self.chosen: str | None = current
+        try:
+            self.templates = list_templates()
+            self.error = ""
+        except StudioError as exc:
+            self.templates, self.error = [], str(exc)
+        filters = QHBoxLayout()
+        self.category = QComboBox()
+        self.style = QComboBox()
+        self.language = QComboBox()
+        for combo, label, values in (
+            (self.category, t("品类", "Category"), {k: v for k, v in CATEGORIES.items()
+                                                   if any(x.category == k for x in self.templates)}),
+            (self.style, t("风格", "Style"), {k: v for k, v in STYLES.items()
+                                             if any(x.meta.get("style_name") == k for x in self.templates)}),
+            (self.language, t("语言", "Language"), {k: (v, v) for k, v in LANGUAGES.items()}),
+        ):
+            combo.addItem(t("全部", "All"), None)
+            for key, names in values.items():
+                combo.addItem(t(*names), key)
+            combo.currentIndexChanged.connect(self.apply_filters)
+            filters.addWidget(QLabel(label))
+            filters.addWidget(combo)
+        filters.addStretch(1)
+        self.grid = QListWidget()
+        self.grid.setViewMode(QListWidget.IconMode)
+        self.grid.setIconSize(QSize(135, 240))
+        self.grid.setGridSize(QSize(190, 330))
+        self.grid.setResizeMode(QListWidget.Adjust)
+        self.grid.setMovement(QListWidget.Static)
+        self.grid.setWordWrap(True)
+        self.grid.setProperty("data_widget", True)  # template titles are content, in their own language
+        self.grid.itemDoubleClicked.connect(lambda _: self.accept())
+        self.grid.currentItemChanged.connect(self._show_description)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setProperty("data_widget", True)
+        for tpl in self.templates:
+            icon = QIcon(QPixmap(str(tpl.folder / "preview.png"))) if (tpl.folder / "preview.png").is_file() else QIcon()
+            item = QListWidgetItem(icon, f"{tpl.title}\n[{tpl.language}] {tpl.target_seconds:g}s")
+            item.setData(Qt.UserRole, tpl.name)
+            item.setToolTip(f"{tpl.name}\n{tpl.description}")
+            self.grid.addItem(item)
+            if tpl.name == current:
+                self.grid.setCurrentItem(item)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(t("使用此模板", "Use this template"))
+        buttons.button(QDialogButtonBox.Cancel).setText(t("取消", "Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        if self.error:
+            layout.addWidget(QLabel(t("模板读取失败：", "Templates could not be read: ") + self.error))
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.description)
+        layout.addWidget(buttons)
+
+    def visible_names(self) -> list[str]:
+        return [self.grid.item(i).data(Qt.UserRole) for i in range(self.grid.count()) if not self.grid.item(i).isHidden()]
+
+    def apply_filters(self) -> None:
+        cat, style, lang = self.category.currentData(), self.style.currentData(), self.language.currentData()
+        by_name = {t.name: t for t in self.templates}
+        for i in range(self.grid.count()):
+            tpl = by_name[self.grid.item(i).data(Qt.UserRole)]
+            shown = ((cat is None or tpl.category == cat) and (style is None or tpl.meta.get("style_name") == style)
+                     and (lang is None or tpl.language == lang))
+            self.grid.item(i).setHidden(not shown)
+
+    def _show_description(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.chosen = item.data(Qt.UserRole)
+            tpl = next(t for t in self.templates if t.name == self.chosen)
+            self.description.setText(f"<b>{tpl.title}</b> ({tpl.name}) — {tpl.description}")
+
+
+def detect_gpu() -> str:
+    """What this machine offers for the GPU paths, in plain words (English; the dialog adds a prefix)."""
+    parts = []
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            parts.append(f"CUDA: {torch.cuda.get_device_name(0)}")
+        else:
+            parts.append("CUDA: none")
+    except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so
+        parts.append(f"CUDA: not checked ({type(exc).__name__})")
+    try:
+        from ..render.encode import probe_nvenc
+        from ..util import ffmpeg_exe
+
+        ok, reason = probe_nvenc(ffmpeg_exe())
+        parts.append("NVENC: yes" if ok else "NVENC: no")
+    except Exception as exc:  # noqa: BLE001
+        parts.append(f"NVENC: not checked ({type(exc).__name__})")
+    return ", ".join(parts)
+
+
+class SettingsDialog(QDialog):
+    """Settings a merchant sets once; saved to the studio's settings file on OK."""
+
+    def __init__(self, tr: Translator, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        t = tr.text
+        self.settings = settings
+        self.setWindowTitle(t("设置", "Settings"))
+        self.resize(640, 460)
+        form = QFormLayout()
+        self.output_dir = self._folder_row(form, t("输出文件夹", "Output folder"), settings.output_dir,
+                                           t("留空 = 项目里的 out 文件夹", "empty = the project's out folder"), tr)
+        self.platform = QComboBox()
+        for key in PLATFORMS:
+            self.platform.addItem(t(*PLATFORM_NAMES[key]), key)
+        self.platform.setCurrentIndex(max(0, self.platform.findData(settings.platform or "douyin")))
+        form.addRow(t("默认平台", "Default platform"), self.platform)
+        self.voice_zh = QComboBox()
+        self.voice_en = QComboBox()
+        for combo, lang, value in ((self.voice_zh, "zh", settings.voice_zh), (self.voice_en, "en", settings.voice_en)):
+            for voice in available_voices(lang):
+                combo.addItem(voice, voice)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        form.addRow(t("中文配音", "Mandarin voice"), self.voice_zh)
+        form.addRow(t("英文配音", "English voice"), self.voice_en)
+        self.whisper_model = self._folder_row(form, t("Whisper 模型文件夹", "Whisper model folder"),
+                                              settings.whisper_model,
+                                              t("留空 = 内置 base 模型", "empty = the built-in base model"), tr)
+        self.diffusers_model = self._folder_row(form, t("Diffusers 模型文件夹", "Diffusers model folder"),
+                                                settings.diffusers_model,
+                                                t("可选：本地图像生成模型", "optional: a local image model"), tr)
+        self.gpu = QComboBox()
+        for key, names in (("auto", ("自动", "Auto")), ("on", ("开", "On")), ("off", ("关", "Off"))):
+            self.gpu.addItem(t(*names), key)
+        self.gpu.setCurrentIndex(max(0, self.gpu.findData(settings.gpu)))
+        self.gpu_detected = QLabel(t("检测到：", "Detected: ") + detect_gpu())
+        self.gpu_detected.setWordWrap(True)
+        gpu_box = QWidget()
+        gl = QHBoxLayout(gpu_box)
+        gl.setContentsMargins(0, 0, 0, 0)
+        gl.addWidget(self.gpu)
+        gl.addWidget(self.gpu_detected, 1)
+        form.addRow(t("GPU 加速", "GPU use"), gpu_box)
+        self.producer_name = QLineEdit(settings.producer_name)
+        self.producer_name.setPlaceholderText(t("例如：某某小店", "e.g. your shop's name"))
+        self.producer_id = QLineEdit(settings.producer_id)
+        self.producer_id.setPlaceholderText(t("可选：统一社会信用代码", "optional: registration code"))
+        form.addRow(t("制作者名称（AI 标识）", "Producer name (AI label)"), self.producer_name)
+        form.addRow(t("制作者编号（AI 标识）", "Producer ID (AI label)"), self.producer_id)
+        self.language = QComboBox()
+        self.language.addItem(t("跟随系统", "Follow the system"), "")
+        for key, name in LANGUAGES.items():
+            self.language.addItem(name, key)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.interface_language)))
+        form.addRow(t("界面语言", "Interface language"), self.language)
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#c62828")
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Save).setText(t("保存", "Save"))
+        buttons.button(QDialogButtonBox.Cancel).setText(t("取消", "Cancel"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _folder_row(self, form: QFormLayout, label: str, value: str, placeholder: str, tr: Translator) -> QLineEdit:
+        edit = QLineEdit(value)
+        edit.setPlaceholderText(placeholder)
+        browse = QPushButton(tr.text("浏览…", "Browse…"))
+        browse.clicked.connect(lambda: self._browse(edit, label))
+        row = QWidget()
+        rl = QHBoxLayout(row)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(edit, 1)
+        rl.addWidget(browse)
+        form.addRow(label, row)
+        return edit
+
+    def _browse(self, edit: QLineEdit, title: str) -> None:
+        path = QFileDialog.getExistingDirectory(self, title, edit.text() or str(Path.home()))
+        if path:
+            edit.setText(path)
+
+    def values(self) -> Settings:
+        return Settings(
+            producer_name=self.producer_name.text().strip(), producer_id=self.producer_id.text().strip(),
+            output_dir=self.output_dir.text().strip(), whisper_model=self.whisper_model.text().strip(),
+            diffusers_model=self.diffusers_model.text().strip(), gpu=self.gpu.currentData(),
+            interface_language=self.language.currentData(), platform=self.platform.currentData(),
+            voice_zh=self.voice_zh.currentData(), voice_en=self.voice_en.currentData(),
+        )
+
+    def save(self) -> None:
+        new = self.values()
+        for folder in (new.whisper_model, new.diffusers_model):
+            if folder and not Path(folder).exists():
+                self.error.setText(f"{folder}: " + ("文件夹不存在" if self.windowTitle() == "设置" else "no such folder"))
+                return
+        try:
+            new.save()
+        except (StudioError, OSError) as exc:
+            self.error.setText(str(exc))
+            return
+        self.settings = new
+        self.accept()

@@ -1,0 +1,240 @@
+"""A project: one folder holding the products, their media, edited scripts, style and outputs.
+
+    my-project/
+      project.json      products, edited scripts, style choices (written atomically on every save)
+      media/            photos and clips dragged in or imported from a sheet (copied, so the
+                        project survives the original files moving)
+      out/              rendered videos (the default output folder)
+
+The desktop app autosaves it; `main.py render project.json` is not needed: a project's products
+are plain `Product` objects, so the same pipeline renders them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .types import Problem, Product, Scene
+from .util import StudioError
+
+PROJECT_FILE = "project.json"
+FORMAT_VERSION = 1
+PLATFORMS = ("douyin", "kuaishou", "tiktok", "channels", "xiaohongshu")
+
+
+@dataclass
+class ProjectStyle:
+    """The merchant's style choices over the template's defaults (None = keep the template's)."""
+
+    template: str | None = None  # None = the default template for each product's language
+    caption_size: int | None = None  # px at 1080x1920
+    text_color: str | None = None  # "#RRGGBB"
+    highlight_color: str | None = None  # karaoke: the word being spoken
+    accent_color: str | None = None  # headline and price tag
+    music: str | None = None  # None = the template's; "" = no music; else a file
+    voice: str | None = None  # None = the template's voice
+    speed: float | None = None
+    platform: str = "douyin"  # safe zones (and the platform preset) the video is made for
+    quality: str = "final"  # draft | final
+
+    def template_overrides(self) -> dict[str, Any]:
+        """The keys of a template's `style:` block this style overrides."""
+        out: dict[str, Any] = {}
+        if self.caption_size:
+            out["caption_size"] = int(self.caption_size)
+        for key, name in (("text_color", "text_color"), ("highlight_color", "caption_highlight"),
+                          ("accent_color", "accent_color")):
+            if getattr(self, key):
+                out[name] = getattr(self, key)
+        if self.music is not None:
+            out["music"] = self.music or None
+        if self.voice:
+            out["voice"] = self.voice
+        if self.speed:
+            out["speed"] = float(self.speed)
+        return out
+
+
+@dataclass
+class ProjectItem:
+    """One product of the project and, if the merchant edited it, its script."""
+
+    product: Product
+    script: list[Scene] | None = None  # None = generated from the template at render time
+    variants: int = 1
+
+
+@dataclass
+class Project:
+    folder: Path
+    items: list[ProjectItem] = field(default_factory=list)
+    style: ProjectStyle = field(default_factory=ProjectStyle)
+    output_dir: str = "out"  # relative to the folder, or absolute
+    source_sheet: str = ""  # the sheet the products were imported from (for the record)
+    sheet_problems: list[Problem] = field(default_factory=list)  # from that import, shown until fixed
+
+    # ---------------------------------------------------------------- paths
+    @property
+    def file(self) -> Path:
+        return self.folder / PROJECT_FILE
+
+    @property
+    def media_dir(self) -> Path:
+        return self.folder / "media"
+
+    @property
+    def out_dir(self) -> Path:
+        path = Path(self.output_dir)
+        return path if path.is_absolute() else self.folder / path
+
+    def import_media(self, path: str | Path) -> Path:
+        """Copy a photo or clip into media/ (unless it is already inside the project); returns the copy."""
+        src = Path(path).expanduser().resolve()
+        if not src.is_file():
+            raise StudioError(f"{src}: file not found; pick an existing photo or clip")
+        try:
+            src.relative_to(self.folder.resolve())
+            return src
+        except ValueError:
+            pass
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        target = self.media_dir / src.name
+        n = 1
+        while target.exists() and not _same_file(src, target):
+            target = self.media_dir / f"{src.stem}_{n}{src.suffix}"
+            n += 1
+        if not target.exists():
+            shutil.copy2(src, target)
+        return target
+
+    # ---------------------------------------------------------------- create, save, load
+    @classmethod
+    def create(cls, folder: str | Path, sheet: str | Path | None = None) -> "Project":
+        """A new project in `folder` (created; must not hold a project yet), with the products of
+        `sheet` if given (their media copied in). Bad sheet rows are kept as `sheet_problems`."""
+        folder = Path(folder).expanduser()
+        if (folder / PROJECT_FILE).exists():
+            raise StudioError(f"{folder} already holds a project; open it instead, or pick an empty folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        project = cls(folder=folder.resolve())
+        if sheet is not None:
+            project.import_sheet(sheet)
+        project.save()
+        return project
+
+    def import_sheet(self, sheet_path: str | Path, replace: bool = True) -> list[Problem]:
+        """Add (or with replace, set) the products of a sheet; media are copied into the project."""
+        from .sheet import load_sheet
+
+        sheet = load_sheet(sheet_path)
+        items = []
+        for product in sheet.products:
+            product.images = [self.import_media(p) for p in product.images]
+            if product.recording is not None:
+                product.recording = self.import_media(product.recording)
+            items.append(ProjectItem(product))
+        self.items = items if replace else self.items + items
+        self.source_sheet = str(Path(sheet_path).resolve())
+        self.sheet_problems = list(sheet.problems)
+        return sheet.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "style": asdict(self.style),
+            "output_dir": self.output_dir,
+            "source_sheet": self.source_sheet,
+            "sheet_problems": [asdict(p) for p in self.sheet_problems],
+            "products": [self._item_to_dict(item) for item in self.items],
+        }
+
+    def _item_to_dict(self, item: ProjectItem) -> dict[str, Any]:
+        d = item.product.to_dict()
+        d["images"] = [self._rel(p) for p in item.product.images]
+        d["recording"] = self._rel(item.product.recording) if item.product.recording else None
+        return {"product": d, "script": [asdict(s) for s in item.script] if item.script is not None else None,
+                "variants": item.variants}
+
+    def _rel(self, path: str | Path) -> str:
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.folder.resolve()).as_posix()
+        except ValueError:
+            return str(p)
+
+    def _abs(self, text: str) -> Path:
+        p = Path(text)
+        return p if p.is_absolute() else self.folder / p
+
+    def save(self) -> Path:
+        """Write project.json atomically (a crash mid-save leaves the previous file intact)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{PROJECT_FILE}.{os.getpid()}.part"
+        try:
+            tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+            os.replace(tmp, self.file)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            hint = " (the disk is full: free some space)" if exc.errno == 28 else ""
+            raise StudioError(f"{self.file}: could not save the project: {exc}{hint}") from exc
+        return self.file
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Project":
+        """Open the project in `folder` (or the project.json path itself)."""
+        path = Path(folder).expanduser()
+        if path.name == PROJECT_FILE:
+            path = path.parent
+        file = path / PROJECT_FILE
+        if not file.is_file():
+            raise StudioError(f"{path}: no {PROJECT_FILE} here; create a project or pick its folder")
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StudioError(f"{file}: the project file is damaged ({exc}); restore it from a backup") from exc
+        if not isinstance(data, dict) or data.get("format", 0) > FORMAT_VERSION:
+            raise StudioError(f"{file}: made by a newer version of the studio; update the studio to open it")
+        return cls.from_dict(path, data, where=str(file))
+
+    @classmethod
+    def from_dict(cls, folder: str | Path, data: dict, where: str = "project") -> "Project":
+        """A project from `to_dict()` output (also how undo restores a snapshot)."""
+        project = cls(folder=Path(folder).resolve())
+        known_style = {f.name for f in fields(ProjectStyle)}
+        project.style = ProjectStyle(**{k: v for k, v in (data.get("style") or {}).items() if k in known_style})
+        project.output_dir = data.get("output_dir") or "out"
+        project.source_sheet = data.get("source_sheet", "")
+        project.sheet_problems = [Problem(**p) for p in data.get("sheet_problems", [])]
+        for n, entry in enumerate(data.get("products", []), 1):
+            try:
+                project.items.append(project._item_from_dict(entry))
+            except (TypeError, ValueError, KeyError) as exc:
+                raise StudioError(f"{where}: product {n} is damaged ({exc})") from exc
+        return project
+
+    def _item_from_dict(self, entry: dict) -> ProjectItem:
+        d = dict(entry["product"])
+        known = {f.name for f in fields(Product)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["images"] = [self._abs(p) for p in d.get("images", [])]
+        d["recording"] = self._abs(d["recording"]) if d.get("recording") else None
+        script = entry.get("script")
+        scenes = [Scene(**s) for s in script] if script is not None else None
+        return ProjectItem(Product(**d), scenes, int(entry.get("variants", 1) or 1))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def default_project_folder() -> Path:
+    """Where the first-run project lives: ~/AIGC-Studio/示例项目 (or $STUDIO_PROJECTS)."""
+    base = Path(os.environ.get("STUDIO_PROJECTS") or Path.home() / "AIGC-Studio")
+    return base / "example"
