@@ -100,6 +100,9 @@ class Script:
     variant: int = 0
     seed: int = 0
     warnings: list[str] = field(default_factory=list)
+    # how the script was fitted to its target length: target, estimate, tolerance, status (ok | short |
+    # long), what was trimmed or added, what the sheet had no material for (studio/script/generate.py)
+    fit: dict[str, Any] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[str]:

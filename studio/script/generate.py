@@ -18,43 +18,25 @@ import shlex
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from ..types import Product, Scene, Script
 from ..util import StudioError
-from .templates import Template
+from .facts import extract_facts, short_name
+from .sandbox import environment, render_limited
+from .templates import DEFAULT_PAUSE, DEFAULT_RATE, FitRules, Template
 
 SCENE_KINDS = ("hook", "point", "proof", "offer", "cta")
 _HEADER = re.compile(r"^\[(\w+)(.*)\]\s*$")
-_SPEC = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:kg|g|mg|ml|l|磅|斤|克|千克|毫升|升|袋|片|支|粒|包|盒|瓶|罐|件|只|个|cm|mm|寸)"
-    r"(?:\s*[*x×]\s*\d+\s*(?:袋|片|支|粒|包|盒|瓶|罐|件|只|个)?)?(?:装)?",
-    re.IGNORECASE,
-)
-_NOISE = re.compile(r"【[^】]*】|\[[^\]]*\]|（[^）]*）|\([^)]*\)|原装进口|进口|包邮|正品|官方|旗舰店|新款|爆款")
 
-
-def short_name(name: str, max_chars: int = 14) -> str:
-    """A speakable short name from a long marketplace title (drops specs, brackets, shop words)."""
-    text = _NOISE.sub(" ", name)
-    text = _SPEC.sub(" ", text)
-    parts = [p for p in re.split(r"\s+", text) if p]
-    if not parts:
-        return name.strip()[:max_chars]
-    candidate = " ".join(parts)
-    if not re.search(r"[\u4e00-\u9fff]", candidate):  # Latin names: keep whole words, allow longer
-        words, out = candidate.split(), ""
-        for w in words:
-            if out and len(out) + 1 + len(w) > max_chars * 2:
-                break
-            out = f"{out} {w}".strip()
-        return out
-    if len(candidate) <= max_chars:
-        return candidate
-    # keep the longest chunk that carries the product noun (usually the last CJK chunk)
-    cjk = [p for p in parts if re.search(r"[\u4e00-\u9fff]", p)]
-    best = max(cjk or parts, key=len)
-    return best[:max_chars]
+# sheet columns (kept in Product.extra) a template can use to say more, by what they hold
+MATERIAL_COLUMNS = {
+    "details": ("详情", "商品详情", "描述", "商品描述", "说明", "介绍", "产品介绍", "details", "detail", "description"),
+    "reviews": ("评价", "口碑", "买家评价", "用户评价", "好评", "reviews", "review", "testimonials", "testimonial"),
+    "usage": ("用法", "使用方法", "使用说明", "食用方法", "吃法", "怎么用", "usage", "howtouse", "directions"),
+    "service": ("售后", "服务", "保障", "售后服务", "guarantee", "warranty", "service", "returns"),
+}
+_SENTENCE_END = {"zh": re.compile(r"[。！？!?；;\n]+"), "en": re.compile(r"(?<=[.!?;])\s+|\n+")}
 
 
 def _format_price(value: float | None) -> str:
@@ -69,21 +51,52 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def template_context(product: Product, rng: random.Random, variant: int) -> dict:
-    """The variables a template sees (documented in the README)."""
+def _norm(header: str) -> str:
+    return re.sub(r"[\s_\-]+", "", str(header)).lower()
+
+
+def material(product: Product) -> dict[str, list[str]]:
+    """Sentences from the sheet's detail, review, usage and service columns, by kind."""
+    out: dict[str, list[str]] = {k: [] for k in MATERIAL_COLUMNS}
+    columns = {_norm(k): v for k, v in product.extra.items()}
+    splitter = _SENTENCE_END["zh" if product.language == "zh" else "en"]
+    for kind, names in MATERIAL_COLUMNS.items():
+        for name in names:
+            text = str(columns.get(_norm(name)) or "").strip()
+            if not text:
+                continue
+            for sentence in splitter.split(text):
+                sentence = sentence.strip().rstrip("。.！!；;，,、 ")
+                if sentence and sentence not in out[kind]:
+                    out[kind].append(sentence)
+    return out
+
+
+def template_context(product: Product, rng: random.Random, variant: int, *, seed: int = 0,
+                     n_points: int | None = None, parts: dict[str, bool] | None = None,
+                     target_seconds: float = 0.0) -> dict:
+    """The variables a template sees (documented in docs/templates.md). `n_points` and `parts` are the
+    engine's fitting choices: how many selling points to say, and which optional parts are on."""
     points = list(product.selling_points)
     if variant > 0 and len(points) > 1:
         head, rest = points[:1], points[1:]
         rng.shuffle(rest)
         points = head + rest if variant % 2 else rest + head
+    counts: dict[str, int] = {}
 
     def pick(options):
+        """A seeded choice. Each call site's choice depends only on its options and how many times the
+        same options were picked before, so turning a part on or off does not change other choices."""
         options = list(options)
         if not options:
             return ""
-        return options[rng.randrange(len(options))]
+        key = repr(options)
+        counts[key] = counts.get(key, 0) + 1
+        r = random.Random(f"{seed}:{variant}:{product.name}:{key}:{counts[key]}")
+        return options[r.randrange(len(options))]
 
     currency = product.extra.get("currency") or product.extra.get("货币") or ("¥" if product.language == "zh" else "$")
+    facts = extract_facts(product.name, product.extra, product.brand, product.language)
     return {
         "name": product.name,
         "short_name": short_name(product.name),
@@ -92,7 +105,8 @@ def template_context(product: Product, rng: random.Random, variant: int) -> dict
         "original_price": product.original_price,
         "original_price_display": _format_price(product.original_price),
         "currency": currency,
-        "points": points,
+        "points": points if n_points is None else points[:n_points],
+        "all_points": points,
         "category": product.category,
         "audience": product.audience,
         "brand": product.brand,
@@ -102,19 +116,11 @@ def template_context(product: Product, rng: random.Random, variant: int) -> dict
         "extra": dict(product.extra),
         "variant": variant,
         "pick": pick,
+        "facts": facts.to_dict(),
+        **material(product),
+        "parts": dict(parts or {}),
+        "target_seconds": target_seconds,
     }
-
-
-def _environment(folder: Path) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["lower_first"] = _lower_first
-    return env
 
 
 def _template_line(exc: BaseException, filename: str) -> int | None:
@@ -127,29 +133,50 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
     return line
 
 
-def render_template_text(template: Template, product: Product, variant: int = 0, seed: int = 0) -> str:
-    """Render script.j2 for a product; errors name the template, line and variable."""
-    rng = random.Random(f"{seed}:{variant}:{product.name}")
-    env = _environment(template.folder)
-    where = template.folder / "script.j2"
-    try:
-        jt = env.get_template("script.j2")
-        return jt.render(template_context(product, rng, variant))
-    except jinja2.TemplateSyntaxError as exc:
-        raise StudioError(f"template '{template.name}' ({where}), line {exc.lineno}: {exc.message}") from exc
-    except jinja2.UndefinedError as exc:
-        line = _template_line(exc, str(where))
-        at = f", line {line}" if line else ""
-        raise StudioError(
-            f"template '{template.name}' ({where}){at}: {exc.message} "
-            "- check the variable name against the list in the README"
-        ) from exc
-    except SecurityError as exc:
-        raise StudioError(f"template '{template.name}' ({where}): blocked an unsafe operation ({exc})") from exc
-    except Exception as exc:
-        line = _template_line(exc, str(where))
-        at = f", line {line}" if line else ""
-        raise StudioError(f"template '{template.name}' ({where}){at}: {type(exc).__name__}: {exc}") from exc
+class _Renderer:
+    """One template compiled once, rendered many times (fitting tries several plans)."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.where = template.folder / "script.j2"
+        env = environment(template.folder)
+        env.filters["lower_first"] = _lower_first
+        try:
+            code = env.compile(template.source, "script.j2", str(self.where))
+            self.jt = env.template_class.from_code(env, code, env.make_globals(None), None)
+        except jinja2.TemplateSyntaxError as exc:
+            raise StudioError(f"template '{template.name}' ({self.where}), line {exc.lineno}: {exc.message}") from exc
+
+    def render(self, product: Product, variant: int, seed: int, **plan) -> str:
+        rng = random.Random(f"{seed}:{variant}:{product.name}")
+        template, where = self.template, self.where
+        try:
+            return render_limited(self.jt, template_context(product, rng, variant, seed=seed, **plan), str(where))
+        except jinja2.UndefinedError as exc:
+            line = _template_line(exc, str(where))
+            at = f", line {line}" if line else ""
+            raise StudioError(
+                f"template '{template.name}' ({where}){at}: {exc.message} "
+                "- check the variable name against docs/templates.md"
+            ) from exc
+        except SecurityError as exc:
+            line = _template_line(exc, str(where))
+            at = f", line {line}" if line else ""
+            raise StudioError(f"template '{template.name}' ({where}){at}: blocked an unsafe operation ({exc})") from exc
+        except StudioError:
+            raise
+        except RecursionError as exc:
+            raise StudioError(f"template '{template.name}' ({where}): a macro calls itself without end") from exc
+        except Exception as exc:
+            line = _template_line(exc, str(where))
+            at = f", line {line}" if line else ""
+            raise StudioError(f"template '{template.name}' ({where}){at}: {type(exc).__name__}: {exc}") from exc
+
+
+def render_template_text(template: Template, product: Product, variant: int = 0, seed: int = 0,
+                         target_seconds: float | None = None) -> str:
+    """Render script.j2 for a product, fitted to the target length; errors name the template, line and variable."""
+    return _fit(_Renderer(template), product, variant, seed, target_seconds)[0]
 
 
 def parse_script_text(text: str, template_name: str = "?") -> list[Scene]:
@@ -186,32 +213,159 @@ def parse_script_text(text: str, template_name: str = "?") -> list[Scene]:
     return scenes
 
 
-def estimate_seconds(lines: list[str], language: str, speed: float = 1.0) -> float:
-    """Narration length from reading speed: about 4.5 Chinese characters or 2.6 English words a second,
-    plus the pause between lines."""
+def estimate_seconds(lines: list[str], language: str, speed: float = 1.0, *, rate: float | None = None,
+                     pause: float = DEFAULT_PAUSE) -> float:
+    """Narration length from reading speed: `rate` Chinese characters (Latin words and digits count one
+    each) or English words a second at speed 1.0 (default about 4.5 and 2.6, measured on the bundled
+    voices), plus `pause` between lines and half a second of lead-in and tail."""
+    rate = rate or DEFAULT_RATE.get(language, DEFAULT_RATE["en"])
     if language == "zh":
-        spoken = sum(len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]+|\d", line)) for line in lines) / 4.5
+        units = sum(len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]+|\d", line)) for line in lines)
     else:
-        spoken = sum(len(line.split()) for line in lines) / 2.6
-    return round(spoken / max(speed, 0.1) + 0.3 * len(lines) + 0.5, 1)
+        units = sum(len(line.split()) for line in lines)
+    return round(units / rate / max(speed, 0.1) + pause * len(lines) + 0.5, 1)
 
 
-def generate_script(product: Product, template: Template, variant: int = 0, seed: int = 0) -> Script:
-    """Render the template for one product and variant. Variant v never repeats the text of an
-    earlier variant of the same product and seed when the template offers any other choice."""
-    earlier = {render_template_text(template, product, v, seed) for v in range(variant)}
-    text = render_template_text(template, product, variant, seed)
+def _fit(renderer: _Renderer, product: Product, variant: int, seed: int,
+         target_seconds: float | None) -> tuple[str, dict]:
+    """Render the template and fit it to the target length by the template's own `fit:` rules.
+
+    Start: the `trim` parts on, the `grow` parts off, `points.base` selling points. Too long (above
+    target + tolerance): turn `trim` parts off in their order (`points` = one selling point fewer at a
+    time, down to points.min), skipping a step that would fall below target - tolerance. Too short: turn
+    `grow` parts on in their order (`points` = one more, up to points.max and what the sheet has),
+    skipping a step that would overshoot. A part that adds nothing has no material in the sheet and
+    is reported as such. Returns the text and the fit report (recorded in Script.fit)."""
+    template = renderer.template
+    rules: FitRules = template.fit or FitRules(rate=DEFAULT_RATE[template.language])
+    target = float(target_seconds or template.target_seconds)
+    speed = float(template.style.get("speed") or 1.0)
+    lo, hi = target * (1 - rules.tolerance), target * (1 + rules.tolerance)
+    available = len(product.selling_points)
+
+    def measure(n: int | None, on: dict[str, bool]) -> tuple[str, float]:
+        text = renderer.render(product, variant, seed, n_points=n, parts=on, target_seconds=target)
+        try:
+            lines = [line for scene in parse_script_text(text, template.name) for line in scene.lines]
+        except StudioError:
+            lines = []
+        return text, estimate_seconds(lines, template.language, speed, rate=rules.rate, pause=rules.pause)
+
+    report: dict = {"target_s": target, "tolerance": rules.tolerance, "range_s": [round(lo, 1), round(hi, 1)],
+                    "rules": rules.declared, "trimmed": [], "added": [], "skipped": [], "no_material": []}
+    if not rules.declared:
+        text, est = measure(None, {})
+        report.update(estimated_s=est, points_used=available, points_available=available)
+        return text, _finish(report, est, lo, hi, template, product)
+
+    on = {p: True for p in rules.trim if p != "points"} | {p: False for p in rules.grow if p != "points"}
+    n = min(rules.points_base, available)
+    text, est = measure(n, on)
+    def better(e_new: float, e_old: float) -> bool:
+        """Inside the window beats outside it; inside it, closer to the target wins."""
+        if not lo <= e_new <= hi:
+            return False
+        return not lo <= e_old <= hi or abs(e_new - target) < abs(e_old - target)
+
+    if est > target:
+        steps = list(rules.trim) + ([] if "points" in rules.trim else ["points"])
+        for step in steps:
+            if step == "points":
+                while n > min(rules.points_min, available):
+                    t2, e2 = measure(n - 1, on)
+                    if not (better(e2, est) or (est > hi and e2 >= lo)):
+                        if est > hi:
+                            report["skipped"].append(f"points {n}->{n - 1} (would be {e2:g} s, below {lo:.1f} s)")
+                        break
+                    report["trimmed"].append(f"points {n}->{n - 1}")
+                    n, text, est = n - 1, t2, e2
+                continue
+            t2, e2 = measure(n, on | {step: False})
+            if e2 == est:
+                continue
+            if not (better(e2, est) or (est > hi and e2 >= lo)):
+                if est > hi:
+                    report["skipped"].append(f"{step} (would be {e2:g} s, below {lo:.1f} s)")
+                continue
+            on[step] = False
+            report["trimmed"].append(step)
+            text, est = t2, e2
+    else:
+        steps = ([] if "points" in rules.grow else ["points"]) + list(rules.grow)
+        for step in steps:
+            if step == "points":
+                while n < min(rules.points_max, available):
+                    t2, e2 = measure(n + 1, on)
+                    if not (better(e2, est) or (est < lo and e2 <= hi)):
+                        if est < lo:
+                            report["skipped"].append(f"points {n}->{n + 1} (would be {e2:g} s, above {hi:.1f} s)")
+                        break
+                    report["added"].append(f"points {n}->{n + 1}")
+                    n, text, est = n + 1, t2, e2
+                if est < lo and n >= available and available < rules.points_max:
+                    report["no_material"].append(f"points (the sheet has {available}, the template can use "
+                                                 f"{rules.points_max})")
+                continue
+            t2, e2 = measure(n, on | {step: True})
+            if e2 == est:
+                if est < lo:
+                    report["no_material"].append(step)
+                continue
+            if not (better(e2, est) or (est < lo and e2 <= hi)):
+                if est < lo:
+                    report["skipped"].append(f"{step} (would be {e2:g} s, above {hi:.1f} s)")
+                continue
+            on[step] = True
+            report["added"].append(step)
+            text, est = t2, e2
+    report.update(estimated_s=est, points_used=n, points_available=available,
+                  parts={k: v for k, v in on.items()})
+    return text, _finish(report, est, lo, hi, template, product)
+
+
+def _finish(report: dict, est: float, lo: float, hi: float, template: Template, product: Product) -> dict:
+    target = report["target_s"]
+    if est < lo:
+        report["status"] = "short"
+        report["shortfall_s"] = round(lo - est, 1)
+        missing = [m.split(" (")[0] for m in report["no_material"]]
+        hint = (f"; the sheet has nothing for: {', '.join(missing)}" if missing else "")
+        report["message"] = (f"about {est:g} s of narration for a {target:g} s target (at least {lo:.1f} s): "
+                             f"{report['shortfall_s']:g} s short, not padded{hint}. Add selling points, or "
+                             "details / reviews / usage columns to the sheet, or choose a shorter target")
+    elif est > hi:
+        report["status"] = "long"
+        report["overrun_s"] = round(est - hi, 1)
+        report["message"] = (f"about {est:g} s of narration for a {target:g} s target (at most {hi:.1f} s): "
+                             f"{report['overrun_s']:g} s over after trimming what the template allows")
+    else:
+        report["status"] = "ok"
+        report["message"] = f"about {est:g} s of narration for a {target:g} s target"
+    return report
+
+
+def generate_script(product: Product, template: Template, variant: int = 0, seed: int = 0,
+                    target_seconds: float | None = None) -> Script:
+    """Render the template for one product and variant, fitted to `target_seconds` (default: the
+    template's own). Variant v never repeats the text of an earlier variant of the same product and seed
+    when the template offers any other choice. What fitting trimmed or added is in `Script.fit`; a
+    script that stays short or long of the target also gets a warning."""
+    renderer = _Renderer(template)
+    earlier = {_fit(renderer, product, v, seed, target_seconds)[0] for v in range(variant)}
+    text, report = _fit(renderer, product, variant, seed, target_seconds)
     attempt = 0
     while text in earlier and attempt < 20:  # re-roll the choices, reproducibly
         attempt += 1
-        text = render_template_text(template, product, variant, seed * 1000 + 7919 * attempt)
+        text, report = _fit(renderer, product, variant, seed * 1000 + 7919 * attempt, target_seconds)
     scenes = parse_script_text(text, template.name)
     warnings = []
     if template.language != product.language:
         warnings.append(
             f"template '{template.name}' is {template.language} but the product is {product.language}"
         )
-    return Script(
+    if report["status"] != "ok" and report["rules"]:
+        warnings.append(f"length: {report['message']}")
+    script = Script(
         scenes=scenes,
         language=template.language,
         template=template.name,
@@ -220,6 +374,10 @@ def generate_script(product: Product, template: Template, variant: int = 0, seed
         seed=seed,
         warnings=warnings,
     )
+    if hasattr(script, "fit"):
+        script.fit = report
+    return script
 
 
-__all__ = ["estimate_seconds", "generate_script", "parse_script_text", "render_template_text", "short_name", "template_context"]
+__all__ = ["estimate_seconds", "generate_script", "material", "parse_script_text", "render_template_text",
+           "short_name", "template_context"]

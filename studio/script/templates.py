@@ -5,6 +5,8 @@ variables as errors that name the template, the line and the variable.
 """
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,8 @@ from typing import Any
 import yaml
 
 from ..util import TEMPLATES_DIR, StudioError, sha1_of
+
+log = logging.getLogger(__name__)
 
 STYLE_DEFAULTS: dict[str, Any] = {
     "accent_color": "#FF3B30",  # price tag and headline bar
@@ -26,6 +30,81 @@ STYLE_DEFAULTS: dict[str, Any] = {
 }
 
 REQUIRED_KEYS = ("name", "language")
+KNOWN_KEYS = {"name", "language", "title", "category", "style_name", "target_seconds", "description", "style", "fit"}
+
+# reading rate at speed 1.0: Chinese characters (Latin words and digits count one each) or English words
+# per second. Measured 2026-11-24 against the bundled voices (zh-baker 4.50-4.52, en-joe 2.64-2.73).
+DEFAULT_RATE = {"zh": 4.5, "en": 2.6}
+DEFAULT_PAUSE = 0.3  # seconds between lines
+DEFAULT_TOLERANCE = 0.15
+FIT_KEYS = {"rate", "pause", "tolerance", "points", "trim", "grow"}
+
+# the variables a template sees (studio/script/generate.py template_context), and Jinja's own globals
+CONTEXT_VARIABLES = {
+    "name", "short_name", "price", "price_display", "original_price", "original_price_display", "currency",
+    "points", "all_points", "category", "audience", "brand", "offer", "platform", "language", "extra",
+    "variant", "pick", "facts", "details", "reviews", "usage", "service", "parts", "target_seconds",
+}
+JINJA_GLOBALS = {"range", "dict", "cycler", "joiner", "namespace"}
+
+
+class TemplateError(StudioError):
+    """A template that cannot be used, located: template name, file, line and variable where known."""
+
+    def __init__(self, message: str, *, template: str = "", file: str | Path | None = None,
+                 line: int | None = None, variable: str | None = None) -> None:
+        super().__init__(message)
+        self.template = template
+        self.file = str(file) if file else ""
+        self.line = line
+        self.variable = variable
+
+
+@dataclass
+class FitRules:
+    """How the engine fits a script to a target length (the `fit:` block of template.yaml)."""
+
+    rate: float  # units a second at speed 1.0 (zh: characters, en: words)
+    pause: float = DEFAULT_PAUSE
+    tolerance: float = DEFAULT_TOLERANCE
+    points_min: int = 1
+    points_base: int = 4
+    points_max: int = 4
+    trim: list[str] = field(default_factory=list)  # on at first; dropped in this order when too long
+    grow: list[str] = field(default_factory=list)  # off at first; added in this order when too short
+    declared: bool = False  # False: the template has no `fit:` block (the engine only measures)
+
+    @property
+    def parts(self) -> list[str]:
+        return [p for p in (*self.trim, *self.grow) if p != "points"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rate": self.rate, "pause": self.pause, "tolerance": self.tolerance,
+                "points": {"min": self.points_min, "base": self.points_base, "max": self.points_max},
+                "trim": list(self.trim), "grow": list(self.grow), "declared": self.declared}
+
+
+@dataclass
+class BrokenTemplate:
+    """A template folder that could not be loaded, and why."""
+
+    name: str
+    folder: Path
+    error: str
+    file: str = ""
+    line: int | None = None
+    variable: str | None = None
+
+    def __str__(self) -> str:
+        return self.error
+
+
+class TemplateList(list):
+    """The loadable templates (a plain list of Template), plus `.broken`: the ones that failed."""
+
+    def __init__(self, items=(), broken: list[BrokenTemplate] | None = None) -> None:
+        super().__init__(items)
+        self.broken: list[BrokenTemplate] = list(broken or [])
 
 
 @dataclass
@@ -40,6 +119,7 @@ class Template:
     style: dict[str, Any]
     source: str  # script.j2 text
     meta: dict[str, Any] = field(default_factory=dict)
+    fit: FitRules | None = None
 
     @property
     def hash(self) -> str:
@@ -75,9 +155,10 @@ def template_dirs() -> list[Path]:
     return dirs
 
 
-def list_templates() -> list[Template]:
-    """Every loadable template; broken ones are skipped here and reported by load_template."""
-    found = []
+def list_templates() -> TemplateList:
+    """Every template folder: the loadable ones as the list, the broken ones in `.broken` (each with
+    the error, file, line and variable where known) and logged as warnings, never silently dropped."""
+    found = TemplateList()
     for base in template_dirs():
         if not base.is_dir():
             continue
@@ -85,8 +166,12 @@ def list_templates() -> list[Template]:
             if (folder / "template.yaml").exists():
                 try:
                     found.append(load_template(folder))
-                except StudioError:
-                    continue
+                except TemplateError as exc:
+                    found.broken.append(BrokenTemplate(folder.name, folder, str(exc), exc.file, exc.line, exc.variable))
+                except StudioError as exc:
+                    found.broken.append(BrokenTemplate(folder.name, folder, str(exc), str(folder / "template.yaml")))
+    for b in found.broken:
+        log.warning("template %s is broken: %s", b.name, b.error)
     return found
 
 
@@ -105,39 +190,149 @@ def load_template(name_or_path: str | Path) -> Template:
             )
             raise StudioError(f"template '{name_or_path}' not found; available: {', '.join(names)}")
     yaml_path = folder / "template.yaml"
+    tname = folder.name
+
+    def fail(message: str, line: int | None = None, file: Path = yaml_path, variable: str | None = None):
+        at = f", line {line}" if line else ""
+        raise TemplateError(f"template '{tname}' ({file}){at}: {message}", template=tname, file=file, line=line,
+                            variable=variable)
+
     try:
         meta = yaml.safe_load(yaml_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise StudioError(f"{yaml_path}: not valid YAML ({exc})") from exc
+        mark = getattr(exc, "problem_mark", None)
+        fail(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", mark.line + 1 if mark else None)
     if not isinstance(meta, dict):
-        raise StudioError(f"{yaml_path}: must be a mapping of keys to values")
+        fail("must be a mapping of keys to values")
+    tname = str(meta.get("name") or tname)
     for key in REQUIRED_KEYS:
         if key not in meta:
-            raise StudioError(f"{yaml_path}: missing required key '{key}'")
+            fail(f"missing required key '{key}'")
     if meta["language"] not in ("zh", "en"):
-        raise StudioError(f"{yaml_path}: language must be 'zh' or 'en', not '{meta['language']}'")
+        fail(f"language must be 'zh' or 'en', not '{meta['language']}'", _yaml_line(yaml_path, "language"))
+    unknown_keys = set(meta) - KNOWN_KEYS
+    if unknown_keys:
+        key = sorted(unknown_keys)[0]
+        fail(f"unknown key(s) {', '.join(sorted(unknown_keys))}; known keys: {', '.join(sorted(KNOWN_KEYS))}",
+             _yaml_line(yaml_path, key))
     style_in = meta.get("style") or {}
     unknown = set(style_in) - set(STYLE_DEFAULTS)
     if unknown:
-        raise StudioError(
-            f"{yaml_path}: unknown style key(s) {', '.join(sorted(unknown))}; "
-            f"known keys: {', '.join(STYLE_DEFAULTS)}"
-        )
+        fail(f"unknown style key(s) {', '.join(sorted(unknown))}; known keys: {', '.join(STYLE_DEFAULTS)}",
+             _yaml_line(yaml_path, sorted(unknown)[0]))
+    try:
+        target = float(meta.get("target_seconds", 20))
+    except (TypeError, ValueError):
+        fail(f"target_seconds must be a number of seconds, not '{meta.get('target_seconds')}'",
+             _yaml_line(yaml_path, "target_seconds"))
+    try:
+        fit = parse_fit(meta.get("fit"), meta["language"])
+    except ValueError as exc:
+        fail(f"fit: {exc}", _yaml_line(yaml_path, "fit"))
     script_path = folder / "script.j2"
     if not script_path.exists():
-        raise StudioError(f"{folder}: missing script.j2 (the words of the template)")
+        fail("missing script.j2 (the words of the template)", file=script_path)
+    source = script_path.read_text(encoding="utf-8")
+    _check_source(source, script_path, fit, fail)
     return Template(
         name=str(meta["name"]),
         folder=folder.resolve(),
         title=str(meta.get("title", meta["name"])),
         language=meta["language"],
         category=str(meta.get("category", "general")),
-        target_seconds=float(meta.get("target_seconds", 20)),
+        target_seconds=target,
         description=str(meta.get("description", "")),
         style={**STYLE_DEFAULTS, **style_in},
-        source=script_path.read_text(encoding="utf-8"),
+        source=source,
         meta=meta,
+        fit=fit,
     )
+
+
+def _yaml_line(path: Path, key: str) -> int | None:
+    """The line of `key:` in a YAML file (for error messages)."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if re.match(rf"\s*{re.escape(str(key))}\s*:", line):
+            return n
+    return None
+
+
+def parse_fit(raw: Any, language: str) -> FitRules:
+    """Validate a `fit:` block (see docs/templates.md); raises ValueError naming the bad key."""
+    rules = FitRules(rate=DEFAULT_RATE[language])
+    if raw is None:
+        return rules
+    if not isinstance(raw, dict):
+        raise ValueError("must be a mapping (rate, pause, tolerance, points, trim, grow)")
+    unknown = set(raw) - FIT_KEYS
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))}; known keys: {', '.join(sorted(FIT_KEYS))}")
+    rules.declared = True
+    rate = raw.get("rate", rules.rate)
+    if isinstance(rate, dict):
+        rate = rate.get(language, DEFAULT_RATE[language])
+    for key, value, low, high in (("rate", rate, 0.5, 20.0), ("pause", raw.get("pause", rules.pause), 0.0, 3.0),
+                                  ("tolerance", raw.get("tolerance", rules.tolerance), 0.01, 0.5)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ValueError(f"{key} must be a number from {low} to {high}, not {value!r}")
+        setattr(rules, key, float(value))
+    points = raw.get("points", {}) or {}
+    if not isinstance(points, dict) or set(points) - {"min", "base", "max"}:
+        raise ValueError("points must be a mapping with min, base and max")
+    pmin, pmax = points.get("min", 1), points.get("max", points.get("base", 4))
+    pbase = points.get("base", min(4, pmax) if isinstance(pmax, int) else 4)
+    for key, value in (("min", pmin), ("base", pbase), ("max", pmax)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 20:
+            raise ValueError(f"points.{key} must be a whole number from 0 to 20, not {value!r}")
+    if not pmin <= pbase <= pmax:
+        raise ValueError(f"points must satisfy min <= base <= max (got {pmin}, {pbase}, {pmax})")
+    rules.points_min, rules.points_base, rules.points_max = pmin, pbase, pmax
+    seen: set[str] = set()
+    for key in ("trim", "grow"):
+        items = raw.get(key, []) or []
+        if not isinstance(items, list):
+            raise ValueError(f"{key} must be a list of part names")
+        for item in items:
+            if not isinstance(item, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", item):
+                raise ValueError(f"{key}: part names are lower-case words (a-z, 0-9, _), not {item!r}")
+            if item in seen and item != "points":  # points may be in both: fewer when long, more when short
+                raise ValueError(f"part '{item}' is listed twice (a part is either in trim or in grow)")
+            if item == "points" and item in items[items.index(item) + 1:]:
+                raise ValueError(f"{key}: 'points' is listed twice")
+            seen.add(item)
+        setattr(rules, key, list(items))
+    return rules
+
+
+def _check_source(source: str, path: Path, fit: FitRules, fail) -> None:
+    """Compile script.j2 and check every variable it reads exists, so a typo is found when the
+    template is loaded, with its line, not when some product happens to reach it."""
+    import jinja2
+    from jinja2 import meta as jmeta
+    from jinja2 import nodes
+
+    from .sandbox import environment
+
+    env = environment(path.parent)
+    try:
+        ast = env.parse(source, name=path.name, filename=str(path))
+    except jinja2.TemplateSyntaxError as exc:
+        fail(exc.message or "syntax error", exc.lineno, file=path)
+    # names stored anywhere (set, for, macro parameters, macros): Jinja's analysis flags a name set in
+    # only one branch of an `if`, which works at run time, so only names never defined count
+    stored = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    stored |= {n.name for n in ast.find_all(nodes.Macro)}
+    unknown = sorted(jmeta.find_undeclared_variables(ast) - CONTEXT_VARIABLES - JINJA_GLOBALS - stored)
+    if unknown:
+        var = unknown[0]
+        line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == var and n.ctx == "load"), None)
+        fail(f"'{var}' is undefined - check the variable name against docs/templates.md "
+             f"(known: {', '.join(sorted(CONTEXT_VARIABLES))})", line, file=path, variable=var)
+    for node in ast.find_all(nodes.Getattr):  # parts.xyz must be a part the fit block declares
+        if isinstance(node.node, nodes.Name) and node.node.name == "parts" and node.attr not in fit.parts:
+            declared = ", ".join(fit.parts) or "none"
+            fail(f"part '{node.attr}' is not declared in template.yaml fit.trim or fit.grow (declared: {declared})",
+                 node.lineno, file=path, variable=f"parts.{node.attr}")
 
 
 def default_template_for(language: str) -> str:
