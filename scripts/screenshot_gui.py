@@ -1,11 +1,19 @@
-"""Save a picture of the real desktop window with the example sheet loaded (offscreen, no screen needed).
+"""Pictures of the real desktop app in Chinese and English (offscreen, no screen needed), and the
+live-preview latency measured on the way.
 
-    python scripts/screenshot_gui.py [OUT.png]      (default: docs/gui.png)
+    .venv/bin/python scripts/screenshot_gui.py [OUT_DIR]      (default: docs/)
+
+Writes gui_zh.png, gui_en.png (main window: example project, a compliance finding underlined,
+safe zones on the preview), gallery_zh.png, gallery_en.png, settings_zh.png, settings_en.png.
+The example project is made in a temporary folder; the user's settings are not touched.
 """
 from __future__ import annotations
 
 import os
+import statistics
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -13,32 +21,79 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def window_shot(out: Path, sheet: Path | None = None) -> Path:
-    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+def _wait(predicate, seconds: float = 30.0) -> bool:
+    from PySide6.QtCore import QCoreApplication
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def shots(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
-    from studio.gui.app import EXAMPLE_SHEET, MainWindow, install_cjk_font
+    from studio.gui.app import COL_POINTS, EXAMPLE_SHEET, MainWindow, install_cjk_font
+    from studio.project import Project
 
+    tmp = Path(tempfile.mkdtemp(prefix="studio-shots-"))
+    os.environ["STUDIO_SETTINGS"] = str(tmp / "settings.json")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     install_cjk_font(app)
-    window = MainWindow()
-    window.show()
-    try:
-        if not window.load_sheet(sheet or EXAMPLE_SHEET):
-            raise SystemExit(f"cannot load {sheet or EXAMPLE_SHEET}")
-        # let the per-row compliance scan and layout finish
-        loop = QEventLoop()
-        QTimer.singleShot(1500, loop.quit)
-        loop.exec()
-        QCoreApplication.processEvents()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(out)):
-            raise SystemExit(f"could not write {out}")
-    finally:
-        window.shutdown()
-    return out
+    project = Project.create(tmp / "example", EXAMPLE_SHEET)
+    # one selling point a merchant might write, so the compliance check has something to show
+    project.items[0].product.selling_points[0] = "全网最低价，316不锈钢内胆"
+    project.save()
+    written = []
+    latencies = []
+    for language in ("zh", "en"):
+        window = MainWindow(project=Project.load(tmp / "example"), language=language)
+        window.resize(1440, 900)
+        window.show()
+        try:
+            window.table.selectRow(0)
+            _wait(lambda: window.preview_result is not None and window.preview_result.rebuilt)
+            # measure: edit a selling point, time until the new preview is on screen
+            for n in range(5):
+                shown = window.preview_result
+                text = f"保温12小时 | 一键开盖单手喝 | 卖点{n}"
+                window.table.item(1, COL_POINTS).setText(text)
+                window.table.selectRow(1)
+                _wait(lambda: window.preview_result is not shown and window.preview_result.rebuilt
+                      and any(f"卖点{n}" in line for line in (window.preview_result.script.lines if window.preview_result.script else [])))
+                latencies.append(window.preview_latency_ms)
+            while window.undo_stack.canUndo():
+                window.undo_stack.undo()
+            window.table.selectRow(0)
+            window.safe_box.setChecked(True)
+            window.scrub.setValue(2500)
+            _wait(lambda: window.preview_result is not None and window.preview_result.time_s > 2)
+            _wait(lambda: window.findings_list.count() > 0, 5)
+            time.sleep(0.2)
+            for name, widget in ((f"gui_{language}.png", window), (f"gallery_{language}.png", window.open_gallery()),
+                                 (f"settings_{language}.png", window.open_settings())):
+                _wait(lambda: False, 0.3)
+                path = out_dir / name
+                if not widget.grab().save(str(path)):
+                    raise SystemExit(f"could not write {path}")
+                written.append(path)
+                if widget is not window:
+                    widget.close()
+        finally:
+            window.shutdown()
+            window.close()
+    latencies = [x for x in latencies if x is not None]
+    if latencies:
+        print(f"live preview after a selling-point edit: median {statistics.median(latencies):.0f} ms, "
+              f"max {max(latencies):.0f} ms over {len(latencies)} edits")
+    return written
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "gui.png"
-    print(window_shot(target))
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
+    target.mkdir(parents=True, exist_ok=True)
+    for p in shots(target):
+        print(p)

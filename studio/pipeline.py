@@ -126,7 +126,8 @@ def describe_findings(findings, lines: list[str]) -> str:
     """Compliance findings as plain lines: where, what, why, which rule, and a rewrite."""
     out = []
     for f in findings:
-        where = f"line {f.line + 1}" if f.line >= 0 else "text"
+        where = (f"line {f.line + 1}" if f.line >= 0
+                 else f"on-screen text of scene {f.overlay + 1}" if getattr(f, "overlay", -1) >= 0 else "text")
         out.append(f"{where} '{f.text}' ({f.category}, {f.severity}): {f.reason} [{f.rule}] -> {f.suggestion}")
     return "\n".join(out)
 

@@ -25,7 +25,9 @@ class Settings:
 
     @staticmethod
     def path() -> Path:
-        return data_home() / "settings.json"
+        """The settings file (STUDIO_SETTINGS overrides it, e.g. for a portable install or tests)."""
+        override = os.environ.get("STUDIO_SETTINGS")
+        return Path(override) if override else data_home() / "settings.json"
 
     @classmethod
     def load(cls) -> "Settings":

@@ -1,5 +1,6 @@
-"""The real window, offscreen: load a sheet, read the script, render, cancel."""
+"""The real window, offscreen: the merchant's journeys through projects, editing, preview and the queue."""
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -10,22 +11,43 @@ import pytest  # noqa: E402
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from studio.gui.app import MainWindow, install_cjk_font  # noqa: E402
+from studio.gui.app import COL_LANG, COL_NAME, COL_POINTS, COL_PRICE, MainWindow, install_cjk_font  # noqa: E402
+from studio.project import Project  # noqa: E402
 
 from .conftest import make_photo, write_csv  # noqa: E402
 
 
-@pytest.fixture
-def window(qtbot, qapp, tmp_path: Path):
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Settings, QSettings and the first-run project live in this test's folder, not the user's."""
+    from PySide6.QtCore import QSettings
+
+    monkeypatch.setenv("STUDIO_SETTINGS", str(tmp_path / "settings.json"))
+    monkeypatch.setenv("STUDIO_PROJECTS", str(tmp_path / "projects"))
+    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
+    QSettings("aigc-studio", "studio").clear()
+
+
+def _open(qapp, project: Project, out_dir=None, language="zh") -> MainWindow:
     install_cjk_font(qapp)
-    w = MainWindow(out_dir=tmp_path / "out")
+    w = MainWindow(out_dir=out_dir, project=project, language=language)
     # not qtbot.addWidget: pytest-qt closes those before fixture teardown, and closing a window that
     # is still rendering asks first (a modal box that would wait forever offscreen)
     w.show()
-    yield w
+    return w
+
+
+def _close(w: MainWindow) -> None:
     w.shutdown()
     w.close()
     w.deleteLater()
+
+
+@pytest.fixture
+def window(qapp, tmp_path: Path):
+    w = _open(qapp, Project.create(tmp_path / "project"), out_dir=tmp_path / "out")
+    yield w
+    _close(w)
 
 
 @pytest.fixture
@@ -38,51 +60,361 @@ def sheet(tmp_path: Path) -> Path:
     ])
 
 
+def _wait_preview(qtbot, window, check=lambda r: True, timeout=20_000):
+    qtbot.waitUntil(lambda: window.preview_result is not None and not window.preview_result.error
+                    and bool(check(window.preview_result)), timeout=timeout)
+    return window.preview_result
+
+
+def _pixels(image) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data)
+
+
 def _problems(window) -> list[str]:
     return [window.problems_list.item(i).text() for i in range(window.problems_list.count())]
 
 
+# ---------------------------------------------------------------- journeys
+def test_first_run_creates_the_example_project_and_previews_it(qapp, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from studio.gui import app as app_mod
+
+    seen = {}
+
+    def fake_exec(self=None):
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, app_mod.MainWindow) and w.isVisible()]
+        w = windows[-1]
+        qtbot.waitUntil(lambda: w.preview_result is not None, timeout=20_000)
+        QCoreApplication.processEvents()
+        seen.update(rows=w.table.rowCount(), folder=w.project.folder, preview=w.preview_result,
+                    names=[w.product_at(i).name for i in range(w.table.rowCount())])
+        w.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    assert app_mod.run(["main.py"]) == 0
+    folder = tmp_path / "projects" / "example"
+    assert seen["folder"] == folder.resolve() and (folder / "project.json").is_file()
+    assert seen["rows"] >= 4 and not seen["preview"].error and seen["preview"].image.width() > 0
+    # the example's photos were copied into the project, so it survives the repository moving
+    project = Project.load(folder)
+    assert all(Path(p).is_relative_to(folder.resolve()) and Path(p).is_file()
+               for it in project.items for p in it.product.images)
+    # the next start opens the same project (the last one), not a fresh copy
+    assert app_mod.start_project().folder == folder.resolve()
+
+
+def test_editing_a_selling_point_changes_the_preview_and_undo_restores_it(window, sheet, qtbot):
+    assert window.load_sheet(sheet)
+    row = window.row_of_product("保温杯")
+    window.table.selectRow(row)
+    first = _wait_preview(qtbot, window, lambda r: r.script is not None and "保温杯" in "".join(r.script.lines))
+    before_lines = list(first.script.lines)
+    # the merchant double-clicks the selling points cell and types a new point
+    window.table.item(row, COL_POINTS).setText("保温十二小时 | 杯盖一键弹开")
+    result = _wait_preview(qtbot, window, lambda r: r.script is not None and "杯盖一键弹开" in "".join(r.script.lines))
+    assert result.image is not None
+    assert window.project.items[0].product.selling_points == ["保温十二小时", "杯盖一键弹开"]
+    assert "杯盖一键弹开" in window.script_view.toPlainText()
+    print(f"preview after a selling-point edit: {window.preview_latency_ms:.0f} ms")
+    # scrubbing shows the frame at that time, with the caption of that moment
+    window.scrub.setValue(int((result.duration - 0.5) * 1000))
+    end = _wait_preview(qtbot, window, lambda r: r.time_s > result.duration - 1.5)
+    assert not end.rebuilt and _pixels(end.image) != _pixels(result.image)
+    # undo puts the old point back everywhere; redo applies it again
+    window.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.project.items[0].product.selling_points == ["保温十二小时"], timeout=5000)
+    _wait_preview(qtbot, window, lambda r: r.script is not None and list(r.script.lines) == before_lines)
+    window.undo_stack.redo()
+    assert window.project.items[0].product.selling_points == ["保温十二小时", "杯盖一键弹开"]
+
+
+def test_bad_cell_edits_are_refused_with_a_reason(window, sheet, qtbot):
+    window.load_sheet(sheet)
+    window.table.item(0, COL_PRICE).setText("九块九")
+    qtbot.waitUntil(lambda: window.table.item(0, COL_PRICE).text() == "59.9", timeout=5000)
+    assert "59.9" in window.statusBar().currentMessage() or "数字" in window.statusBar().currentMessage()
+    assert window.project.items[0].product.price == 59.9
+    window.table.item(0, COL_LANG).setText("fr")
+    qtbot.waitUntil(lambda: window.table.item(0, COL_LANG).text() == "zh", timeout=5000)
+    window.table.item(0, COL_NAME).setText("")
+    qtbot.waitUntil(lambda: window.table.item(0, COL_NAME).text() == "保温杯", timeout=5000)
+
+
+def test_fixing_a_compliance_finding_in_one_click(window, tmp_path, qtbot):
+    make_photo(tmp_path / "cup.png")
+    window.load_sheet(write_csv(tmp_path / "bad.csv", ["商品名称", "价格", "卖点", "图片"],
+                                [["保温杯", "59.9", "全网最低价、顶级保温", "cup.png"]]))
+    window.table.selectRow(0)
+    assert any(f.severity == "block" for f in window.findings)
+    assert window.status_of(0) == "attention"
+    assert window.underlined >= 1  # the offending words are underlined in the editor
+    listed = window.findings_list.item(0).text()
+    assert "建议改为" in listed and window.findings[0].text in listed
+    blocked_before = sum(f.severity == "block" for f in window.findings)
+    for _ in range(10):
+        if not any(f.severity == "block" for f in window.findings):
+            break
+        assert window.apply_finding(next(i for i, f in enumerate(window.findings) if f.severity == "block"))
+    assert not any(f.severity == "block" for f in window.findings)
+    text = window.script_view.toPlainText()
+    assert "全网最低价" not in text and "顶级" not in text
+    assert window.project.items[0].script is not None  # the fix is an edit of this product's script
+    qtbot.waitUntil(lambda: window.status_of(0) in ("ready", "attention"), timeout=5000)
+    # undo brings the finding back
+    while window.undo_stack.canUndo() and window.project.items[0].script is not None:
+        window.undo_stack.undo()
+    assert sum(f.severity == "block" for f in window.findings) == blocked_before
+
+
+def test_script_edits_parse_report_errors_and_reset(window, sheet, qtbot):
+    window.load_sheet(sheet)
+    window.table.selectRow(0)
+    window.set_script_text("[hook]\n夏天出门就带它\n[cta]\n点击下方链接\n")
+    assert [s.kind for s in window.project.items[0].script] == ["hook", "cta"]
+    _wait_preview(qtbot, window, lambda r: r.script is not None and r.script.lines == ["夏天出门就带它", "点击下方链接"])
+    window.set_script_text("[hook 夏天]\n")
+    assert window.script_error.text()  # a malformed header is named, the last good script is kept
+    assert [s.kind for s in window.project.items[0].script] == ["hook", "cta"]
+    window.reset_script()
+    assert window.project.items[0].script is None and "保温杯" in window.script_view.toPlainText()
+
+
+def test_reopening_the_project_restores_products_scripts_and_style(qapp, qtbot, sheet, tmp_path):
+    folder = tmp_path / "proj"
+    w = _open(qapp, Project.create(folder), out_dir=tmp_path / "out")
+    try:
+        w.load_sheet(sheet)
+        w.table.item(0, COL_NAME).setText("真空保温杯")
+        qtbot.waitUntil(lambda: w.project.items[0].product.name == "真空保温杯", timeout=5000)
+        w.table.selectRow(0)
+        w.set_script_text("[hook]\n这杯子真能保温\n")
+        w.set_style(caption_size=80, text_color="#FFEE00", platform="kuaishou")
+        w.set_template("zh_elder_tutorial")
+        w.add_product()
+        assert len(w.project.items) == 2
+        qtbot.waitUntil(lambda: w.saved_at is not None, timeout=5000)
+    finally:
+        _close(w)  # closing saves too
+    again = _open(qapp, Project.load(folder), out_dir=tmp_path / "out")
+    try:
+        assert again.product_at(0).name == "真空保温杯" and again.table.rowCount() == 3  # + the bad row
+        assert again.product_at(1).name == "新商品"
+        again.table.selectRow(0)
+        assert again.script_view.toPlainText().strip().endswith("这杯子真能保温")
+        st = again.project.style
+        assert (st.caption_size, st.text_color, st.platform, st.template) == (80, "#FFEE00", "kuaishou",
+                                                                             "zh_elder_tutorial")
+        assert again.caption_size.value() == 80 and again.platform_combo.currentData() == "kuaishou"
+        assert again.template_combo.currentData() == "zh_elder_tutorial"
+        assert again.options.style["caption_size"] == 80 and again.options.platform == "kuaishou"
+        # photos are inside the project folder
+        assert Path(again.product_at(0).images[0]).is_relative_to(folder.resolve())
+    finally:
+        _close(again)
+
+
+def test_products_added_removed_reordered_and_photos_dropped(window, sheet, tmp_path, qtbot):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.load_sheet(sheet)
+    window.add_product()
+    assert window.product_at(1).name == "新商品" and window.status_of(1) == "attention"  # no photo yet
+    photo = make_photo(tmp_path / "new.png", color=(200, 60, 60))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo)), QUrl.fromLocalFile(str(tmp_path / "sheet.csv"))])
+    pos = window.table.visualRect(window.table.model().index(1, COL_NAME)).center()
+    # what a drag from the file manager delivers: enter, move, drop
+    for event in (QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+                  QDragMoveEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+                  QDropEvent(QPointF(pos), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)):
+        assert QApplication.sendEvent(window.table.viewport(), event)
+    qtbot.waitUntil(lambda: len(window.product_at(1).images) == 1, timeout=5000)
+    copied = Path(window.product_at(1).images[0])
+    assert copied.parent == window.project.media_dir and copied.read_bytes() == photo.read_bytes()
+    window.table.selectRow(1)
+    window.move_selected(-1)
+    assert window.product_at(0).name == "新商品" and window.selected_rows() == [0]
+    window.remove_selected()
+    assert [window.product_at(i).name for i in range(1)] == ["保温杯"]
+    window.undo_stack.undo()
+    assert window.product_at(0).name == "新商品"
+
+
+def test_template_edited_outside_is_picked_up_by_the_watcher(qapp, qtbot, sheet, tmp_path, monkeypatch):
+    from studio.util import TEMPLATES_DIR
+
+    mine = tmp_path / "templates" / "my_promo"
+    shutil.copytree(TEMPLATES_DIR / "zh_promo", mine)
+    yaml_path = mine / "template.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("name: zh_promo", "name: my_promo"),
+                         encoding="utf-8")
+    monkeypatch.setenv("STUDIO_TEMPLATES", str(tmp_path / "templates"))
+    w = _open(qapp, Project.create(tmp_path / "proj"), out_dir=tmp_path / "out")
+    try:
+        w.load_sheet(sheet)
+        w.set_template("my_promo")
+        w.table.selectRow(0)
+        _wait_preview(qtbot, w, lambda r: r.template is not None and r.template.name == "my_promo")
+        with (mine / "script.j2").open("a", encoding="utf-8") as f:
+            f.write("\n[cta]\n记得关注小店哦\n")
+        _wait_preview(qtbot, w, lambda r: r.script is not None and "记得关注小店哦" in r.script.lines, timeout=15_000)
+        assert "记得关注小店哦" in w.script_view.toPlainText()
+    finally:
+        _close(w)
+
+
+def test_style_controls_change_the_preview(window, sheet, qtbot):
+    window.load_sheet(sheet)
+    window.table.selectRow(0)
+    _wait_preview(qtbot, window)
+    window.scrub.setValue(1500)
+    base = _wait_preview(qtbot, window, lambda r: r.time_s > 1.0 and r.caption)
+    window.set_style(caption_size=110, text_color="#00FF00")
+    bigger = _wait_preview(qtbot, window, lambda r: r is not base and r.rebuilt)
+    assert _pixels(bigger.image) != _pixels(base.image)
+    window.safe_box.setChecked(True)
+    zones = _wait_preview(qtbot, window, lambda r: r.safe_zones)
+    assert _pixels(zones.image) != _pixels(bigger.image)
+
+
+def test_interface_is_fully_translated(window, sheet, qtbot):
+    """Every fixed string of the window, the gallery and the settings dialog exists in English."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QGroupBox, QLabel
+
+    from studio.gui.i18n import has_cjk
+
+    window.load_sheet(sheet)
+    window.set_language("en", save=False)
+    gallery = window.open_gallery()
+    settings = window.open_settings()
+
+    def is_data(widget) -> bool:
+        while widget is not None:
+            if widget.property("data_widget") or widget is window.lang_combo or widget is window.out_label:
+                return True
+            widget = widget.parentWidget()
+        return False
+
+    leftovers = []
+    for root in (window, gallery, settings):
+        texts = [(type(w).__name__, w.text()) for w in root.findChildren(QLabel) + root.findChildren(QAbstractButton)
+                 if not is_data(w) and w.isVisibleTo(root)]
+        texts += [("QGroupBox", g.title()) for g in root.findChildren(QGroupBox)]
+        texts += [("QAction", a.text()) for a in root.findChildren(QAction)]
+        texts += [("tooltip", w.toolTip()) for w in root.findChildren(QAbstractButton) if not is_data(w)]
+        for combo in root.findChildren(QComboBox):
+            if not is_data(combo):
+                texts += [("QComboBox", combo.itemText(i)) for i in range(combo.count())]
+        texts.append(("title", root.windowTitle().replace(window.project.folder.name, "")))
+        leftovers += [(type(root).__name__, kind, text) for kind, text in texts if has_cjk(text)]
+    for table in (window.table, window.queue):
+        leftovers += [("header", table.horizontalHeaderItem(i).text()) for i in range(table.columnCount())
+                      if has_cjk(table.horizontalHeaderItem(i).text())]
+    leftovers += [("status", window.table.item(r, 6).text()) for r in range(window.table.rowCount())
+                  if has_cjk(window.table.item(r, 6).text())]
+    assert not leftovers, leftovers
+    # and back: Chinese everywhere again
+    window.set_language("zh", save=False)
+    assert has_cjk(window.render_button.text()) and has_cjk(window.table.horizontalHeaderItem(1).text())
+    gallery.close()
+    settings.close()
+
+
+def test_gallery_filters_and_picks_a_template(window, sheet, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.load_sheet(sheet)
+    gallery = window.open_gallery()
+    everything = gallery.visible_names()
+    assert len(everything) >= 12
+    assert all(not gallery.grid.item(i).icon().isNull() for i in range(gallery.grid.count()))
+    gallery.category.setCurrentIndex(gallery.category.findData("pets"))
+    pets = gallery.visible_names()
+    assert pets and all(t.category == "pets" for t in gallery.templates if t.name in pets)
+    gallery.language.setCurrentIndex(gallery.language.findData("en"))
+    assert all(name.startswith("en_") for name in gallery.visible_names())
+    gallery.category.setCurrentIndex(0)
+    gallery.style.setCurrentIndex(gallery.style.findData("tutorial"))
+    (name,) = gallery.visible_names()
+    item = next(gallery.grid.item(i) for i in range(gallery.grid.count()) if gallery.grid.item(i).data(Qt.UserRole) == name)
+    gallery.grid.setCurrentItem(item)
+    gallery.accept()
+    assert window.project.style.template == name == window.template_combo.currentData()
+
+
+def test_settings_dialog_saves_what_a_merchant_sets(window, tmp_path):
+    from studio.settings import Settings
+
+    dialog = window.open_settings()
+    assert "CUDA" in dialog.gpu_detected.text() and "NVENC" in dialog.gpu_detected.text()
+    dialog.producer_name.setText("小熊杯具店")
+    dialog.producer_id.setText("91330000MA0000000X")
+    dialog.output_dir.setText(str(tmp_path / "videos"))
+    dialog.gpu.setCurrentIndex(dialog.gpu.findData("off"))
+    dialog.voice_zh.setCurrentIndex(dialog.voice_zh.findData("zh-baker-slow"))
+    dialog.whisper_model.setText(str(tmp_path / "nowhere"))
+    dialog.save()
+    assert "nowhere" in dialog.error.text() and dialog.isVisible()  # a missing folder is refused, named
+    dialog.whisper_model.setText("")
+    dialog.save()
+    saved = Settings.load()
+    assert (saved.producer_name, saved.gpu, saved.voice_zh) == ("小熊杯具店", "off", "zh-baker-slow")
+    assert window.options.encoder == "libx264" and "小熊杯具店" in window.options.aigc_producer
+    assert window.options.out_dir == tmp_path / "videos"
+    assert window.options.default_voices["zh"] == "zh-baker-slow"
+
+
+# ---------------------------------------------------------------- sheets and problems
 def test_sheet_products_problems_and_script(window, sheet, tmp_path, qtbot):
     assert window.load_sheet(sheet)
-    # the good product renders; the bad row is listed, needs attention, and cannot be queued
     row = window.row_of_product("保温杯")
-    assert row == 0 and window.table.item(row, 1).text() == "保温杯"
+    assert row == 0 and window.table.item(row, COL_NAME).text() == "保温杯"
     qtbot.waitUntil(lambda: window.status_of(row) == "ready", timeout=5000)
     assert window.product_at(1) is None and window.status_of(1) == "attention"
     assert window.table.item(1, 0).text() == "3"
     problems = _problems(window)
     assert any("row 3" in p and "图片" in p and "missing.png" in p for p in problems), problems
-    # selecting the product shows its script, scene by scene, and its photo
     window.table.selectRow(row)
     text = window.script_view.toPlainText()
-    assert "保温杯" in text and "59.9" in text and "开场" in text
-    assert window.script_view.isReadOnly()
+    assert "保温杯" in text and "59.9" in text and "[hook" in text
+    assert not window.script_view.isReadOnly()
     assert window.thumbnail.pixmap() is not None and not window.thumbnail.pixmap().isNull()
-    # selecting the bad row says what is wrong and what to do
     window.table.selectRow(1)
     bad = window.script_view.toPlainText()
-    assert "missing.png" in bad and "What to do" in bad
-    # another template regenerates the script
+    assert "missing.png" in bad and "怎么改" in bad and window.script_view.isReadOnly()
     window.table.selectRow(row)
     window.set_template("en_promo")
     changed = window.script_view.toPlainText()
-    assert changed != text and "en_promo" in changed
+    assert changed != text
     window.set_template(None)
     assert window.script_view.toPlainText() == text
-    # nothing to render for the bad row
     window.table.selectRow(1)
     assert window.render_selected() == []
     assert window.grab().save(str(tmp_path / "window.png"))
     assert (tmp_path / "window.png").stat().st_size > 10_000
 
 
-def test_unreadable_sheet_is_reported_not_crashing(window, tmp_path, monkeypatch):
+def test_unreadable_sheet_is_reported_and_changes_nothing(window, sheet, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
+    window.load_sheet(sheet)
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
     assert not window.load_sheet(tmp_path / "nope.csv")
     assert shown and "not found" in shown[0]
+    assert window.product_at(0).name == "保温杯"
 
 
 def test_output_dir_and_open_folder(window, tmp_path, monkeypatch):
@@ -97,33 +429,38 @@ def test_output_dir_and_open_folder(window, tmp_path, monkeypatch):
     assert opened == [str(tmp_path / "videos")]
 
 
-def test_default_output_dir_is_project_out():
-    from studio.gui.app import DEFAULT_OUT_DIR, MainWindow as W  # noqa: N814
-    from studio.settings import Settings
-
-    if Settings.load().output_dir:
-        pytest.skip("this machine's settings choose another output folder")
-    w = W()
+def test_default_output_dir_is_the_projects_out_folder(qapp, tmp_path):
+    w = _open(qapp, Project.create(tmp_path / "p"))
     try:
-        assert w.options.out_dir == DEFAULT_OUT_DIR
+        assert w.options.out_dir == (tmp_path / "p").resolve() / "out"
     finally:
-        w.shutdown()
-        w.deleteLater()
+        _close(w)
 
 
-def test_compliance_findings_shown_with_rewrite(window, tmp_path):
+# ---------------------------------------------------------------- the queue
+def _slow_fake_render(calls):
+    """A stand-in for render_product that reports progress until cancelled (no models needed)."""
+    from studio.util import Progress
+
+    def fake(product, options, variant=0, on_progress=None, cancel=None, notes=None, script=None):
+        calls.append((product.name, variant))
+        for i in range(2000):
+            cancel.check()
+            on_progress(Progress("render", i / 2000, "frame"))
+            time.sleep(0.005)
+        raise AssertionError("was not cancelled")
+
+    return fake
+
+
+@pytest.fixture
+def two_products(tmp_path):
     make_photo(tmp_path / "cup.png")
-    sheet = write_csv(tmp_path / "bad.csv", ["商品名称", "价格", "卖点", "图片"],
-                      [["保温杯", "59.9", "全网最低价、顶级保温", "cup.png"]])
-    window.load_sheet(sheet)
-    window.table.selectRow(0)
-    text = window.script_view.toPlainText()
-    assert "合规检查" in text and "全网最低价" in text and "建议改为" in text
-    assert window.status_of(0) == "attention" and any(f.severity == "block" for f in window.findings)
+    return write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
+                     [["保温杯", "59.9", "保温", "cup.png"], ["保温壶", "79", "保温", "cup.png"]])
 
 
-def test_worker_runs_off_the_ui_thread_and_reports_failure(window, tmp_path, qtbot, monkeypatch):
-    """A job whose product cannot render fails with a message, on the worker thread, without blocking."""
+def test_worker_runs_off_the_ui_thread_and_reports_failure(window, two_products, qtbot, monkeypatch):
     import threading
 
     from studio.gui import worker as worker_mod
@@ -135,103 +472,52 @@ def test_worker_runs_off_the_ui_thread_and_reports_failure(window, tmp_path, qtb
         raise RuntimeError("boom")
 
     monkeypatch.setattr(worker_mod, "render_product", fake_render)
-    make_photo(tmp_path / "cup.png")
-    window.load_sheet(write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
-                                [["保温杯", "59.9", "保温", "cup.png"]]))
+    window.load_sheet(two_products)
     window.table.selectRow(0)
     (job_id,) = window.render_selected()
     qtbot.waitUntil(lambda: window.job_state(job_id) == "failed", timeout=10_000)
     assert seen["thread"] is not threading.main_thread()
     assert window.status_of(0) == "failed"
     assert "boom" in window.queue.item(window.job_rows[job_id], 3).toolTip()
+    assert "Retry" in window.action_buttons(job_id)
     qtbot.waitUntil(lambda: not window.cancel_button.isEnabled(), timeout=5000)
 
 
-@pytest.mark.slow
-def test_render_through_the_window(window, sheet, tmp_path, qtbot, monkeypatch):
-    from PySide6.QtGui import QDesktopServices
-
-    window.load_sheet(sheet)
-    window.options.quality = "draft"
-    window.table.selectRow(window.row_of_product("保温杯"))
-    window.render_button.click()
-    job_id = max(window.jobs)
-    row = window.job_product_row[job_id]
-    qtbot.waitUntil(lambda: window.job_state(job_id) in ("done", "failed"), timeout=300_000)
-    result = window.results.get(job_id)
-    assert result is not None and result.ok, result.error if result else window.queue.item(0, 3).toolTip()
-    assert result.video.exists() and result.video.parent == tmp_path / "out"
-    assert list((tmp_path / "out").glob("*.mp4")) == [result.video]
-    assert window.status_of(row) == "done"
-    assert window.progress_bar(job_id).value() == 1000
-    button = window.queue.cellWidget(window.job_rows[job_id], 3)  # the open-folder button
-    opened = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
-    button.click()
-    assert opened == [str(tmp_path / "out")]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("when", ["early", "encoding"])
-def test_cancel_stops_quickly_and_leaves_no_video(window, sheet, tmp_path, qtbot, when):
-    """Cancel a real render 1.5 s in (voice/subtitles), or inside the encoder's frame loop."""
-    window.load_sheet(sheet)
-    window.options.quality = "draft"
-    window.table.selectRow(window.row_of_product("保温杯"))
-    (job_id,) = window.render_selected()
-    row = window.job_product_row[job_id]
-    qtbot.waitUntil(lambda: window.status_of(row) == "rendering", timeout=60_000)
-    if when == "early":
-        qtbot.wait(1500)
-    else:
-        qtbot.waitUntil(lambda: window.job_stage.get(job_id) == "render", timeout=200_000)
-        qtbot.wait(1000)
-        assert window.job_state(job_id) == "rendering", "the encode finished before the test could cancel it"
-    started = time.monotonic()
-    window.cancel_button.click()
-    qtbot.waitUntil(lambda: window.job_state(job_id) == "cancelled", timeout=10_000)
-    assert time.monotonic() - started < 3.0
-    assert window.status_of(row) == "cancelled" and job_id not in window.results
-    out = tmp_path / "out"
-    assert not list(out.glob("*.mp4")) and not list(out.glob(".*.mp4*"))
-    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
-    # nothing that looks like an output of this product: no video, and no subtitles/cover/manifest without one
-    leftovers = sorted(x.name for x in out.iterdir() if not x.name.startswith(".")) if out.exists() else []
-    assert not [n for n in leftovers if n.startswith("保温杯")], leftovers
-
-
-def _slow_fake_render(calls):
-    """A stand-in for render_product that reports progress until cancelled (no models needed)."""
-    from studio.util import Progress
-
-    def fake(product, options, variant=0, on_progress=None, cancel=None, notes=None):
-        calls.append(product.name)
-        for i in range(2000):
-            cancel.check()
-            on_progress(Progress("render", i / 2000, "frame"))
-            time.sleep(0.005)
-        raise AssertionError("was not cancelled")
-
-    return fake
-
-
-@pytest.fixture
-def one_product(tmp_path):
-    make_photo(tmp_path / "cup.png")
-    return write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
-                     [["保温杯", "59.9", "保温", "cup.png"], ["保温壶", "79", "保温", "cup.png"]])
-
-
-def test_queue_one_at_a_time_and_cancel_all(window, one_product, qtbot, monkeypatch):
+def test_variants_queue_cancel_one_and_retry(window, two_products, qtbot, monkeypatch):
     from studio.gui import worker as worker_mod
 
     calls = []
     monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render(calls))
-    window.load_sheet(one_product)
+    window.load_sheet(two_products)
+    window.table.selectRow(0)
+    window.variants_spin.setValue(3)
+    first, second, third = window.render_selected()
+    assert [window.jobs[j].variant for j in (first, second, third)] == [0, 1, 2]
+    qtbot.waitUntil(lambda: window.job_state(first) == "rendering", timeout=5000)
+    window.action_buttons(second)["Cancel"].click()  # one queued job
+    qtbot.waitUntil(lambda: window.job_state(second) == "cancelled", timeout=5000)
+    window.cancel_job(first)  # the running one
+    qtbot.waitUntil(lambda: window.job_state(first) == "cancelled", timeout=5000)
+    qtbot.waitUntil(lambda: window.job_state(third) == "rendering", timeout=5000)
+    assert calls == [("保温杯", 0), ("保温杯", 2)]  # the cancelled queued job never started
+    retried = window.retry_job(second)
+    assert window.job_state(retried) == "queued" and window.jobs[retried].variant == 1
+    window.cancel_all()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
+    assert window.queue.rowCount() == 4
+
+
+def test_queue_one_at_a_time_and_cancel_all(window, two_products, qtbot, monkeypatch):
+    from studio.gui import worker as worker_mod
+
+    calls = []
+    monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render(calls))
+    window.load_sheet(two_products)
     first, second = window.render_all()
     qtbot.waitUntil(lambda: window.job_state(first) == "rendering", timeout=5000)
     qtbot.waitUntil(lambda: window.progress_bar(first).value() > 0, timeout=5000)
-    assert window.job_state(second) == "queued" and calls == ["保温杯"]  # one job at a time
+    qtbot.waitUntil(lambda: window.queue.item(window.job_rows[first], 4) is not None, timeout=5000)  # ETA
+    assert window.job_state(second) == "queued" and calls == [("保温杯", 0)]
     assert window.cancel_button.isEnabled()
     assert window.render_all() == []  # already queued rows are not queued twice
     started = time.monotonic()
@@ -239,25 +525,24 @@ def test_queue_one_at_a_time_and_cancel_all(window, one_product, qtbot, monkeypa
     qtbot.waitUntil(lambda: window.job_state(first) == "cancelled" and window.job_state(second) == "cancelled",
                     timeout=5000)
     assert time.monotonic() - started < 2.0
-    assert calls == ["保温杯"]  # the queued job never started
+    assert calls == [("保温杯", 0)]
     assert window.status_of(0) == window.status_of(1) == "cancelled"
     qtbot.waitUntil(lambda: not window.cancel_button.isEnabled(), timeout=5000)
 
 
-def test_closing_while_rendering_asks_then_cancels(window, one_product, qtbot, monkeypatch):
+def test_closing_while_rendering_asks_then_cancels(window, two_products, qtbot, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
     from studio.gui import worker as worker_mod
 
-    calls = []
-    monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render(calls))
-    window.load_sheet(one_product)
+    monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render([]))
+    window.load_sheet(two_products)
     window.table.selectRow(0)
     (job_id,) = window.render_selected()
     qtbot.waitUntil(lambda: window.job_state(job_id) == "rendering", timeout=5000)
     answers = [QMessageBox.No]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
-    assert not window.close()  # "No": keeps rendering
+    assert not window.close()
     assert window.isVisible() and window.worker.busy
     answers.append(QMessageBox.Yes)
     started = time.monotonic()
@@ -266,71 +551,7 @@ def test_closing_while_rendering_asks_then_cancels(window, one_product, qtbot, m
     assert not window.thread.isRunning() and not window.worker.busy
 
 
-def test_run_opens_the_example_sheet(qapp, monkeypatch, tmp_path):
-    from PySide6.QtCore import QCoreApplication, QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from studio.gui import app as app_mod
-
-    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path))  # no last sheet
-    seen = {}
-
-    def fake_exec(self=None):
-        for _ in range(5):
-            QCoreApplication.processEvents()
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, app_mod.MainWindow) and w.isVisible()]
-        seen["rows"] = windows[-1].table.rowCount()
-        seen["sheet"] = windows[-1].sheet.path if windows[-1].sheet else None
-        windows[-1].close()
-        return 0
-
-    monkeypatch.setattr(QApplication, "exec", fake_exec)
-    assert app_mod.run(["main.py"]) == 0
-    assert seen["sheet"] is not None and Path(seen["sheet"]).name == "products.csv" and seen["rows"] >= 4
-
-
-def test_many_signal_emits_do_not_break_the_interpreter(qapp):
-    """PySide6 6.12 drops a reference to True on every Python emit(); on Python 3.11 a few hundred
-    progress reports would abort the process. The worker emits through qtcompat.emit."""
-    import sys
-
-    from PySide6.QtCore import QObject, Signal
-
-    from studio.gui.qtcompat import emit
-
-    class Source(QObject):
-        progress = Signal(int, float, str, str)
-
-    src = Source()
-    got = []
-    src.progress.connect(lambda *a: got.append(a))
-    before = sys.getrefcount(True)
-    for i in range(3000):
-        emit(src.progress, 1, i / 3000, "render", "")
-    assert abs(sys.getrefcount(True) - before) < 50
-    assert len(got) == 3000
-
-
-def test_cancel_cleanup_removes_subtitles_without_a_video(tmp_path):
-    from studio.gui.worker import Job, remove_orphan_outputs
-    from studio.pipeline import RenderOptions
-    from studio.types import Product
-
-    out = tmp_path / "out"
-    out.mkdir()
-    job = Job(Product("保温杯", images=[]), RenderOptions(out_dir=out))
-    for name in ("保温杯.srt", "保温杯.vtt", "其他.srt"):
-        (out / name).write_text("x", encoding="utf-8")
-    assert sorted(p.name for p in remove_orphan_outputs(job)) == ["保温杯.srt", "保温杯.vtt"]
-    assert sorted(p.name for p in out.iterdir()) == ["其他.srt"]
-    # a finished video from an earlier render keeps its subtitles
-    for name in ("保温杯.mp4", "保温杯.srt"):
-        (out / name).write_text("x", encoding="utf-8")
-    assert remove_orphan_outputs(job) == []
-    assert (out / "保温杯.srt").exists()
-
-
-def test_cancel_is_reported_promptly_even_when_a_step_cannot_be_interrupted(window, one_product, qtbot, monkeypatch):
+def test_cancel_is_reported_promptly_even_when_a_step_cannot_be_interrupted(window, two_products, qtbot, monkeypatch):
     """A Whisper pass cannot be interrupted: the job is shown cancelled within about a second, and the
     next job starts only once the old one has stopped (two renders never share the CPU)."""
     import threading
@@ -354,7 +575,7 @@ def test_cancel_is_reported_promptly_even_when_a_step_cannot_be_interrupted(wind
         return RenderResult(product.name, None, ok=False, error="stub")
 
     monkeypatch.setattr(worker_mod, "render_product", stubborn)
-    window.load_sheet(one_product)
+    window.load_sheet(two_products)
     window.table.selectRow(0)
     (first,) = window.render_selected()
     qtbot.waitUntil(lambda: window.job_stage.get(first) == "subtitles", timeout=5000)
@@ -366,3 +587,109 @@ def test_cancel_is_reported_promptly_even_when_a_step_cannot_be_interrupted(wind
     (second,) = window.render_selected()
     qtbot.waitUntil(lambda: window.job_state(second) == "failed", timeout=10_000)
     assert calls == [("保温杯", False), ("保温壶", True)]
+
+
+@pytest.mark.slow
+def test_three_real_renders_queued_one_cancelled(window, sheet, tmp_path, qtbot, monkeypatch):
+    """The real pipeline through the window: 3 variants of an edited product queued, the second
+    cancelled while queued; the others finish with their files, and nothing of the cancelled one exists."""
+    from PySide6.QtGui import QDesktopServices
+
+    window.load_sheet(sheet)
+    window.set_style(quality="draft")
+    window.table.selectRow(0)
+    window.set_script_text("[hook]\n这个保温杯真的好用\n[cta]\n点击下方链接下单\n")
+    window.variants_spin.setValue(3)
+    first, second, third = window.render_selected()
+    window.cancel_job(second)
+    qtbot.waitUntil(lambda: window.job_state(second) == "cancelled", timeout=10_000)
+    qtbot.waitUntil(lambda: window.job_state(first) in ("done", "failed") and window.job_state(third) in ("done", "failed"),
+                    timeout=400_000)
+    for job_id in (first, third):
+        result = window.results[job_id]
+        assert result.ok, result.error
+        assert result.video.exists() and result.video.parent == tmp_path / "out"
+        assert window.progress_bar(job_id).value() == 1000
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["保温杯.mp4", "保温杯_v3.mp4"]
+    import json
+
+    manifest = json.loads((out / "保温杯.json").read_text(encoding="utf-8"))
+    assert manifest["script_edited"] and manifest["script"]["scenes"][0]["lines"] == ["这个保温杯真的好用"]
+    assert window.status_of(0) == "done"
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    buttons = window.action_buttons(first)
+    buttons["Open folder"].click()
+    buttons["Open video"].click()
+    buttons["Manifest"].click()
+    assert opened == [str(out), str(out / "保温杯.mp4"), str(out / "保温杯.json")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["early", "encoding"])
+def test_cancel_stops_quickly_and_leaves_no_video(window, sheet, tmp_path, qtbot, when):
+    """Cancel a real render 1.5 s in (voice/subtitles), or inside the encoder's frame loop."""
+    window.load_sheet(sheet)
+    window.set_style(quality="draft")
+    window.table.selectRow(window.row_of_product("保温杯"))
+    (job_id,) = window.render_selected()
+    row = window.job_product_row[job_id]
+    qtbot.waitUntil(lambda: window.status_of(row) == "rendering", timeout=60_000)
+    if when == "early":
+        qtbot.wait(1500)
+    else:
+        qtbot.waitUntil(lambda: window.job_stage.get(job_id) == "render", timeout=200_000)
+        qtbot.wait(1000)
+        assert window.job_state(job_id) == "rendering", "the encode finished before the test could cancel it"
+    started = time.monotonic()
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: window.job_state(job_id) == "cancelled", timeout=10_000)
+    assert time.monotonic() - started < 3.0
+    assert window.status_of(row) == "cancelled" and job_id not in window.results
+    out = tmp_path / "out"
+    assert not list(out.glob("*.mp4")) and not list(out.glob(".*.mp4*"))
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
+    leftovers = sorted(x.name for x in out.iterdir() if not x.name.startswith(".")) if out.exists() else []
+    assert not [n for n in leftovers if n.startswith("保温杯")], leftovers
+
+
+# ---------------------------------------------------------------- plumbing
+def test_many_signal_emits_do_not_break_the_interpreter(qapp):
+    """PySide6 6.12 drops a reference to True on every Python emit(); on Python 3.11 a few hundred
+    progress reports would abort the process. The worker emits through qtcompat.emit."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    from studio.gui.qtcompat import emit
+
+    class Source(QObject):
+        progress = Signal(int, float, str, str)
+
+    src = Source()
+    got = []
+    src.progress.connect(lambda *a: got.append(a))
+    before = sys.getrefcount(True)
+    for i in range(3000):
+        emit(src.progress, 1, i / 3000, "render", "")
+    assert abs(sys.getrefcount(True) - before) < 300  # the bug would lose 3000
+    assert len(got) == 3000
+
+
+def test_cancel_cleanup_removes_subtitles_without_a_video(tmp_path):
+    from studio.gui.worker import Job, remove_orphan_outputs
+    from studio.pipeline import RenderOptions
+    from studio.types import Product
+
+    out = tmp_path / "out"
+    out.mkdir()
+    job = Job(Product("保温杯", images=[]), RenderOptions(out_dir=out))
+    for name in ("保温杯.srt", "保温杯.vtt", "其他.srt"):
+        (out / name).write_text("x", encoding="utf-8")
+    assert sorted(p.name for p in remove_orphan_outputs(job)) == ["保温杯.srt", "保温杯.vtt"]
+    assert sorted(p.name for p in out.iterdir()) == ["其他.srt"]
+    for name in ("保温杯.mp4", "保温杯.srt"):
+        (out / name).write_text("x", encoding="utf-8")
+    assert remove_orphan_outputs(job) == []
+    assert (out / "保温杯.srt").exists()

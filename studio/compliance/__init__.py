@@ -56,8 +56,16 @@ def check_lines(lines: list[str], product: Product, language: str = "") -> list[
 
 
 def check_script(script: Script, product: Product) -> list[Finding]:
-    """Every script line, plus agreement of spoken prices/discounts with the product sheet."""
-    return check_lines(script.lines, product, script.language or product.language)
+    """Every spoken line and every on-screen headline, plus agreement of prices/discounts with the sheet.
+    Findings in a headline have line -1 and `overlay` = the index of its scene."""
+    language = script.language or product.language
+    findings = check_lines(script.lines, product, language)
+    for index, scene in enumerate(script.scenes):
+        if scene.overlay.strip():
+            for f in check_lines([scene.overlay], product, language):
+                f.line, f.overlay = -1, index
+                findings.append(f)
+    return findings
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:

@@ -44,6 +44,7 @@ class Finding:
     severity: str = "block"  # block | warn
     rule_id: str = ""  # which lexicon rule fired
     replacement: str = field(default="", repr=False)  # what this span becomes in the rewrite
+    overlay: int = -1  # on-screen text: the index of the scene whose overlay holds it (line is then -1)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -51,7 +52,8 @@ class Finding:
         return d
 
     def __str__(self) -> str:
-        where = f"line {self.line + 1}, " if self.line >= 0 else ""
+        where = (f"line {self.line + 1}, " if self.line >= 0
+                 else f"on-screen text of scene {self.overlay + 1}, " if self.overlay >= 0 else "")
         return (f"[{self.severity}] {self.category}: '{self.text}' ({where}chars {self.start}-{self.end}) — "
                 f"{self.reason} [{self.rule}] → {self.suggestion}")
 

@@ -123,8 +123,10 @@ class ProductTable(QTableWidget):
 class SnapshotCommand(QUndoCommand):
     """An edit as two project snapshots: undo restores the one before, redo the one after."""
 
-    def __init__(self, window: "MainWindow", before: dict, after: dict, text: str, select: int | None) -> None:
-        super().__init__(text)
+    def __init__(self, window: "MainWindow", before: dict, after: dict, names: tuple[str, str],
+                 select: int | None) -> None:
+        super().__init__(names[1])
+        self.names = names  # (zh, en): shown in the undo/redo tooltips in the interface language
         self.window, self.before, self.after, self.select = window, before, after, select
         self._first = True
 
@@ -259,6 +261,9 @@ class MainWindow(QMainWindow):
         self._show_problems()
         self._show_findings()
         self._update_saved_label()
+        self._update_undo_actions()
+        self._show_color_buttons()
+        self._selection_changed()
 
     # ------------------------------------------------------------------ layout
     def _action(self, bar: QToolBar, zh: str, en: str, tip_zh: str, tip_en: str, slot, shortcut=None) -> QAction:
@@ -298,14 +303,10 @@ class MainWindow(QMainWindow):
         self.open_action = self._action(bar, "导入表格", "Import sheet", "从商品表格导入（CSV、Excel、JSON、YAML）",
                                         "Import products from a sheet (CSV, Excel, JSON, YAML)", self._choose_sheet)
         bar.addSeparator()
-        self.undo_action = self.undo_stack.createUndoAction(self)
-        self.redo_action = self.undo_stack.createRedoAction(self)
-        self.undo_action.setShortcut(QKeySequence.Undo)
-        self.redo_action.setShortcut(QKeySequence.Redo)
-        self._tr(self.undo_action.setToolTip, "撤销上一步修改", "Undo the last edit")
-        self._tr(self.redo_action.setToolTip, "重做", "Redo")
-        bar.addAction(self.undo_action)
-        bar.addAction(self.redo_action)
+        self.undo_action = self._action(bar, "撤销", "Undo", "撤销上一步修改", "Undo the last edit",
+                                        self.undo_stack.undo, QKeySequence.Undo)
+        self.redo_action = self._action(bar, "重做", "Redo", "重做", "Redo", self.undo_stack.redo, QKeySequence.Redo)
+        self.undo_stack.indexChanged.connect(lambda _: self._update_undo_actions())
         bar.addSeparator()
         self.gallery_action = self._action(bar, "模板库", "Templates", "按品类、风格、语言浏览模板",
                                            "Browse templates by category, style and language", self.open_gallery)
@@ -588,6 +589,16 @@ class MainWindow(QMainWindow):
         self._update_saved_label()
         return True
 
+    def _update_undo_actions(self) -> None:
+        if self._shut_down:
+            return  # the stack is being torn down with the window
+        stack = self.undo_stack
+        for action, can, index, zh, en in ((self.undo_action, stack.canUndo(), stack.index() - 1, "撤销：", "Undo: "),
+                                           (self.redo_action, stack.canRedo(), stack.index(), "重做：", "Redo: ")):
+            action.setEnabled(can)
+            command = stack.command(index) if can else None
+            action.setToolTip(self.t(zh, en) + self.t(*command.names) if command is not None else self.t(zh, en)[:-1])
+
     def _update_saved_label(self) -> None:
         if self.saved_at is None:
             self.saved_label.setText("")
@@ -605,7 +616,7 @@ class MainWindow(QMainWindow):
         if before == after:
             return False
         row = self.selected_rows()[0] if select is None and self.selected_rows() else select
-        self.undo_stack.push(SnapshotCommand(self, before, after, self.t(zh, en), row))
+        self.undo_stack.push(SnapshotCommand(self, before, after, (zh, en), row))
         self._after_change(row)
         return True
 
@@ -894,10 +905,14 @@ class MainWindow(QMainWindow):
         self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(st.template)))
         for w in widgets:
             w.blockSignals(False)
+        self._show_color_buttons()
+        self._watch_template()
+
+    def _show_color_buttons(self) -> None:
+        st = self.project.style
         for button, value in ((self.text_color_button, st.text_color), (self.highlight_button, st.highlight_color)):
             button.setText(value or self.t("模板默认", "Template's"))
             button.setStyleSheet(f"background:{value}" if value else "")
-        self._watch_template()
 
     def _style_changed(self, **changes) -> None:
         def mutate(p: Project) -> None:
@@ -1035,7 +1050,7 @@ class MainWindow(QMainWindow):
         self.script_title.setText(self.t("脚本 · ", "Script · ") + product.name)
         try:
             script, _ = self._script_for(info)
-        except StudioError as exc:
+        except Exception as exc:  # noqa: BLE001 - a broken template must not take the window down
             self._set_script_text("")
             self.script_error.setText(self.t("模板错误：", "Template error: ") + str(exc))
             self._show_findings()
@@ -1047,6 +1062,9 @@ class MainWindow(QMainWindow):
         self._show_findings()
         self._refresh_idle_status(rows[0])
         self._watch_template()
+        pix = self.preview_label.pixmap()
+        if pix is None or pix.isNull():
+            self._show_preview_message(self.t("正在生成预览…", "Building the preview…"))
         self.request_preview()
 
     def _set_script_text(self, text: str) -> None:
@@ -1105,7 +1123,9 @@ class MainWindow(QMainWindow):
                                            f"Compliance: {len(self.findings)} findings ({n_block} block the render)"))
         for f in self.findings:
             kind = self.t("拦截", "blocks") if f.severity == "block" else self.t("提醒", "warning")
-            item = QListWidgetItem(f"“{f.text}” · {kind} — {f.reason}\n{self.t('建议改为', 'Suggested')}: {f.suggestion}")
+            where = self.t("画面文字", "On-screen text") + " · " if f.overlay >= 0 else ""
+            item = QListWidgetItem(f"{where}“{f.text}” · {kind} — {f.reason}\n"
+                                   f"{self.t('建议改为', 'Suggested')}: {f.suggestion}")
             item.setForeground(QColor("#c62828" if f.severity == "block" else "#e65100"))
             item.setToolTip(f.rule)
             self.findings_list.addItem(item)
@@ -1118,10 +1138,14 @@ class MainWindow(QMainWindow):
         blocks = spoken_line_blocks(text)
         selections = []
         doc = self.script_view.document()
+        headers = [n for n, raw in enumerate(text.splitlines()) if raw.strip().startswith("[")]
         for f in self.findings:
-            if not 0 <= f.line < len(blocks):
+            if 0 <= f.overlay < len(headers):
+                block = doc.findBlockByNumber(headers[f.overlay])
+            elif 0 <= f.line < len(blocks):
+                block = doc.findBlockByNumber(blocks[f.line])
+            else:
                 continue
-            block = doc.findBlockByNumber(blocks[f.line])
             line = block.text()
             start = line.find(f.text) if f.text and f.text in line else f.start
             end = start + len(f.text) if f.text in line else f.end
@@ -1147,9 +1171,13 @@ class MainWindow(QMainWindow):
         if not rows or not 0 <= index < len(self.findings) or self.current_script is None:
             return False
         info, f = self.rows[rows[0]], self.findings[index]
-        if info.item is None or not 0 <= f.line < len(self.current_script.lines):
-            return False
         scenes = [dataclasses.replace(s, lines=list(s.lines)) for s in self.current_script.scenes]
+        if info.item is None:
+            return False
+        if 0 <= f.overlay < len(scenes):  # the on-screen headline of a scene
+            scenes[f.overlay].overlay = f.suggestion
+        elif not 0 <= f.line < len(self.current_script.lines):
+            return False
         n = 0
         for scene in scenes:
             for k in range(len(scene.lines)):

@@ -55,7 +55,7 @@ class TemplateGallery(QDialog):
                                                    if any(x.category == k for x in self.templates)}),
             (self.style, t("风格", "Style"), {k: v for k, v in STYLES.items()
                                              if any(x.meta.get("style_name") == k for x in self.templates)}),
-            (self.language, t("语言", "Language"), {k: (v, v) for k, v in LANGUAGES.items()}),
+            (self.language, t("语言", "Language"), {"zh": ("中文", "Chinese"), "en": ("英文", "English")}),
         ):
             combo.addItem(t("全部", "All"), None)
             for key, names in values.items():
@@ -194,6 +194,7 @@ class SettingsDialog(QDialog):
         for key, name in LANGUAGES.items():
             self.language.addItem(name, key)
         self.language.setCurrentIndex(max(0, self.language.findData(settings.interface_language)))
+        self.language.setProperty("data_widget", True)  # each language is named in its own words
         form.addRow(t("界面语言", "Interface language"), self.language)
         self.error = QLabel()
         self.error.setStyleSheet("color:#c62828")

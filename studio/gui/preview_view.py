@@ -45,6 +45,7 @@ class PreviewResult:
     error: str = ""
     latency_ms: float = 0.0
     rebuilt: bool = False
+    safe_zones: bool = False
 
 
 class PreviewBuilder(QObject):
@@ -103,7 +104,8 @@ class PreviewBuilder(QObject):
             rgb = frame.image.convert("RGB")
             image = QImage(rgb.tobytes(), rgb.width, rgb.height, rgb.width * 3, QImage.Format_RGB888).copy()
             return PreviewResult(req.key, image, frame.time_s, pv.duration, frame.caption, pv.script, pv.findings,
-                                 pv.template, latency_ms=(time.monotonic() - req.asked_at) * 1000, rebuilt=rebuilt)
+                                 pv.template, latency_ms=(time.monotonic() - req.asked_at) * 1000, rebuilt=rebuilt,
+                                 safe_zones=req.safe_zones)
         except StudioError as exc:
             return PreviewResult(req.key, None, req.time_s, 0.0, "", error=str(exc))
         except Exception as exc:  # noqa: BLE001 - a preview must never take the window down

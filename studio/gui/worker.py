@@ -62,10 +62,14 @@ class RenderWorker(QObject):
     def cancel(self, job_id: int | None = None) -> None:
         """Cancel one job (queued or running), or every job when job_id is None. Thread-safe."""
         with self._lock:
-            targets = list(self._queue) + ([self.current] if self.current else [])
-        for job in targets:
-            if job_id is None or job.id == job_id:
-                job.cancel.cancel()
+            # queued jobs leave the queue at once, so the window can show them cancelled right away
+            removed = [job for job in self._queue if job_id is None or job.id == job_id]
+            self._queue = [job for job in self._queue if job not in removed]
+            running = [self.current] if self.current and (job_id is None or self.current.id == job_id) else []
+        for job in removed + running:
+            job.cancel.cancel()
+        for job in removed:
+            emit(self.cancelled, job.id)
 
     def stop(self) -> None:
         """Cancel everything and make run_queue return as soon as it can (window closing)."""
