@@ -362,6 +362,7 @@ def short_name(name: str, max_chars: int = 14) -> str:
         text = re.sub(rf"(?:产自|产地|原产|来自)?{re.escape(facts.origin)}(?:原装|直发|直采|特产|原产|产)?", " ", text, count=1)
     if latin:
         text = re.sub(r",?\s*\b(?:made in|product of|imported from)\s+[\w .]+$", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(?:pack|set|box|case) of \d+\b|\b\d+[- ]?(?:pack|pk|count|ct)\b", " ", text, flags=re.IGNORECASE)
     tokens = []
     for tok in text.split():  # a word left as a stub by removing its spec (单果80-85mm -> 单果) goes too
         cut = _SPEC_LOOSE.sub(" ", tok).strip()

@@ -51,6 +51,14 @@ def _lower_first(text: str) -> str:
     return text
 
 
+def _is_short(text: str, limit: int) -> bool:
+    """Template test `x is short(n)`: at most n words (Latin text) or n characters (Chinese text)."""
+    text = str(text).strip()
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return len(re.sub(r"\s", "", text)) <= limit
+    return len(text.split()) <= limit
+
+
 def _norm(header: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(header)).lower()
 
@@ -70,6 +78,24 @@ def material(product: Product) -> dict[str, list[str]]:
                 if sentence and sentence not in out[kind]:
                     out[kind].append(sentence)
     return out
+
+
+_DERIVED: dict[str, dict] = {}
+
+
+def _derived(product: Product) -> dict:
+    """Facts, short name and sheet material of a product (cached: fitting renders a product many times)."""
+    key = repr((product.name, product.brand, product.language, sorted(product.extra.items())))
+    hit = _DERIVED.get(key)
+    if hit is None:
+        hit = _DERIVED[key] = {
+            "facts": extract_facts(product.name, product.extra, product.brand, product.language).to_dict(),
+            "short_name": short_name(product.name),
+            "material": material(product),
+        }
+        if len(_DERIVED) > 256:
+            _DERIVED.pop(next(iter(_DERIVED)))
+    return hit
 
 
 def template_context(product: Product, rng: random.Random, variant: int, *, seed: int = 0,
@@ -96,10 +122,10 @@ def template_context(product: Product, rng: random.Random, variant: int, *, seed
         return options[r.randrange(len(options))]
 
     currency = product.extra.get("currency") or product.extra.get("货币") or ("¥" if product.language == "zh" else "$")
-    facts = extract_facts(product.name, product.extra, product.brand, product.language)
+    derived = _derived(product)
     return {
         "name": product.name,
-        "short_name": short_name(product.name),
+        "short_name": derived["short_name"],
         "price": product.price,
         "price_display": _format_price(product.price),
         "original_price": product.original_price,
@@ -116,8 +142,8 @@ def template_context(product: Product, rng: random.Random, variant: int, *, seed
         "extra": dict(product.extra),
         "variant": variant,
         "pick": pick,
-        "facts": facts.to_dict(),
-        **material(product),
+        "facts": dict(derived["facts"]),
+        **{k: list(v) for k, v in derived["material"].items()},
         "parts": dict(parts or {}),
         "target_seconds": target_seconds,
     }
@@ -133,6 +159,9 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
     return line
 
 
+_COMPILED: dict[tuple[str, str], object] = {}  # (file, source) -> compiled code
+
+
 class _Renderer:
     """One template compiled once, rendered many times (fitting tries several plans)."""
 
@@ -141,8 +170,14 @@ class _Renderer:
         self.where = template.folder / "script.j2"
         env = environment(template.folder)
         env.filters["lower_first"] = _lower_first
+        env.tests["short"] = _is_short
         try:
-            code = env.compile(template.source, "script.j2", str(self.where))
+            key = (str(self.where), template.source)
+            code = _COMPILED.get(key)
+            if code is None:
+                code = _COMPILED[key] = env.compile(template.source, "script.j2", str(self.where))
+                if len(_COMPILED) > 64:
+                    _COMPILED.pop(next(iter(_COMPILED)))
             self.jt = env.template_class.from_code(env, code, env.make_globals(None), None)
         except jinja2.TemplateSyntaxError as exc:
             raise StudioError(f"template '{template.name}' ({self.where}), line {exc.lineno}: {exc.message}") from exc
