@@ -6,6 +6,17 @@ does not move is rasterised once (blurred backgrounds, text overlays, the AI lab
 does one Pillow resize for the slow zoom and blends overlays only inside their own boxes.
 `FrameRenderer.clip()` hands the result to MoviePy as a VideoClip, so MoviePy effects and
 composition still apply on top.
+
+Two ways out, same pictures:
+- `FrameRenderer.frame(n)`: an RGB frame (covers, previews, MoviePy). The reference.
+- `FrameRenderer.yuv_frames()`: the frames in order as raw yuv420p (BT.601, limited range: what
+  ffmpeg makes of rgb24), for the encoder. Video clips come out of their ffmpeg decoder already
+  cropped and scaled to the frame in yuv420p and go to the encoder without a colour conversion
+  or a Python-side copy; photos are zoomed plane by plane (Y at full size, chroma at half size);
+  overlays blend in YUV (exact for luma, since YUV is an affine map of RGB); a frame whose
+  layers did not change (a still photo without zoom, overlays not fading) is not composed again.
+  Layers are built when first shown and dropped after their last frame, so memory does not grow
+  with the number of scenes.
 """
 from __future__ import annotations
 
@@ -22,6 +33,60 @@ from .style import VideoStyle
 from .timeline import Layer, Timeline
 
 FADE_FRAMES = 6
+
+# BT.601 limited range, the matrix ffmpeg uses for rgb24 -> yuv420p when none is named.
+# Pillow's YCbCr is the same matrix at full range, so a lookup table finishes the job.
+_Y_LUT = [16 + int(v * 219 / 255 + 0.5) for v in range(256)]
+_C_LUT = [128 + int(round((v - 128) * 224 / 255)) for v in range(256)]
+
+
+def yuv_planes(image: Image.Image) -> tuple[Image.Image, Image.Image, Image.Image]:
+    """RGB image -> limited-range Y, Cb, Cr planes ("L" images), all at the image's size."""
+    y, cb, cr = image.convert("RGB").convert("YCbCr").split()
+    return y.point(_Y_LUT), cb.point(_C_LUT), cr.point(_C_LUT)
+
+
+def _half(plane: Image.Image) -> Image.Image:
+    """Chroma plane subsampled 2x2 (rounding the size up, as yuv420p does)."""
+    return plane.resize(((plane.width + 1) // 2, (plane.height + 1) // 2), Image.Resampling.BOX)
+
+
+class YuvFrame:
+    """One yuv420p frame in a reusable buffer, with numpy views of its three planes."""
+
+    def __init__(self, width: int, height: int) -> None:
+        if width % 2 or height % 2:
+            raise StudioError(f"frame size {width}x{height} must be even for yuv420p")
+        self.width, self.height = width, height
+        self.data = bytearray(width * height * 3 // 2)
+        arr = np.frombuffer(self.data, np.uint8)
+        n, q = width * height, width * height // 4
+        self.y = arr[:n].reshape(height, width)
+        self.u = arr[n : n + q].reshape(height // 2, width // 2)
+        self.v = arr[n + q :].reshape(height // 2, width // 2)
+
+    def fill_black(self) -> None:
+        self.y[:] = 16
+        self.u[:] = 128
+        self.v[:] = 128
+
+    def to_rgb(self) -> np.ndarray:
+        """Back to RGB (BT.601 limited, chroma repeated): for tests and previews, not speed."""
+        y = self.y.astype(np.float32) - 16
+        u = np.repeat(np.repeat(self.u, 2, 0), 2, 1).astype(np.float32) - 128
+        v = np.repeat(np.repeat(self.v, 2, 0), 2, 1).astype(np.float32) - 128
+        r = 1.164384 * y + 1.596027 * v
+        g = 1.164384 * y - 0.391762 * u - 0.812968 * v
+        b = 1.164384 * y + 2.017232 * u
+        return np.clip(np.stack([r, g, b], axis=2) + 0.5, 0, 255).astype(np.uint8)
+
+
+def _paste(plane: np.ndarray, src: np.ndarray, x: int, y: int) -> None:
+    h, w = src.shape[:2]
+    ph, pw = plane.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, pw), min(y + h, ph)
+    if x1 > x0 and y1 > y0:
+        plane[y0:y1, x0:x1] = src[y0 - y : y1 - y, x0 - x : x1 - x]
 
 
 @lru_cache(maxsize=32)
@@ -90,9 +155,39 @@ class Sprite:
         if opacity < 1.0:
             k = int(opacity * 256)
             alpha = (alpha * k) >> 8
-            rgb = (rgb * k) >> 8
+            rgb = ((rgb.astype(np.uint32) * k) >> 8).astype(np.uint16)  # 255*255*k overflows uint16
         region = frame[y0:y1, x0:x1].astype(np.uint16)
         frame[y0:y1, x0:x1] = ((region * (255 - alpha) + rgb + 127) // 255).astype(np.uint8)
+
+
+class YuvSprite:
+    """The same overlay for a yuv420p frame: premultiplied Y with its alpha at full size, chroma
+    premultiplied and averaged over 2x2 with the averaged alpha."""
+
+    def __init__(self, image: Image.Image, x: int, y: int) -> None:
+        image = image.convert("RGBA")
+        px, py = x & 1, y & 1  # chroma sits on even pixels: pad instead of moving the sprite
+        w, h = image.width + px, image.height + py
+        w, h = w + (w & 1), h + (h & 1)
+        padded = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        padded.paste(image, (px, py))
+        a = np.asarray(padded.getchannel("A"), np.uint32)
+        yp, up, vp = (np.asarray(p, np.uint32) for p in yuv_planes(padded))
+        x0, y0 = x - px, y - py
+        self.luma = Sprite(x0, y0, (yp * a).astype(np.uint16)[:, :, None], a.astype(np.uint16)[:, :, None])
+
+        def quad(v: np.ndarray) -> np.ndarray:  # 2x2 block sums
+            return v.reshape(h // 2, 2, w // 2, 2).sum(axis=(1, 3))
+
+        a4 = quad(a)
+        a2 = ((a4 + 2) // 4).astype(np.uint16)[:, :, None]
+        self.cb = Sprite(x0 // 2, y0 // 2, ((quad(up * a) + 2) // 4).astype(np.uint16)[:, :, None], a2)
+        self.cr = Sprite(x0 // 2, y0 // 2, ((quad(vp * a) + 2) // 4).astype(np.uint16)[:, :, None], a2)
+
+    def blend_onto(self, frame: YuvFrame, opacity: float = 1.0) -> None:
+        self.luma.blend_onto(frame.y[:, :, None], opacity)
+        self.cb.blend_onto(frame.u[:, :, None], opacity)
+        self.cr.blend_onto(frame.v[:, :, None], opacity)
 
 
 def _load_photo(path: str) -> Image.Image:
@@ -137,6 +232,8 @@ class PhotoLayer:
             self.photo = photo
             self.center = (W // 2, int(H * 0.52))
         self.W, self.H = W, H
+        self._yuv = None
+        self._bg_yuv = None
 
     def _scale_at(self, frame: int) -> float:
         p = min(max((frame - self.start) / self.length, 0.0), 1.0)
@@ -158,13 +255,46 @@ class PhotoLayer:
         out[y0:y1, x0:x1] = fg[y0 - y : y1 - y, x0 - x : x1 - x]
         return out
 
+    def state(self, frame: int) -> float:
+        """What changes from frame to frame (nothing, for a photo without zoom)."""
+        return self._scale_at(frame)
+
+    def draw_yuv(self, frame: int, out: YuvFrame) -> None:
+        if self._yuv is None:
+            y, cb, cr = yuv_planes(self.photo)
+            self._yuv = (y, _half(cb), _half(cr))
+            if self.background is not None:
+                by, bu, bv = yuv_planes(Image.fromarray(self.background))
+                self._bg_yuv = tuple(np.asarray(p) for p in (by, _half(bu), _half(bv)))
+        py, pu, pv = self._yuv
+        s = self._scale_at(frame)
+        W, H = self.W, self.H
+        if self.cover:
+            x0, y0, bw, bh = self.base_box
+            w, h = bw / s, bh / s
+            box = (x0 + (bw - w) / 2, y0 + (bh - h) / 2, x0 + (bw + w) / 2, y0 + (bh + h) / 2)
+            half = (box[0] / 2, box[1] / 2, box[2] / 2, box[3] / 2)
+            out.y[:] = np.asarray(py.resize((W, H), Image.Resampling.BILINEAR, box=box))
+            out.u[:] = np.asarray(pu.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
+            out.v[:] = np.asarray(pv.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
+            return
+        by, bu, bv = self._bg_yuv
+        out.y[:], out.u[:], out.v[:] = by, bu, bv
+        fw, fh = int(self.fg_size[0] * s), int(self.fg_size[1] * s)
+        x, y = self.center[0] - fw // 2, self.center[1] - fh // 2
+        _paste(out.y, np.asarray(py.resize((fw, fh), Image.Resampling.BILINEAR)), x, y)
+        cw, ch = (fw + 1) // 2, (fh + 1) // 2  # chroma on the half grid (half a pixel off for odd x: invisible)
+        for plane, src in ((out.u, pu), (out.v, pv)):
+            _paste(plane, np.asarray(src.resize((cw, ch), Image.Resampling.BILINEAR)), x // 2, y // 2)
+
 
 class ClipLayer:
     """A video clip filling the frame. ffmpeg decodes, scales and crops it to the frame size in one
     pass (no oversized intermediate frames), and the frames stream through a pipe in order.
     The clip loops if the scene is longer than the clip."""
 
-    def __init__(self, layer: Layer, style: VideoStyle, fps: int) -> None:
+    def __init__(self, layer: Layer, style: VideoStyle, fps: int, yuv: bool = False) -> None:
+        self.yuv = yuv  # decode straight to yuv420p for the encoder (draw_yuv) instead of RGB (draw)
         self.path, self.start, self.end = layer.source, layer.start, layer.end
         self.W, self.H, self.fps = style.width, style.height, fps
         self.offset = float(layer.params.get("clip_start", 0.0))
@@ -180,11 +310,38 @@ class ClipLayer:
         from ..util import ffmpeg_exe
 
         # crop to 9:16 first, then scale: never upscale a landscape frame to 3413x1920 just to cut it
+        fmt = "yuv420p" if self.yuv else "rgb24"
         vf = (f"crop='min(iw,ih*{self.W}/{self.H})':'min(ih,iw*{self.H}/{self.W})',"
-              f"scale={self.W}:{self.H}:flags=bilinear,fps={self.fps},format=rgb24")
-        cmd = [ffmpeg_exe(), "-v", "error", "-stream_loop", "-1", "-ss", f"{self.offset:.3f}", "-i", self.path,
-               "-an", "-vf", vf, "-f", "rawvideo", "-"]
-        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=self.W * self.H * 3 * 2)
+              f"scale={self.W}:{self.H}:flags=bilinear,fps={self.fps},format={fmt}")
+        # one decoder thread: it runs ~3x faster than the encoder needs, and frame threads cost memory
+        cmd = [ffmpeg_exe(), "-v", "error", "-threads", "1", "-stream_loop", "-1", "-ss", f"{self.offset:.3f}",
+               "-i", self.path, "-an", "-vf", vf, "-filter_threads", "1", "-f", "rawvideo", "-"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        _grow_pipe(proc.stdout)
+        return proc
+
+    def state(self, frame: int) -> int:
+        return frame
+
+    def draw_yuv(self, frame: int, out: YuvFrame) -> None:
+        """Decode up to `frame` straight into the output buffer (no copy, no colour conversion)."""
+        if self._proc is None or frame < self._next:
+            self.close()
+            self._proc = self._open()
+            self._next = self.start
+        view = memoryview(out.data)
+        while self._next <= frame:
+            got = 0
+            while got < len(view):
+                k = self._proc.stdout.readinto(view[got:])
+                if not k:
+                    break
+                got += k
+            if got < len(view):
+                raise StudioError(f"video clip '{self.path}' could not be decoded; re-export it as MP4 (H.264)")
+            self._next += 1
+        if frame >= self.end - 1:
+            self.close()
 
     def draw(self, frame: int) -> np.ndarray:
         if self._proc is None or frame < self._next - 1:  # (re)start on first use or a seek backwards
@@ -193,7 +350,7 @@ class ClipLayer:
             self._next = self.start
         size = self.W * self.H * 3
         while self._next <= frame:
-            raw = self._proc.stdout.read(size)
+            raw = _read_exactly(self._proc.stdout, size)
             if len(raw) < size:
                 if self._last is None:
                     raise StudioError(f"video clip '{self.path}' could not be decoded; re-export it as MP4 (H.264)")
@@ -210,6 +367,27 @@ class ClipLayer:
             self._proc.wait()
             self._proc.stdout.close()
             self._proc = None
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _grow_pipe(stream, size: int = 1 << 20) -> None:
+    """Ask for a 1 MiB pipe (Linux; the default 64 KiB means ~50 context switches per frame)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 def _centered_box(src_w: int, src_h: int, w: float, h: float) -> tuple[float, float, float, float]:
@@ -290,27 +468,43 @@ def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
 
 
 class FrameRenderer:
-    """Turns frame numbers into RGB frames for one timeline (captions are added by libass)."""
+    """Turns frame numbers into RGB frames (`frame`) or the whole video into yuv420p frames in order
+    (`yuv_frames`), for one timeline (captions are added by libass)."""
 
     def __init__(self, timeline: Timeline) -> None:
         self.timeline = timeline
-        self._photos: dict[int, PhotoLayer] = {}
+        self._photos: dict[int, PhotoLayer | ClipLayer] = {}  # built on first use
         self._sprites: dict[int, Sprite] = {}
         for i, layer in enumerate(timeline.layers):
             if layer.kind == "photo":
-                self._photos[i] = PhotoLayer(layer, timeline.style)
+                if not Path(layer.source).is_file():
+                    raise StudioError(f"photo not found: {layer.source}")
             elif layer.kind == "clip":
-                self._photos[i] = ClipLayer(layer, timeline.style, timeline.fps)
+                if not Path(layer.source).is_file():
+                    raise StudioError(f"video clip not found: {layer.source}")
             else:
                 self._sprites[i] = make_sprite(layer, timeline.style)
         self._black = np.zeros((timeline.height, timeline.width, 3), np.uint8)
+        self._live: dict[int, PhotoLayer | ClipLayer] = {}  # the yuv path's layers, while they show
+
+    def _visual(self, i: int, yuv: bool = False) -> PhotoLayer | ClipLayer:
+        cache = self._live if yuv else self._photos
+        obj = cache.get(i)
+        if obj is None:
+            layer = self.timeline.layers[i]
+            if layer.kind == "clip":
+                obj = ClipLayer(layer, self.timeline.style, self.timeline.fps, yuv=yuv)
+            else:
+                obj = PhotoLayer(layer, self.timeline.style)
+            cache[i] = obj
+        return obj
 
     def frame(self, n: int) -> np.ndarray:
         out = None
         for i, layer in enumerate(self.timeline.layers):
             if not (layer.start <= n < layer.end) or layer.kind not in ("photo", "clip"):
                 continue
-            out = self._photos[i].draw(n)
+            out = self._visual(i).draw(n)
         if out is None:
             out = self._black.copy()
         elif not out.flags.writeable:
@@ -318,13 +512,57 @@ class FrameRenderer:
         for i in sorted(self._sprites, key=lambda k: self.timeline.layers[k].z):
             layer = self.timeline.layers[i]
             if layer.start <= n < layer.end:
-                fade = min(1.0, (n - layer.start + 1) / FADE_FRAMES) if layer.kind != "label" else 1.0
-                self._sprites[i].blend_onto(out, fade)
+                self._sprites[i].blend_onto(out, _opacity(layer, n))
         return out
+
+    def yuv_frames(self, start: int = 0, stop: int | None = None):
+        """Frames start..stop-1 in order, each a memoryview of one reused yuv420p buffer (write it
+        out before asking for the next). Only what changed is drawn again."""
+        tl = self.timeline
+        layers = tl.layers
+        stop = tl.frames if stop is None else stop
+        out = YuvFrame(tl.width, tl.height)
+        view = memoryview(out.data)
+        visual = [i for i, l in enumerate(layers) if l.kind in ("photo", "clip")]
+        overlays = sorted(self._sprites, key=lambda k: layers[k].z)
+        yuv_sprites: dict[int, YuvSprite] = {}
+        previous = object()
+        try:
+            for n in range(start, stop):
+                base = None
+                for i in visual:  # the last visual layer showing wins, as in frame()
+                    if layers[i].start <= n < layers[i].end:
+                        base = i
+                obj = self._visual(base, yuv=True) if base is not None else None
+                shown = tuple((i, _opacity(layers[i], n)) for i in overlays if layers[i].start <= n < layers[i].end)
+                key = (base, obj.state(n) if obj is not None else None, shown)
+                if key != previous:
+                    if obj is None:
+                        out.fill_black()
+                    else:
+                        obj.draw_yuv(n, out)
+                    for i, opacity in shown:
+                        sprite = yuv_sprites.get(i)
+                        if sprite is None:
+                            sprite = yuv_sprites[i] = _yuv_sprite(self._sprites[i])
+                        sprite.blend_onto(out, opacity)
+                    previous = key
+                yield view
+                for i in [i for i in self._live if layers[i].end <= n + 1]:  # done: free its frames
+                    gone = self._live.pop(i)
+                    if isinstance(gone, ClipLayer):
+                        gone.close()
+                for i in [i for i in yuv_sprites if layers[i].end <= n + 1]:
+                    del yuv_sprites[i]
+        finally:
+            for obj in self._live.values():
+                if isinstance(obj, ClipLayer):
+                    obj.close()
+            self._live.clear()
 
     def close(self) -> None:
         """Stop any clip decoders still running (after a cancel, say)."""
-        for layer in self._photos.values():
+        for layer in list(self._photos.values()) + list(self._live.values()):
             if isinstance(layer, ClipLayer):
                 layer.close()
 
@@ -335,6 +573,19 @@ class FrameRenderer:
         fps = self.timeline.fps
         return VideoClip(lambda t: self.frame(min(int(round(t * fps)), self.timeline.frames - 1)),
                          duration=self.timeline.duration).with_fps(fps)
+
+
+def _opacity(layer: Layer, n: int) -> float:
+    """Overlays fade in over FADE_FRAMES; the AI-content label shows at once."""
+    return min(1.0, (n - layer.start + 1) / FADE_FRAMES) if layer.kind != "label" else 1.0
+
+
+def _yuv_sprite(sprite: Sprite) -> YuvSprite:
+    """The YUV twin of an RGB sprite (un-premultiplied back to RGBA first)."""
+    a = sprite.alpha[:, :, 0].astype(np.uint32)
+    rgb = np.where(a[:, :, None] > 0, (sprite.rgb.astype(np.uint32) + a[:, :, None] // 2) // np.maximum(a, 1)[:, :, None], 0)
+    rgba = np.concatenate([np.minimum(rgb, 255), a[:, :, None]], axis=2).astype(np.uint8)
+    return YuvSprite(Image.fromarray(rgba), sprite.x, sprite.y)
 
 
 def render_still(timeline: Timeline, frame: int) -> Image.Image:

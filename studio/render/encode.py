@@ -1,7 +1,8 @@
 """Frames + mix -> MP4 through one ffmpeg process.
 
-Captions are burned in by libass inside ffmpeg's filter graph (sharp CJK text, no per-frame
-Python work). The output is written to a hidden part file and renamed only when ffmpeg
+Frames go to ffmpeg as raw yuv420p (half the bytes of RGB, and no colour conversion on either
+side: clip frames pass straight from their decoder to the encoder). Captions are burned in by
+libass inside ffmpeg's filter graph (sharp CJK text, no per-frame Python work). The output is written to a hidden part file and renamed only when ffmpeg
 finished cleanly, so a killed render never leaves a file that looks finished.
 """
 from __future__ import annotations
@@ -28,6 +29,47 @@ QUALITY = {
     "final": {"x264": ("medium", 21), "nvenc": ("p5", 22), "maxrate": "12M"},
 }
 
+# Delivery presets: a video bitrate cap and/or a file-size ceiling on top of the quality preset.
+# These are the studio's own conservative choices for uploads, not figures published by the platforms.
+PLATFORMS = {
+    "douyin": {"maxrate": "12M"},
+    "kuaishou": {"maxrate": "12M"},
+    "tiktok": {"maxrate": "12M"},
+    "chat": {"maxrate": "6M", "max_mb": 25},  # sent in a chat app: small file first
+}
+AUDIO_KBPS = 192
+NVENC = ("h264_nvenc", "hevc_nvenc")
+
+
+def _rate_bits(rate: str) -> int:
+    rate = rate.strip().upper()
+    mult = {"K": 1_000, "M": 1_000_000}.get(rate[-1:], 1)
+    return int(float(rate.rstrip("KM")) * mult)
+
+
+def rate_limits(quality: str, duration: float, platform: str | None = None,
+                max_mb: float | None = None) -> tuple[str, str]:
+    """(maxrate, bufsize) for ffmpeg: the quality's cap, lowered by a platform preset and a
+    file-size ceiling (the video gets what the ceiling leaves after the audio, with 5% for the
+    container and the rate control's slack)."""
+    q = QUALITY.get(quality)
+    if q is None:
+        raise StudioError(f"unknown quality '{quality}' (use {', '.join(QUALITY)})")
+    cap = _rate_bits(q["maxrate"])
+    preset = {}
+    if platform:
+        preset = PLATFORMS.get(platform)
+        if preset is None:
+            raise StudioError(f"unknown platform preset '{platform}' (use {', '.join(PLATFORMS)})")
+        cap = min(cap, _rate_bits(preset.get("maxrate", q["maxrate"])))
+    ceiling = max_mb if max_mb is not None else preset.get("max_mb")
+    if ceiling:
+        budget = ceiling * 8_000_000 * 0.95 / max(duration, 0.1) - AUDIO_KBPS * 1000
+        if budget < 300_000:
+            raise StudioError(f"{ceiling:g} MB is too small for a {duration:.0f} s video at 1080x1920")
+        cap = min(cap, int(budget))
+    return f"{cap // 1000}k", f"{2 * cap // 1000}k"
+
 
 @dataclass
 class EncodeResult:
@@ -46,35 +88,38 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@lru_cache(maxsize=4)
-def probe_nvenc(ffmpeg: str) -> tuple[bool, str]:
-    """Try a real one-frame h264_nvenc encode; (works, reason)."""
-    cmd = [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=256x256:d=0.04", "-frames:v", "1",
-           "-c:v", "h264_nvenc", "-f", "null", "-"]
+@lru_cache(maxsize=8)
+def probe_nvenc(ffmpeg: str, codec: str = "h264_nvenc") -> tuple[bool, str]:
+    """Try a real one-frame encode with h264_nvenc or hevc_nvenc at the output size; (works, reason).
+    Being compiled into ffmpeg proves nothing: it needs libcuda and a GPU with NVENC hardware."""
+    cmd = [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=1080x1920:d=0.04", "-frames:v", "1",
+           "-pix_fmt", "yuv420p", "-c:v", codec, "-f", "null", "-"]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"h264_nvenc test encode could not run ({exc})"
+        return False, f"{codec} test encode could not run ({exc})"
     if proc.returncode == 0:
-        return True, "h264_nvenc test encode succeeded"
+        return True, f"{codec} test encode succeeded"
     err = proc.stderr.decode(errors="replace").strip().splitlines()
     telling = [l for l in err if any(k in l.lower() for k in ("nvenc", "cuda", "driver", "device"))]
     detail = (telling or err or [f"exit code {proc.returncode}"])[0]
-    return False, f"h264_nvenc test encode failed: {detail.strip()}"
+    return False, f"{codec} test encode failed: {detail.strip()}"
 
 
 def choose_encoder(preference: str = "auto") -> tuple[str, str]:
-    """(encoder, why) for 'auto', 'libx264' or 'h264_nvenc'."""
+    """(encoder, why) for 'auto', 'libx264', 'h264_nvenc' or 'hevc_nvenc'. 'auto' takes h264_nvenc
+    only when a real test encode works (H.264 plays everywhere; HEVC only when asked for)."""
     if preference == "libx264":
         return "libx264", "libx264 chosen in the settings"
-    ok, reason = probe_nvenc(ffmpeg_exe())
-    if preference == "h264_nvenc":
+    if preference not in ("auto", *NVENC):
+        raise StudioError(f"unknown encoder '{preference}' (use auto, libx264, h264_nvenc or hevc_nvenc)")
+    codec = "h264_nvenc" if preference == "auto" else preference
+    ok, reason = probe_nvenc(ffmpeg_exe(), codec)
+    if preference in NVENC:
         if ok:
-            return "h264_nvenc", "h264_nvenc chosen in the settings; " + reason
-        return "libx264", f"h264_nvenc was asked for but is not usable here ({reason}); fell back to libx264"
-    if preference != "auto":
-        raise StudioError(f"unknown encoder '{preference}' (use auto, libx264 or h264_nvenc)")
-    return ("h264_nvenc", reason) if ok else ("libx264", reason + "; using libx264 on the CPU")
+            return codec, f"{codec} chosen in the settings; " + reason
+        return "libx264", f"{codec} was asked for but is not usable here ({reason}); fell back to libx264"
+    return (codec, reason) if ok else ("libx264", reason + "; using libx264 on the CPU")
 
 
 def aigc_metadata(producer: str = "", produce_id: str | None = None) -> str:
@@ -86,26 +131,33 @@ def aigc_metadata(producer: str = "", produce_id: str | None = None) -> str:
 
 
 def _ffmpeg_command(timeline: Timeline, mix_wav: Path, ass_name: str | None, fonts_dir: str, out_part: Path,
-                    encoder: str, quality: str, metadata: dict[str, str]) -> list[str]:
+                    encoder: str, quality: str, metadata: dict[str, str], threads: int | None = None,
+                    platform: str | None = None, max_mb: float | None = None) -> list[str]:
     q = QUALITY.get(quality)
     if q is None:
-        raise StudioError(f"unknown quality '{quality}' (use draft or final)")
+        raise StudioError(f"unknown quality '{quality}' (use {', '.join(QUALITY)})")
+    maxrate, bufsize = rate_limits(quality, timeline.duration, platform, max_mb)
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{timeline.width}x{timeline.height}",
+           "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{timeline.width}x{timeline.height}",
            "-r", str(timeline.fps), "-i", "pipe:0", "-i", str(mix_wav)]
     vf = f"subtitles={ass_name}:fontsdir={fonts_dir}," if ass_name else ""
-    vf += "format=yuv420p"
+    vf += "format=yuv420p"  # already yuv420p: a no-op, kept so the output format never depends on the input
     cmd += ["-vf", vf, "-map", "0:v", "-map", "1:a"]
-    if encoder == "h264_nvenc":
+    if encoder in NVENC:
         preset, cq = q["nvenc"]
-        cmd += ["-c:v", "h264_nvenc", "-preset", preset, "-rc", "vbr", "-cq", str(cq), "-b:v", "0"]
+        cmd += ["-c:v", encoder, "-preset", preset, "-rc", "vbr", "-cq", str(cq), "-b:v", "0"]
+        cmd += ["-profile:v", "high" if encoder == "h264_nvenc" else "main"]
     else:
         preset, crf = q["x264"]
         # x264's own thread count follows the host's CPUs, not the ones this process may use: on a
-        # 2-core VM it ran enough frame threads to hold 1.3 GB. Pin it to the usable cores (0.4 GB).
-        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", str(usable_cores())]
-    cmd += ["-maxrate", q["maxrate"], "-bufsize", "16M", "-profile:v", "high", "-g", str(timeline.fps * 2),
-            "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
+        # 2-core VM it ran enough frame threads to hold 1.3 GB. Pin it to the usable cores (0.4 GB),
+        # or fewer when several renders share them (render_video(threads=...)).
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", str(threads or usable_cores()),
+                "-profile:v", "high"]
+    if encoder == "hevc_nvenc":
+        cmd += ["-tag:v", "hvc1"]  # plays in QuickTime/iOS
+    cmd += ["-maxrate", maxrate, "-bufsize", bufsize, "-g", str(timeline.fps * 2),
+            "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000", "-ac", "2",
             "-movflags", "+faststart+use_metadata_tags", "-t", f"{timeline.duration:.3f}"]
     for key, value in metadata.items():
         cmd += ["-metadata", f"{key}={value}"]
@@ -123,8 +175,14 @@ def render_video(
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
     metadata: dict[str, str] | None = None,
+    threads: int | None = None,
+    platform: str | None = None,
+    max_mb: float | None = None,
 ) -> EncodeResult:
-    """Mix the audio, draw every frame and encode; out_path appears only when complete."""
+    """Mix the audio, draw every frame and encode; out_path appears only when complete.
+
+    threads: x264 threads (default: the usable cores; give cores // workers when several renders
+    run at once). platform / max_mb: a delivery preset from PLATFORMS and/or a file-size ceiling."""
     cancel = cancel or CancelToken()
     work_dir.mkdir(parents=True, exist_ok=True)
     voice = next((a for a in timeline.audio if a.role == "voice"), None)
@@ -159,14 +217,18 @@ def render_video(
     renderer = FrameRenderer(timeline)
     warnings: list[str] = []
     try:
-        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel, on_progress)
+        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
+                       on_progress, threads, platform, max_mb)
     except _EncoderFailed as exc:
         if chosen == "libx264":
             raise StudioError(str(exc)) from None
-        warnings.append(f"h264_nvenc failed during the render ({exc}); rendered again with libx264")
+        warnings.append(f"{chosen} failed during the render ({exc}); rendered again with libx264")
         reason += "; failed mid-render, fell back to libx264"
         chosen = "libx264"
-        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel, on_progress)
+        renderer.close()
+        renderer = FrameRenderer(timeline)
+        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
+                       on_progress, threads, platform, max_mb)
     finally:
         renderer.close()
     os.replace(part, out_path)
@@ -179,10 +241,15 @@ class _EncoderFailed(Exception):
 
 def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name: str | None, part: Path,
             encoder: str, quality: str, meta: dict[str, str], work_dir: Path, cancel: CancelToken,
-            on_progress: Callable[[float], None] | None) -> list[str]:
-    cmd = _ffmpeg_command(timeline, mix_wav.resolve(), ass_name, "fonts", part.resolve(), encoder, quality, meta)
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=work_dir,
-                            bufsize=timeline.width * timeline.height * 3)
+            on_progress: Callable[[float], None] | None, threads: int | None = None,
+            platform: str | None = None, max_mb: float | None = None) -> list[str]:
+    cmd = _ffmpeg_command(timeline, mix_wav.resolve(), ass_name, "fonts", part.resolve(), encoder, quality, meta,
+                          threads, platform, max_mb)
+    # unbuffered: each frame is one write straight from the frame buffer, through a 1 MiB pipe
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=work_dir, bufsize=0)
+    from .compositor import _grow_pipe
+
+    _grow_pipe(proc.stdin)
     stderr_tail: deque[str] = deque(maxlen=40)
 
     def drain() -> None:
@@ -192,13 +259,16 @@ def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    clip = renderer.clip()  # frames are drawn through MoviePy's clip model, so MoviePy effects apply
+    # Frames come as yuv420p from the renderer's own loop, not through MoviePy's get_frame: that
+    # path costs an RGB frame, a copy and a colour conversion in ffmpeg for every frame.
+    # (FrameRenderer.clip() still gives MoviePy the same pictures, for previews and effects.)
+    frames = renderer.yuv_frames()
     try:
         assert proc.stdin is not None
-        for n in range(timeline.frames):
+        for n, frame in enumerate(frames):
             if cancel.cancelled:
                 raise Cancelled()
-            proc.stdin.write(clip.get_frame(n / timeline.fps).astype("uint8", copy=False).tobytes())
+            _write_all(proc.stdin, frame)
             if on_progress and n % 15 == 0:
                 on_progress(n / timeline.frames)
         proc.stdin.close()
@@ -213,6 +283,8 @@ def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name
         _kill(proc)
         part.unlink(missing_ok=True)
         raise
+    finally:
+        frames.close()
     reader.join(timeout=5)
     if code != 0:
         part.unlink(missing_ok=True)
@@ -221,6 +293,13 @@ def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name
             raise StudioError(f"the disk is full while writing {part.parent}: free some space and render again")
         raise _EncoderFailed(f"ffmpeg ({encoder}) stopped with exit code {code}: {text[-600:] or 'no message'}")
     return cmd[1:]
+
+
+def _write_all(stream, data: memoryview) -> None:
+    """An unbuffered pipe write may take only part of a frame: write the rest."""
+    done = stream.write(data)
+    while done is not None and done < len(data):
+        done += stream.write(data[done:])
 
 
 def _kill(proc: subprocess.Popen) -> None:
