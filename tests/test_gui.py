@@ -627,6 +627,27 @@ def test_three_real_renders_queued_one_cancelled(window, sheet, tmp_path, qtbot,
 
 
 @pytest.mark.slow
+def test_play_with_sound_renders_a_small_draft_and_opens_it(window, sheet, qtbot, monkeypatch, ffprobe):
+    from .conftest import probe
+
+    from PySide6.QtGui import QDesktopServices
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.load_sheet(sheet)
+    window.table.selectRow(0)
+    window.set_script_text("[hook]\n保温杯来了\n")
+    assert window.play_proxy()
+    qtbot.waitUntil(lambda: window.proxy_video is not None, timeout=180_000)
+    info = probe(ffprobe, window.proxy_video)
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"]) == (360, 640)
+    assert any(s["codec_type"] == "audio" for s in info["streams"])
+    assert opened == [str(window.proxy_video)]
+    assert window.proxy_video.parent == window.project.folder / ".preview"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["early", "encoding"])
 def test_cancel_stops_quickly_and_leaves_no_video(window, sheet, tmp_path, qtbot, when):
     """Cancel a real render 1.5 s in (voice/subtitles), or inside the encoder's frame loop."""

@@ -37,7 +37,7 @@ from ..util import ASSETS_DIR, PROJECT_ROOT, StudioError, cjk_font_path
 from ..voice import available_voices
 from .dialogs import PLATFORM_NAMES, SettingsDialog, TemplateGallery
 from .i18n import LANGUAGES, Translator, resolve_language
-from .preview_view import PreviewBuilder, PreviewRequest, PreviewResult
+from .preview_view import PreviewBuilder, PreviewRequest, PreviewResult, ProxyRenderer
 from .qtcompat import emit
 from .worker import Job, RenderWorker
 
@@ -200,6 +200,10 @@ class MainWindow(QMainWindow):
         self._start_worker()
         self.previews = PreviewBuilder()
         self.previews.ready.connect(self._on_preview)
+        self.proxy = ProxyRenderer()
+        self.proxy.finished.connect(self._on_proxy)
+        self.proxy.progress.connect(self._on_proxy_progress)
+        self.proxy_video: Path | None = None
         self._apply_style_to_controls()
         self._fill_table()
         self._show_output_dir()
@@ -451,6 +455,9 @@ class MainWindow(QMainWindow):
         self.safe_box.toggled.connect(lambda _: self.request_preview(rebuild=False))
         self.preview_info = QLabel()
         self.preview_info.setWordWrap(True)
+        self.play_button = self._button("▶ 试看（带声音）", "▶ Play with sound", self.play_proxy,
+                                        ("用真实配音和字幕快速生成小尺寸样片，并用系统播放器播放",
+                                         "Render a small draft with the real voice and captions and play it"))
         style_box = QGroupBox()
         self._tr(style_box.setTitle, "样式", "Style")
         form = QFormLayout(style_box)
@@ -504,6 +511,7 @@ class MainWindow(QMainWindow):
         scrub_row.addWidget(self.time_label)
         rl.addLayout(scrub_row)
         rl.addWidget(self.safe_box)
+        rl.addWidget(self.play_button)
         rl.addWidget(self.preview_info)
         rl.addWidget(style_box)
         rl.addStretch(1)
@@ -1248,6 +1256,34 @@ class MainWindow(QMainWindow):
                     self._show_findings()
                 self._refresh_idle_status(rows[0])
 
+    def play_proxy(self) -> bool:
+        """Render the selected product as a small draft (real voice and captions) and play it."""
+        rows = self.selected_rows()
+        info = self.rows[rows[0]] if rows and rows[0] < len(self.rows) else None
+        if info is None or info.product is None or not info.product.images:
+            return False
+        self.proxy_video = None
+        self.play_button.setEnabled(False)
+        self.proxy.start(dataclasses.replace(info.product), self._job_options(), info.item.script if info.item else None,
+                         self.project.folder / ".preview")
+        return True
+
+    @Slot(float, str)
+    def _on_proxy_progress(self, fraction: float, stage: str) -> None:
+        self.preview_info.setText(self.t("样片：", "Draft: ") + self.t(*STAGE_NAMES.get(stage, (stage, stage)))
+                                  + f" {fraction * 100:.0f}%")
+
+    @Slot(object, str)
+    def _on_proxy(self, video, error: str) -> None:
+        self.play_button.setEnabled(True)
+        if video is None:
+            if error != "cancelled":
+                self.preview_info.setText(self.t("样片失败：", "Draft failed: ") + error.splitlines()[0])
+            return
+        self.proxy_video = Path(video)
+        self.preview_info.setText(self.t("样片已生成：", "Draft ready: ") + self.proxy_video.name)
+        self.open_file(self.proxy_video)
+
     def _show_preview_message(self, text: str) -> None:
         self.preview_label.clear()
         self.preview_label.setText(text)
@@ -1567,6 +1603,7 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         self._scan_timer.stop()
         self.previews.stop()
+        self.proxy.cancel()
         self.worker.stop()
         self.thread.quit()
         if not self.thread.wait(timeout_ms):

@@ -111,3 +111,59 @@ class PreviewBuilder(QObject):
         except Exception as exc:  # noqa: BLE001 - a preview must never take the window down
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             return PreviewResult(req.key, None, req.time_s, 0.0, "", error=f"internal error: {detail}")
+
+
+class ProxyRenderer(QObject):
+    """Renders a small, fast proxy of the selected video (real voice, captions and music) to play
+    with sound in the system's player. One at a time; a new request cancels the running one."""
+
+    finished = Signal(object, str)  # path of the proxy MP4 (or None), error message
+    progress = Signal(float, str)  # fraction, stage
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._thread: threading.Thread | None = None
+        self._cancel = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, product: Product, options: RenderOptions, scenes: list[Scene] | None, folder) -> None:
+        import dataclasses
+        from pathlib import Path
+
+        from ..pipeline import render_product
+        from ..util import CancelToken, Cancelled
+
+        self.cancel()
+        cancel = self._cancel = CancelToken()
+        opts = dataclasses.replace(options, width=360, height=640, quality="draft", out_dir=Path(folder),
+                                   allow_flagged=True, style=dict(options.style))
+
+        last = {"key": None}
+
+        def report(p) -> None:
+            key = (p.stage, int(p.fraction * 100))
+            if key != last["key"]:
+                last["key"] = key
+                emit(self.progress, float(p.fraction), p.stage)
+
+        def run() -> None:
+            try:
+                extra = {"script": scenes} if scenes is not None else {}
+                result = render_product(product, opts, 0, on_progress=report, cancel=cancel, **extra)
+                emit(self.finished, result.video if result.ok else None, "" if result.ok else result.error)
+            except Cancelled:
+                emit(self.finished, None, "cancelled")
+            except Exception as exc:  # noqa: BLE001
+                emit(self.finished, None, f"internal error: {exc}")
+
+        self._thread = threading.Thread(target=run, name="proxy", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
