@@ -126,6 +126,12 @@ class LineSpan:
     start: float
     end: float
     scene: int = 0
+    # the words as the voice spoke them (normalised text: '五十九点九' for '59.9'), timed exactly from
+    # the TTS model's own durations; empty for recordings or when the voice could not say
+    words: list["Word"] = field(default_factory=list)
+
+    def __post_init__(self) -> None:  # a cached voice-over comes back from JSON as dicts
+        self.words = [w if isinstance(w, Word) else Word(**w) for w in self.words]
 
 
 @dataclass

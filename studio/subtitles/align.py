@@ -78,8 +78,21 @@ def number_key(text: str) -> str:
     return re.sub(r"\D", "", t)
 
 
+# Whisper base's word times come early: measured against the true word starts of the studio's
+# synthetic voices (scripts/measure_timing.py), its starts were a median 82 ms (Mandarin) and
+# 109 ms (English) before the truth. Recognised words are moved by this much.
+WHISPER_LAG_S = {"zh": 0.08, "en": 0.10}
+
+
+def whisper_corrected(words: list[Word], language: str) -> list[Word]:
+    """Whisper's words moved later by its measured lag (never overlapping the next word's start)."""
+    lag = WHISPER_LAG_S.get(language, 0.09)
+    out = [Word(w.text, w.start + lag, w.end + lag, w.probability) for w in words]
+    return out
+
+
 def _recognised_tokens(words: list[Word], language: str) -> list[Word]:
-    """Split Whisper words into the same units as the script tokens, sharing each word's time."""
+    """Split recognised words into the same units as the script tokens, sharing each word's time."""
     out: list[Word] = []
     for w in words:
         parts = [p for p in tokenize(w.text, language) if token_key(p)] if language == "zh" else [w.text]
@@ -91,7 +104,8 @@ def _recognised_tokens(words: list[Word], language: str) -> list[Word]:
     return out
 
 
-def _align_line(span: LineSpan, recognised: list[Word], language: str) -> tuple[list[Word], int, int]:
+def _align_line(span: LineSpan, recognised: list[Word], language: str,
+                snap_first: bool = True) -> tuple[list[Word], int, int]:
     tokens = tokenize(span.text, language)
     if not tokens:
         return [], 0, 0
@@ -123,6 +137,8 @@ def _align_line(span: LineSpan, recognised: list[Word], language: str) -> tuple[
                 for k in range(a1 - a0):
                     starts[a0 + k], ends[a0 + k] = t0 + k * step, t0 + (k + 1) * step
                     numbers.add(a0 + k)
+    if snap_first:  # a line's audio is known exactly (the voice stage trims its silence): it starts there
+        starts[0] = span.start
     matched_idx = {b.a + k for b in matcher.get_matching_blocks() for k in range(b.size)} | numbers
     matched = sum(len(keys_s[i]) for i in matched_idx)
     total = sum(len(k) for k in keys_s)
@@ -163,22 +179,44 @@ def _fill(starts: list[float | None], tokens: list[str], span: LineSpan) -> list
     return filled
 
 
-def align_lines(voiceover: Voiceover, transcript: Transcript, language: str) -> tuple[list[list[Word]], float]:
-    """Per script line, the script's tokens with Whisper times; and the share of script characters
-    that matched recognised ones (1.0 = Whisper heard every character)."""
-    recognised = _recognised_tokens(transcript.words, language)
+TIMINGS = ("auto", "whisper", "voice")
+
+
+def uses_voice_timing(voiceover: Voiceover, timing: str = "auto") -> bool:
+    """Whether captions are timed from the voice's own word times (a synthetic voice knows when it
+    said each word) rather than from Whisper: with timing 'auto' or 'voice', when every line has them."""
+    return timing != "whisper" and bool(voiceover.lines) and all(span.words for span in voiceover.lines)
+
+
+def align_lines(voiceover: Voiceover, transcript: Transcript | None, language: str,
+                timing: str = "auto") -> tuple[list[list[Word]], float]:
+    """Per script line, the script's tokens with their times; and the share of script characters
+    that matched what Whisper recognised (1.0 = Whisper heard every character).
+
+    Times come from the voice itself when it knows them (`uses_voice_timing`: TTS durations, exact
+    to a frame), else from Whisper. `timing='whisper'` forces Whisper's times (what a recording
+    gets), `timing='voice'` requires the voice's times."""
+    if timing not in TIMINGS:
+        raise ValueError(f"timing must be one of {TIMINGS}, not {timing!r}")
+    voice_timed = uses_voice_timing(voiceover, timing)
+    if timing == "voice" and not voice_timed:
+        raise ValueError("the voice-over carries no word times from its voice (a recording, or an old cache entry)")
+    recognised = _recognised_tokens(whisper_corrected(transcript.words, language), language) if transcript else []
     lines: list[list[Word]] = []
     matched = total = 0
     for span in voiceover.lines:
         words, m, t = _align_line(span, recognised, language)
+        if voice_timed:
+            words, _, _ = _align_line(span, _recognised_tokens(span.words, language), language, snap_first=False)
         lines.append(words)
         matched += m
         total += t
     return lines, (matched / total if total else 0.0)
 
 
-def align_script(voiceover: Voiceover, transcript: Transcript, language: str) -> tuple[list[Word], float]:
+def align_script(voiceover: Voiceover, transcript: Transcript | None, language: str,
+                 timing: str = "auto") -> tuple[list[Word], float]:
     """The script's tokens (CJK: one character with its trailing punctuation; English: one word),
-    each timed by Whisper and kept inside its own line's span; and the alignment score."""
-    lines, score = align_lines(voiceover, transcript, language)
+    each timed and kept inside its own line's span; and the alignment score."""
+    lines, score = align_lines(voiceover, transcript, language, timing)
     return [w for line in lines for w in line], score

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..types import CaptionPage, Captions, Transcript, Voiceover, Word
-from .align import align_lines, token_key, tokenize
+from .align import align_lines, token_key, tokenize, uses_voice_timing
 
 MIN_ALIGNMENT = 0.5  # below this the audio is not saying the script: show what Whisper heard
 WARN_ALIGNMENT = 0.75
@@ -147,24 +147,32 @@ def build_captions(
     font_size: int | None = None,
     min_duration: float = 5 / 6,
     max_duration: float = 7.0,
+    timing: str = "auto",
 ) -> Captions:
-    """Caption pages of the script's words timed by Whisper (or of the recognised words when the
-    voice-over has no script lines, or when alignment is too poor to trust)."""
+    """Caption pages of the script's words, timed by the synthetic voice's own word times when it
+    has them, else by Whisper (or of the recognised words when the voice-over has no script lines,
+    or when alignment is too poor to trust). `timing`: see `align.align_lines`."""
     fit = dict(max_chars=max_chars, max_width_px=max_width_px, font_path=font_path, font_size=font_size)
     warnings: list[str] = []
+    voice_timed = uses_voice_timing(voiceover, timing)
     if voiceover.lines:
-        aligned, score = align_lines(voiceover, transcript, language)
+        aligned, score = align_lines(voiceover, transcript, language, timing)
         source = "script-aligned"
-        if MIN_ALIGNMENT <= score < WARN_ALIGNMENT:
+        if voice_timed:
+            # the voice said the script and knows when: Whisper's score only checks pronunciation
+            if transcript is not None and transcript.words and score < MIN_ALIGNMENT:
+                warnings.append(f"Whisper recognised only {score:.0%} of the script: the synthetic voice may "
+                                "mispronounce it (captions are timed from the voice itself)")
+        elif MIN_ALIGNMENT <= score < WARN_ALIGNMENT:
             warnings.append(f"Whisper matched only {score:.0%} of the script; caption timing may be approximate")
-        if score < MIN_ALIGNMENT:
+        elif score < MIN_ALIGNMENT:
             warnings.append(
                 f"Whisper matched only {score:.0%} of the script: the voice-over may not say the script; "
                 "captions show what Whisper heard instead"
             )
     else:
         aligned, score = [], 0.0
-    if not voiceover.lines or score < MIN_ALIGNMENT:
+    if not voiceover.lines or (score < MIN_ALIGNMENT and not voice_timed):
         source = "transcript"
         words = [w for w in transcript.words if token_key(w.text)]
         aligned = [_split_words(words, language)] if words else []

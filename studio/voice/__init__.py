@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..types import LineSpan, Voiceover
+from ..types import LineSpan, Voiceover, Word
 from ..util import CancelToken, StudioError
 from .zh_normalize import normalize_zh
 
@@ -46,7 +46,10 @@ def available_voices(language: str | None = None) -> list[str]:
     return [v for v, (lang, _, _) in VOICES.items() if language in (None, lang)]
 
 
-def _zh_line(text: str, speed: float) -> tuple[np.ndarray, int]:
+Timed = list[tuple[str, float, float]]  # (spoken unit, start s, end s) inside one line's audio
+
+
+def _zh_line(text: str, speed: float) -> tuple[np.ndarray, int, Timed]:
     from . import zh_litert
 
     engine = zh_litert.engine()
@@ -54,6 +57,9 @@ def _zh_line(text: str, speed: float) -> tuple[np.ndarray, int]:
     # the front end ignores punctuation, so each clause is synthesised alone and the pause is ours
     pieces = _ZH_CLAUSE.split(normalize_zh(text))
     parts: list[np.ndarray] = []
+    units: Timed = []
+    complete = True
+    position = 0
     for i in range(0, len(pieces), 2):
         clause = pieces[i]
         if not re.search(r"[\u4e00-\u9fa5]", clause):
@@ -62,19 +68,40 @@ def _zh_line(text: str, speed: float) -> tuple[np.ndarray, int]:
             mark = pieces[i - 1] if i else "，"
             pause = SENTENCE_PAUSE_S if mark in "。！？" else CLAUSE_PAUSE_S
             parts.append(np.zeros(int(pause / speed * rate), np.float32))
-        parts.append(engine.synthesize(clause, speed))
+            position += parts[-1].size
+        audio, timed = engine.synthesize_timed(clause, speed)
+        complete = complete and bool(timed)
+        units += [(u, a + position / rate, b + position / rate) for u, a, b in timed]
+        parts.append(audio)
+        position += audio.size
     if not parts:
         raise StudioError(f"the line '{text}' has nothing the Mandarin voice can read (it needs Chinese "
                           "characters; numbers, prices and short acronyms are read out, other Latin words are not)")
-    return np.concatenate(parts), rate
+    return np.concatenate(parts), rate, units if complete else []
 
 
-def _en_line(text: str, speed: float, variation: float) -> tuple[np.ndarray, int]:
+def _en_line(text: str, speed: float, variation: float) -> tuple[np.ndarray, int, Timed]:
     from . import piper_en
 
     if not re.search(r"[A-Za-z0-9]", text):
         raise StudioError(f"the line '{text}' has nothing the English voice can read (it needs English words)")
-    return piper_en.synthesize(normalize_en(text), speed, variation)
+    return piper_en.synthesize_timed(normalize_en(text), speed, variation)
+
+
+PITCH_RANGE = (-6.0, 6.0)  # semitones
+
+
+def shift_pitch(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Resample so that, played at the same rate, every frequency is `factor` times higher and the
+    audio `factor` times shorter (callers synthesise `factor` times slower first, so the pace stays)."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    if abs(factor - 1.0) < 1e-6:
+        return audio
+    ratio = Fraction(1.0 / factor).limit_denominator(200)
+    return resample_poly(audio, ratio.numerator, ratio.denominator).astype(np.float32)
 
 
 def normalize_en(text: str) -> str:
@@ -91,6 +118,7 @@ def synthesize(
     *,
     voice: str | None = None,
     speed: float = 1.0,
+    pitch: float = 0.0,
     scenes: list[int] | None = None,
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
@@ -98,8 +126,11 @@ def synthesize(
     """Speak each line, join them with short pauses, and write a mono 16-bit WAV atomically.
 
     `language` is "zh" or "en"; `voice` None picks DEFAULT_VOICE[language]; `speed` > 1 is faster
-    (0.5 to 2.0, multiplied by the voice's own factor). `scenes[i]` is the scene of lines[i].
-    Blank lines are skipped (no span). Returns a Voiceover whose spans are exact (sample counts).
+    (0.5 to 2.0, multiplied by the voice's own factor); `pitch` in semitones (-6 to 6, 0 = the
+    voice's own) raises or lowers the voice without changing its pace (the TTS speaks slower or
+    faster by the same factor, then the audio is resampled). `scenes[i]` is the scene of lines[i].
+    Blank lines are skipped (no span). Returns a Voiceover whose spans are exact (sample counts)
+    and whose spans carry every spoken word's time from the TTS model's own durations.
     Raises StudioError for empty text, an unknown voice, a voice of another language, or missing
     model files; `Cancelled` if `cancel` is set (checked between lines)."""
     if language not in DEFAULT_VOICE:
@@ -116,19 +147,27 @@ def synthesize(
         raise StudioError("the script has no text to speak; write at least one line")
     if not SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]:
         raise StudioError(f"speed {speed} is out of range; use {SPEED_RANGE[0]} to {SPEED_RANGE[1]} (1.0 = normal)")
+    if not PITCH_RANGE[0] <= pitch <= PITCH_RANGE[1]:
+        raise StudioError(f"pitch {pitch} is out of range; use {PITCH_RANGE[0]:g} to {PITCH_RANGE[1]:g} "
+                          "semitones (0 = the voice's own)")
     scenes = list(scenes or [])
     effective = speed * voice_speed
+    factor = 2.0 ** (pitch / 12.0)
     todo = [i for i, line in enumerate(lines) if line]
-    spoken: list[tuple[int, np.ndarray]] = []
+    spoken: list[tuple[int, np.ndarray, Timed]] = []
     rate = 0
     for n, i in enumerate(todo):
         if cancel:
             cancel.check()
         if language == "zh":
-            audio, rate = _zh_line(lines[i], effective)
+            audio, rate, timed = _zh_line(lines[i], effective / factor)
         else:
-            audio, rate = _en_line(lines[i], effective, variation)
-        spoken.append((i, audio))
+            audio, rate, timed = _en_line(lines[i], effective / factor, variation)
+        if factor != 1.0:
+            shifted = shift_pitch(audio, factor)
+            scale = shifted.size / max(1, audio.size)
+            audio, timed = shifted, [(u, a * scale, b * scale) for u, a, b in timed]
+        spoken.append((i, audio, timed))
         if on_progress:
             on_progress((n + 1) / len(todo))
     if cancel:
@@ -137,14 +176,15 @@ def synthesize(
     pieces = [np.zeros(int(LEAD_IN_S * rate), np.float32)]
     position = len(pieces[0])
     spans: list[LineSpan] = []
-    for n, (i, audio) in enumerate(spoken):
+    for n, (i, audio, timed) in enumerate(spoken):
         if n:
             gap = np.zeros(int(LINE_PAUSE_S * rate), np.float32)
             pieces.append(gap)
             position += len(gap)
         pieces.append(audio)
-        spans.append(LineSpan(lines[i], position / rate, (position + len(audio)) / rate,
-                              scenes[i] if i < len(scenes) else 0))
+        t0, t1 = position / rate, (position + len(audio)) / rate
+        words = [Word(u, min(t0 + a, t1), min(t0 + b, t1)) for u, a, b in timed]
+        spans.append(LineSpan(lines[i], t0, t1, scenes[i] if i < len(scenes) else 0, words))
         position += len(audio)
     pieces.append(np.zeros(int(TAIL_S * rate), np.float32))
     data = np.concatenate(pieces)
@@ -198,4 +238,4 @@ def from_recording(source: Path, out_wav: Path, rate: int = 24000) -> Voiceover:
     return Voiceover(out_wav, rate, frames / rate, [], f"recording:{source.name}", synthetic=False)
 
 
-__all__ = ["DEFAULT_VOICE", "VOICES", "available_voices", "from_recording", "normalize_en", "synthesize"]
+__all__ = ["DEFAULT_VOICE", "PITCH_RANGE", "VOICES", "shift_pitch", "available_voices", "from_recording", "normalize_en", "synthesize"]

@@ -107,13 +107,59 @@ class ZhEngine:
 
     def synthesize(self, text: str, speed: float = 1.0) -> np.ndarray:
         """One sentence -> float32 audio at 24 kHz. Deterministic for the same text and speed."""
+        return self.synthesize_timed(text, speed)[0]
+
+    def synthesize_timed(self, text: str, speed: float = 1.0) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
+        """One sentence -> (float32 audio at 24 kHz, [(character, start s, end s)]): when each
+        spoken character starts and ends in that audio, from FastSpeech2's own phoneme durations
+        (the durations the mel frames were expanded by, so exact to one 12.5 ms frame). Characters
+        the front end dropped have no entry; the list is empty if the phonemes cannot be matched."""
         ids = self.phonemes(text)
         if len(ids) <= 3:  # sil ... sil eos
             raise StudioError(f"nothing speakable in '{text}' for the Mandarin voice (it needs Chinese characters)")
         with self._run_lock:  # one LiteRT interpreter is not safe to share between threads
-            return self._infer(ids, speed)
+            audio, durations, offset = self._infer(ids, speed)
+        hop = self._hop if durations is not None and durations.sum() > 0 else None
+        units = self._char_times(text, ids, durations, hop, offset) if hop else []
+        return audio, units
 
-    def _infer(self, ids: list[int], speed: float) -> np.ndarray:
+    def _char_times(self, text: str, ids: list[int], durations: np.ndarray, hop: int, offset: int):
+        try:
+            spoken, phones = self.processor.text_to_phone(text)
+        except Exception:
+            return []
+        phones = phones.split()
+        if len(phones) + 1 != len(ids) or len(durations) != len(ids):
+            return []
+        chars = [c for c in spoken if "\u4e00" <= c <= "\u9fa5"]
+        groups: list[tuple[int, int, int]] = []  # (first frame, end frame, characters in the group)
+        frame, current = 0, None
+        for phone, d in zip(phones, durations):
+            if phone == "sil" or phone.startswith("#"):
+                if current:
+                    groups.append(current)
+                current = None
+            else:
+                if current is None:
+                    current = (frame, frame + int(d), 1)
+                else:
+                    current = (current[0], frame + int(d), current[2] + (1 if phone == "er5" else 0))
+            frame += int(d)
+        if current:
+            groups.append(current)
+        if sum(g[2] for g in groups) != len(chars):
+            return []
+        units, k = [], 0
+        for f0, f1, n in groups:
+            step = (f1 - f0) / n
+            for i in range(n):
+                a = (f0 + i * step) * hop - offset
+                b = (f0 + (i + 1) * step) * hop - offset
+                units.append((chars[k], max(0.0, a) / SAMPLE_RATE, max(0.0, b) / SAMPLE_RATE))
+                k += 1
+        return units
+
+    def _infer(self, ids: list[int], speed: float) -> tuple[np.ndarray, np.ndarray | None, int]:
         # a fresh interpreter per sentence restarts the dropout RNG, so the same text sounds the same
         acoustic = self._Interpreter(model_content=self._acoustic_bytes, num_threads=2)
         inputs = acoustic.get_input_details()
@@ -126,23 +172,31 @@ class ZhEngine:
         for detail, value in zip(inputs, values):
             acoustic.set_tensor(detail["index"], value)
         acoustic.invoke()
-        mel = acoustic.get_tensor(acoustic.get_output_details()[1]["index"])
+        outputs = acoustic.get_output_details()
+        mel = acoustic.get_tensor(outputs[1]["index"])
+        durations = acoustic.get_tensor(outputs[2]["index"])[0] if len(outputs) > 2 else None
+        if durations is not None and (len(durations) != len(ids) or int(durations.sum()) != mel.shape[1]):
+            durations = None
         v_in = self.vocoder.get_input_details()[0]["index"]
         self.vocoder.resize_tensor_input(v_in, mel.shape)
         self.vocoder.allocate_tensors()
         self.vocoder.set_tensor(v_in, mel)
         self.vocoder.invoke()
         audio = self.vocoder.get_tensor(self.vocoder.get_output_details()[0]["index"])[0, :, 0]
-        return _trim(audio.astype(np.float32))
+        self._hop = audio.size // max(1, mel.shape[1])  # 300 samples a frame for this vocoder
+        trimmed, offset = _trim(audio.astype(np.float32))
+        return trimmed, durations, offset
 
 
-def _trim(audio: np.ndarray, threshold: float = 0.01) -> np.ndarray:
-    """Drop leading/trailing near-silence so pauses between lines are ours to set."""
+def _trim(audio: np.ndarray, threshold: float = 0.01) -> tuple[np.ndarray, int]:
+    """Drop leading/trailing near-silence so pauses between lines are ours to set; also returns
+    how many samples were cut from the start."""
     loud = np.flatnonzero(np.abs(audio) > threshold)
     if loud.size == 0:
-        return audio
+        return audio, 0
     pad = int(0.03 * SAMPLE_RATE)
-    return audio[max(0, loud[0] - pad) : loud[-1] + pad]
+    start = max(0, loud[0] - pad)
+    return audio[start : loud[-1] + pad], int(start)
 
 
 def engine() -> ZhEngine:
