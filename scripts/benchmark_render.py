@@ -4,10 +4,20 @@ Builds a reference project from media it makes itself: 5 s clips (half landscape
 portrait), a Mandarin narration from the studio's own voice, the bundled music and one caption per
 narrated line. Each contender runs in its own process; wall seconds, CPU seconds (the process and
 the ffmpeg it waits for), frames per second and peak RSS (largest single process) are printed,
-with ratios measured in the same run.
+with ratios measured in the same run. Peak RSS is given per process kind: the Python process
+itself and the largest ffmpeg (or other) process it started.
+
+Contenders at --peers-at seconds: (c) one ffmpeg command and (b) simple MoviePy, both at the same
+x264 preset as ours, and (b-defaults) MoviePy's write_videofile with every encoding default
+(libx264 `medium`, x264's default CRF 23, MP3 audio): the issue's definition of (b). Ours is also
+run at `medium` there, so each ratio compares the same preset.
+
+--batch N renders N short videos (--batch-seconds each) with 1 and with 2 worker processes through
+the engine (render_video), x264 threads split between the workers, and prints videos per minute.
 
     .venv/bin/python scripts/benchmark_render.py                 # 15/30/60/120 s, peers at 30 s
     .venv/bin/python scripts/benchmark_render.py --durations 30 --preset veryfast
+    .venv/bin/python scripts/benchmark_render.py --durations 30 --skip-moviepy --batch 8
 """
 from __future__ import annotations
 
@@ -68,7 +78,7 @@ def make_media(folder: Path, seconds: float) -> dict:
 
 
 # ----------------------------------------------------------------------------- contenders
-def run_ours(media: dict, out: Path, preset: str) -> None:
+def run_ours(media: dict, out: Path, preset: str, threads: int | None = None) -> None:
     from studio.render import AudioTrack, Layer, Timeline, VideoStyle
     from studio.render import encode
 
@@ -79,7 +89,8 @@ def run_ours(media: dict, out: Path, preset: str) -> None:
     timeline = Timeline(FPS, W, H, frames, layers, [AudioTrack("voice", media["voice"]),
                         AudioTrack("music", media["music"], -20.0, duck=True)], VideoStyle.from_template({}), "zh")
     encode.QUALITY["bench"] = {"x264": (preset, 21), "nvenc": ("p5", 22), "maxrate": "12M"}
-    encode.render_video(timeline, Path(media["ass"]), out, out.parent / "work_ours", encoder="libx264", quality="bench")
+    encode.render_video(timeline, Path(media["ass"]), out, out.parent / f"work_{out.stem}", encoder="libx264",
+                        quality="bench", threads=threads)
 
 
 def run_ffmpeg(media: dict, out: Path, preset: str) -> None:
@@ -108,9 +119,10 @@ def run_ffmpeg(media: dict, out: Path, preset: str) -> None:
     subprocess.run(cmd, check=True)
 
 
-def run_moviepy(media: dict, out: Path, preset: str) -> None:
+def run_moviepy(media: dict, out: Path, preset: str | None) -> None:
     """The simple way peers do it: resize every clip to full height then crop, one TextClip per
-    caption in a CompositeVideoClip, write_videofile with its defaults."""
+    caption in a CompositeVideoClip, write_videofile (at the given x264 preset, or with every
+    encoding default when preset is None: libx264 `medium`, x264's default CRF 23)."""
     from moviepy import (AudioFileClip, CompositeAudioClip, CompositeVideoClip, TextClip, VideoFileClip,
                          concatenate_videoclips)
     from moviepy.audio.fx import AudioLoop, MultiplyVolume
@@ -130,14 +142,59 @@ def run_moviepy(media: dict, out: Path, preset: str) -> None:
     music = AudioFileClip(media["music"]).with_effects([AudioLoop(duration=seconds), MultiplyVolume(0.1)])
     audio = CompositeAudioClip([AudioFileClip(media["voice"]), music]).with_duration(seconds)
     final = CompositeVideoClip([video, *texts]).with_audio(audio).with_duration(seconds)
-    final.write_videofile(str(out), fps=FPS, codec="libx264", audio_codec="aac", preset=preset, logger=None)
+    if preset is None:
+        final.write_videofile(str(out), fps=FPS, logger=None)
+    else:
+        final.write_videofile(str(out), fps=FPS, codec="libx264", audio_codec="aac", preset=preset, logger=None)
 
 
-CONTENDERS = {"ours": run_ours, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy}
+def run_moviepy_defaults(media: dict, out: Path, preset: str) -> None:
+    run_moviepy(media, out, None)
 
 
-def measure(name: str, media_json: Path, out: Path, preset: str) -> dict:
-    cmd = [sys.executable, __file__, "--child", name, "--media", str(media_json), "--out", str(out), "--preset", preset]
+CONTENDERS = {"ours": run_ours, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy, "moviepy-defaults": run_moviepy_defaults}
+
+
+def _render_one(args: tuple) -> None:
+    media, out, preset, threads = args
+    run_ours(media, Path(out), preset, threads)
+
+
+def run_batch(media: dict, out: Path, preset: str, workers: int, count: int, threads: int | None) -> None:
+    """`count` videos with `workers` processes (spawned, like studio.pipeline.render_sheet)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from studio.render.encode import usable_cores
+
+    threads = threads or max(1, usable_cores() // workers)
+    jobs = [(media, str(out.parent / f"batch_w{workers}_{i}.mp4"), preset, threads) for i in range(count)]
+    if workers == 1:
+        for job in jobs:
+            _render_one(job)
+        return
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        list(pool.map(_render_one, jobs))
+
+
+def _child_main(args) -> None:
+    """Runs one contender, then leaves its own and its children's peak RSS beside the output."""
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    media = json.loads(Path(args.media).read_text())
+    out = Path(args.out)
+    if args.child == "batch":
+        run_batch(media, out, args.preset, args.workers, args.batch, args.batch_threads)
+    else:
+        CONTENDERS[args.child](media, out, args.preset)
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    out.with_suffix(".rss.json").write_text(json.dumps({
+        "python_mb": me.ru_maxrss / 1024, "children_mb": kids.ru_maxrss / 1024,
+        "python_cpu_s": me.ru_utime + me.ru_stime, "children_cpu_s": kids.ru_utime + kids.ru_stime}))
+
+
+def measure(name: str, media_json: Path, out: Path, preset: str, extra: list[str] | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--child", name, "--media", str(media_json), "--out", str(out), "--preset", preset,
+           *(extra or [])]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=out.parent)  # MoviePy writes its temporary audio into the cwd
     _, status, usage = os.wait4(proc.pid, 0)
@@ -146,57 +203,103 @@ def measure(name: str, media_json: Path, out: Path, preset: str) -> dict:
         raise SystemExit(f"{name} failed (status {status})")
     media = json.loads(media_json.read_text())
     cpu = usage.ru_utime + usage.ru_stime
-    return {"name": name, "seconds": media["seconds"], "wall_s": wall, "cpu_s": cpu,
-            "fps": media["seconds"] * FPS / wall, "peak_rss_mb": usage.ru_maxrss / 1024}
+    rss = json.loads(out.with_suffix(".rss.json").read_text())
+    return {"name": name, "preset": preset, "seconds": media["seconds"], "wall_s": wall, "cpu_s": cpu,
+            "fps": media["seconds"] * FPS / wall, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "python_rss_mb": rss["python_mb"], "children_rss_mb": rss["children_mb"],
+            "python_cpu_s": rss["python_cpu_s"]}
+
+
+LABELS = {"ours": "(a) ours", "ffmpeg": "(c) one ffmpeg command", "moviepy": "(b) simple MoviePy",
+          "moviepy-defaults": "(b) simple MoviePy, write_videofile defaults"}
+
+
+def _print_row(r: dict) -> None:
+    print(f"{r['name']:<17} {r['preset']:<9} {r['seconds']:>5.0f}s  wall {r['wall_s']:7.1f}s  cpu {r['cpu_s']:7.1f}s  "
+          f"{r['fps']:6.1f} fps  peak RSS {r['peak_rss_mb']:5.0f} MB (python {r['python_rss_mb']:.0f}, "
+          f"largest child {r['children_rss_mb']:.0f})", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--durations", default="15,30,60,120")
     ap.add_argument("--peers-at", type=float, default=30, help="duration at which MoviePy and ffmpeg also run")
-    ap.add_argument("--preset", default="medium", help="x264 preset for every contender")
-    ap.add_argument("--skip-moviepy", action="store_true")
+    ap.add_argument("--preset", default="veryfast", help="x264 preset for ours, (c) and (b)")
+    ap.add_argument("--skip-moviepy", action="store_true", help="leave out both MoviePy runs (slow)")
+    ap.add_argument("--skip-medium", action="store_true", help="leave out ours at medium (vs b's defaults)")
+    ap.add_argument("--batch", type=int, default=0, help="also render this many short videos with 1 and 2 workers")
+    ap.add_argument("--batch-seconds", type=float, default=10)
+    ap.add_argument("--batch-threads", type=int, default=0, help="x264 threads per worker (0: cores / workers)")
     ap.add_argument("--child")
     ap.add_argument("--media")
     ap.add_argument("--out")
+    ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
     if args.child:
-        os.environ.setdefault("OMP_NUM_THREADS", "2")
-        CONTENDERS[args.child](json.loads(Path(args.media).read_text()), Path(args.out), args.preset)
+        _child_main(args)
         return
     base = Path(tempfile.gettempdir()) / "aigc-studio-bench"
     rows = []
-    for seconds in (float(d) for d in args.durations.split(",")):
-        folder = base / "media"
-        media = make_media(folder, seconds)
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, x264 preset {args.preset}", flush=True)
+    for seconds in (float(d) for d in args.durations.split(",") if d):
+        media = make_media(base / "media", seconds)
         media_json = base / f"media_{int(seconds)}.json"
         media_json.write_text(json.dumps(media, ensure_ascii=False))
-        names = ["ours"]
+        runs = [("ours", args.preset)]
         if seconds == args.peers_at:
-            names += ["ffmpeg"] + ([] if args.skip_moviepy else ["moviepy"])
-        for name in names:
-            out = base / f"{name}_{int(seconds)}.mp4"
-            row = measure(name, media_json, out, args.preset)
+            runs += [("ffmpeg", args.preset)]
+            if not args.skip_medium and args.preset != "medium":
+                runs += [("ours", "medium")]
+            if not args.skip_moviepy:
+                runs += [("moviepy", args.preset), ("moviepy-defaults", "medium")]
+        for name, preset in runs:
+            out = base / f"{name}_{preset}_{int(seconds)}.mp4"
+            row = measure(name, media_json, out, preset)
             rows.append(row)
-            print(f"{name:<8} {seconds:>5.0f}s  wall {row['wall_s']:7.1f}s  cpu {row['cpu_s']:7.1f}s  "
-                  f"{row['fps']:6.1f} fps  peak RSS {row['peak_rss_mb']:6.0f} MB", flush=True)
+            _print_row(row)
     print()
-    print(f"| contender | video | wall s | CPU s | fps | peak RSS MB |  (x264 preset {args.preset}, {os.cpu_count()} cores)")
-    print("|---|---|---|---|---|---|")
+    print(f"| contender | x264 preset | video | wall s | CPU s | fps | peak RSS: Python | peak RSS: largest ffmpeg |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['name']} | {r['seconds']:.0f} s | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['fps']:.1f} | {r['peak_rss_mb']:.0f} |")
-    by = {(r["name"], r["seconds"]): r for r in rows}
-    a = by.get(("ours", args.peers_at))
-    for peer, label in (("moviepy", "a/b (ours / simple MoviePy)"), ("ffmpeg", "a/c (ours / one ffmpeg command)")):
-        b = by.get((peer, args.peers_at))
+        print(f"| {LABELS[r['name']]} | {r['preset']} | {r['seconds']:.0f} s | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
+              f"{r['fps']:.1f} | {r['python_rss_mb']:.0f} MB | {r['children_rss_mb']:.0f} MB |")
+    by = {(r["name"], r["preset"], r["seconds"]): r for r in rows}
+    p, at = args.preset, args.peers_at
+
+    def ratio(label: str, a_key, b_key) -> None:
+        a, b = by.get(a_key), by.get(b_key)
         if a and b:
-            print(f"{label}: wall {a['wall_s'] / b['wall_s']:.2f}, CPU {a['cpu_s'] / b['cpu_s']:.2f}")
-    ours = sorted((r for r in rows if r["name"] == "ours"), key=lambda r: r["seconds"])
+            print(f"{label}: CPU {a['cpu_s'] / b['cpu_s']:.2f}, wall {a['wall_s'] / b['wall_s']:.2f}")
+
+    ratio(f"a/c  ours / one ffmpeg command, both {p}", ("ours", p, at), ("ffmpeg", p, at))
+    ratio(f"a/b  ours / simple MoviePy, both {p}", ("ours", p, at), ("moviepy", p, at))
+    ratio("a/b  ours / simple MoviePy, both medium (b with write_videofile defaults)", ("ours", "medium", at),
+          ("moviepy-defaults", "medium", at))
+    ratio(f"a/b  ours at {p} / simple MoviePy with write_videofile defaults (medium)", ("ours", p, at),
+          ("moviepy-defaults", "medium", at))
+    ratio(f"c/b  the floor: one ffmpeg command / simple MoviePy, both {p}", ("ffmpeg", p, at), ("moviepy", p, at))
+    ours = sorted((r for r in rows if r["name"] == "ours" and r["preset"] == p), key=lambda r: r["seconds"])
     if len(ours) > 1:
         print("cost per video second (ours): " + ", ".join(f"{r['seconds']:.0f}s: {r['cpu_s'] / r['seconds']:.2f} CPU-s"
                                                          for r in ours))
-        print(f"peak RSS {ours[-1]['seconds']:.0f}s vs {ours[0]['seconds']:.0f}s: "
-              f"{ours[-1]['peak_rss_mb'] / ours[0]['peak_rss_mb']:.2f}x")
+        print(f"peak RSS {ours[-1]['seconds']:.0f}s vs {ours[0]['seconds']:.0f}s: largest process "
+              f"{ours[-1]['peak_rss_mb'] / ours[0]['peak_rss_mb']:.2f}x, Python "
+              f"{ours[-1]['python_rss_mb'] / ours[0]['python_rss_mb']:.2f}x")
+    if args.batch:
+        media = make_media(base / "media", args.batch_seconds)
+        media_json = base / f"media_{int(args.batch_seconds)}.json"
+        media_json.write_text(json.dumps(media, ensure_ascii=False))
+        print(f"\nbatch: {args.batch} videos of {args.batch_seconds:.0f} s, preset {p}")
+        per_min = {}
+        for workers in (1, 2):
+            out = base / f"batch_w{workers}.mp4"
+            r = measure("batch", media_json, out, p, ["--workers", str(workers), "--batch", str(args.batch),
+                                                     "--batch-threads", str(args.batch_threads)])
+            per_min[workers] = args.batch / r["wall_s"] * 60
+            print(f"| {workers} worker{'s' if workers > 1 else ''} | wall {r['wall_s']:.1f} s | CPU {r['cpu_s']:.1f} s | "
+                  f"{per_min[workers]:.2f} videos/min | CPU use {r['cpu_s'] / r['wall_s']:.2f} cores | "
+                  f"peak RSS {r['peak_rss_mb']:.0f} MB |", flush=True)
+        print(f"2 workers / 1 worker: {per_min[2] / per_min[1]:.2f}x videos per minute")
 
 
 if __name__ == "__main__":
