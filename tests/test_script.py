@@ -111,3 +111,49 @@ def test_duration_estimate_tracks_text_length():
     assert 1.5 < short < 4 and long > 3 * short * 0.8
     assert estimate_seconds(["Meet the tote."], "en") < estimate_seconds(["Meet the tote."] * 3, "en")
     assert estimate_seconds(["这款保温杯很好用。"], "zh", speed=0.85) > short
+
+
+# ---------------------------------------------------------------- broken templates are reported, not skipped
+def test_list_templates_reports_broken_ones_with_file_line_and_variable(tmp_path: Path, monkeypatch):
+    from studio.script.templates import TemplateList
+
+    lib = tmp_path / "lib"
+    for name, yaml_text, body in [
+        ("good", "name: good\nlanguage: zh\n", "[hook]\n你好。\n"),
+        ("typo", "name: typo\nlanguage: zh\n", "[hook]\n你好。\n[cta]\n{{ prise }}\n"),
+        ("syntax", "name: syntax\nlanguage: zh\n", "[hook]\n{% if %}\n"),
+        ("badyaml", "name: badyaml\nlanguage: [zh\n", "[hook]\n你好。\n"),
+        ("badstyle", "name: badstyle\nlanguage: zh\nstyle:\n  colour: red\n", "[hook]\n你好。\n"),
+    ]:
+        (lib / name).mkdir(parents=True)
+        (lib / name / "template.yaml").write_text(yaml_text, encoding="utf-8")
+        (lib / name / "script.j2").write_text(body, encoding="utf-8")
+    monkeypatch.setenv("STUDIO_TEMPLATES", str(lib))
+    found = list_templates()
+    assert isinstance(found, TemplateList) and isinstance(found, list)
+    assert "good" in [t.name for t in found] and "zh_promo" in [t.name for t in found]
+    broken = {b.name: b for b in found.broken}
+    assert set(broken) == {"typo", "syntax", "badyaml", "badstyle"}
+    assert broken["typo"].file.endswith("script.j2") and broken["typo"].line == 4 and broken["typo"].variable == "prise"
+    assert "prise" in broken["typo"].error and "line 4" in broken["typo"].error
+    assert broken["syntax"].line == 2 and broken["syntax"].file.endswith("script.j2")
+    assert broken["badyaml"].file.endswith("template.yaml") and broken["badyaml"].line
+    assert broken["badstyle"].line == 4 and "colour" in broken["badstyle"].error
+
+
+def test_bundled_library_has_no_broken_templates():
+    assert list_templates().broken == []
+
+
+def test_a_variable_set_in_one_branch_is_not_reported(tmp_path: Path):
+    folder = _template(tmp_path, "[hook]\n{% if points %}{% set k = 1 %}{{ k }}{% endif %}\n你好。\n")
+    assert generate_script(zh_product(), load_template(folder)).lines
+
+
+def test_templates_see_facts_and_sheet_material(tmp_path: Path):
+    folder = _template(tmp_path, "[hook]\n{{ facts.brand }}，{{ facts.weight }}，{{ facts.origin }}。\n"
+                                 "{% for d in details %}{{ d }}。\n{% endfor %}{{ usage|length }}{{ reviews|length }}件。\n")
+    p = zh_product(name="加拿大原装进口 爱肯拿Acana 无谷深海鱼配方全犬粮 6kg",
+                   extra={"详情": "冻干工艺。颗粒适中！", "评价": "狗狗爱吃"})
+    lines = generate_script(p, load_template(folder)).lines
+    assert lines == ["爱肯拿Acana，6kg，加拿大。", "冻干工艺。", "颗粒适中。", "01件。"]

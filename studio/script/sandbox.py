@@ -17,6 +17,7 @@ Every breach raises `TemplateLimitError` (a SecurityError) with a plain message.
 """
 from __future__ import annotations
 
+import functools
 import operator
 import re
 import sys
@@ -46,6 +47,9 @@ def _limited_range(*args: Any) -> range:
     if len(rng) > MAX_RANGE:
         raise TemplateLimitError(f"range() of {len(rng)} items; templates may use at most {MAX_RANGE}")
     return rng
+
+
+_limited_range.__name__ = "range"
 
 
 def _check_size(value: Any) -> Any:
@@ -85,6 +89,22 @@ def _check_args(args: tuple, kwargs: dict, what: str) -> None:
             raise TemplateLimitError(f"{what} with the number {value:g}; templates may pass at most {MAX_NUMBER_ARG}")
 
 
+def _checked_filter(name: str, func):
+    @functools.wraps(func)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        _check_args(args, kwargs, f"the filter '{name}'")
+        if name == "format" and any(isinstance(a, str) and _FORMAT_WIDTH.search(a) for a in args):
+            raise TemplateLimitError("a format width of 100000 or more")
+        return _check_size(func(*args, **kwargs)) if name in _SIZE_CHECKED_FILTERS else func(*args, **kwargs)
+
+    return checked
+
+
+# filters whose result may be a long string or list built from small inputs
+_SIZE_CHECKED_FILTERS = {"center", "indent", "format", "join", "replace", "wordwrap", "list", "batch", "slice", "string",
+                         "pprint", "tojson", "xmlattr", "urlize"}
+
+
 class StudioSandbox(ImmutableSandboxedEnvironment):
     """ImmutableSandboxedEnvironment with the limits described in the module docstring."""
 
@@ -97,16 +117,13 @@ class StudioSandbox(ImmutableSandboxedEnvironment):
         self.binop_table["*"] = _safe_mul
         self.binop_table["**"] = _safe_pow
         self.binop_table["%"] = _safe_mod
+        # compiled templates call filters directly (not through call_filter), so check their arguments
+        # by wrapping each one; functools.wraps keeps Jinja's pass_context/pass_environment marks
+        self.filters = {name: _checked_filter(name, f) for name, f in self.filters.items()}
 
     def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
         _check_args(args, kwargs, f"a call to {getattr(__obj, '__name__', type(__obj).__name__)}")
         return _check_size(super().call(__context, __obj, *args, **kwargs))
-
-    def call_filter(self, name, value, args=None, kwargs=None, context=None, eval_ctx=None):  # type: ignore[override]
-        _check_args(tuple(args or ()), dict(kwargs or {}), f"the filter '{name}'")
-        if name == "format" and isinstance(value, str) and _FORMAT_WIDTH.search(value):
-            raise TemplateLimitError("a format width of 100000 or more")
-        return super().call_filter(name, value, args, kwargs, context, eval_ctx)
 
     def format_string(self, s, args, kwargs, format_func=None):  # str.format / format_map from a template
         if _FORMAT_WIDTH.search(str(s)):
