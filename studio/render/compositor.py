@@ -261,7 +261,17 @@ class PhotoLayer:
 
     def draw_yuv(self, frame: int, out: YuvFrame) -> None:
         if self._yuv is None:
-            y, cb, cr = yuv_planes(self.photo)
+            photo = self.photo
+            if self.cover:
+                # keep at most the pixels the deepest zoom shows (1:1), so each frame's resize is cheap
+                x0, y0, bw, bh = self.base_box
+                k = min(1.0, max(self.zoom, 1.0) * self.W / bw)
+                if k < 0.9:
+                    small = photo.resize((round(photo.width * k), round(photo.height * k)), Image.Resampling.LANCZOS)
+                    kx, ky = small.width / photo.width, small.height / photo.height
+                    self.base_box = (x0 * kx, y0 * ky, bw * kx, bh * ky)
+                    photo = small
+            y, cb, cr = yuv_planes(photo)
             self._yuv = (y, _half(cb), _half(cr))
             if self.background is not None:
                 by, bu, bv = yuv_planes(Image.fromarray(self.background))
@@ -272,8 +282,9 @@ class PhotoLayer:
         if self.cover:
             x0, y0, bw, bh = self.base_box
             w, h = bw / s, bh / s
-            box = (x0 + (bw - w) / 2, y0 + (bh - h) / 2, x0 + (bw + w) / 2, y0 + (bh + h) / 2)
-            half = (box[0] / 2, box[1] / 2, box[2] / 2, box[3] / 2)
+            box = (max(0.0, x0 + (bw - w) / 2), max(0.0, y0 + (bh - h) / 2),
+                   min(py.width, x0 + (bw + w) / 2), min(py.height, y0 + (bh + h) / 2))
+            half = (box[0] / 2, box[1] / 2, min(pu.width, box[2] / 2), min(pu.height, box[3] / 2))
             out.y[:] = np.asarray(py.resize((W, H), Image.Resampling.BILINEAR, box=box))
             out.u[:] = np.asarray(pu.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
             out.v[:] = np.asarray(pv.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
