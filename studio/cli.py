@@ -1,6 +1,6 @@
 """Command line: a thin shell over studio.pipeline for batch work.
 
-    python main.py render SHEET [--template NAME] [--out DIR] [--variants N]
+    python main.py render SHEET|PROJECT [--template NAME] [--out DIR] [--variants N]
     python main.py script SHEET [--template NAME] [--variants N]   # print scripts, render nothing
     python main.py templates                                         # list templates
 """
@@ -19,12 +19,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("render", help="render one video per product (and per variant)")
-    r.add_argument("sheet", type=Path, help="product sheet: .csv, .xlsx, .json or .yaml")
+    r.add_argument("sheet", type=Path, help="product sheet (.csv, .xlsx, .json, .yaml) or a project folder made in the app")
     r.add_argument("--template", help="template name or folder (default: by product language)")
     r.add_argument("--out", type=Path, help="output folder (default: the saved setting, else out)")
     r.add_argument("--variants", type=int, default=1, help="scripts per product (default: 1)")
     r.add_argument("--seed", type=int, default=0, help="seed for the script variants")
-    r.add_argument("--quality", choices=["draft", "final"], default="final")
+    r.add_argument("--quality", choices=["draft", "final"], help="default: final (or the project's choice)")
     r.add_argument("--encoder", choices=["auto", "libx264", "h264_nvenc"],
                    help="default: auto (NVENC when a test encode works), or the saved GPU setting")
     r.add_argument("--voice", help="voice id (see `templates`); default: the template's")
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=int, default=1, help="videos rendered at once (default 1; 2 pays off on 2+ cores)")
 
     s = sub.add_parser("script", help="print the scripts a sheet would get, without rendering")
-    s.add_argument("sheet", type=Path)
+    s.add_argument("sheet", type=Path, help="product sheet or project folder")
     s.add_argument("--template")
     s.add_argument("--variants", type=int, default=1)
     s.add_argument("--seed", type=int, default=0)
@@ -107,9 +107,34 @@ def _settings(args) -> int:
     return 0
 
 
-def _options(args) -> "RenderOptions":
-    from .pipeline import RenderOptions
+def _load(path: Path):
+    """(sheet, edited scripts by product index, project or None) for a sheet file or a project folder."""
+    from .project import PROJECT_FILE, Project
+    from .sheet import load_sheet
+    from .types import Sheet
 
+    if path.is_dir() or path.name == PROJECT_FILE:
+        project = Project.load(path)
+        sheet = Sheet(project.file, [it.product for it in project.items], list(project.sheet_problems))
+        scripts = {i: it.script for i, it in enumerate(project.items) if it.script is not None}
+        return sheet, scripts, project
+    return load_sheet(path), {}, None
+
+
+def _options(args, project=None) -> "RenderOptions":
+    from .pipeline import RenderOptions
+    from .settings import Settings
+
+    if project is not None:  # the project's choices, unless the command line says otherwise
+        st = project.style
+        options = _options(args)
+        options.template = args.template or st.template
+        options.style = st.template_overrides()
+        options.platform = st.platform
+        options.quality = getattr(args, "quality", None) or st.quality
+        if getattr(args, "out", None) is None and not Settings.load().output_dir:
+            options.out_dir = project.out_dir
+        return options
     return RenderOptions.from_settings(
         out_dir=getattr(args, "out", None), template=args.template, variants=max(1, args.variants),
         seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", None),
@@ -127,15 +152,14 @@ def _print_problems(sheet) -> None:
 def _script(args) -> int:
     from .compliance import blocking, check_script
     from .pipeline import describe_findings, prepare_script
-    from .sheet import load_sheet
 
-    sheet = load_sheet(args.sheet)
+    sheet, scripts, project = _load(args.sheet)
     _print_problems(sheet)
-    options = _options(args)
+    options = _options(args, project)
     flagged = False
-    for product in sheet.products:
+    for index, product in enumerate(sheet.products):
         for v in range(options.variants):
-            script, template = prepare_script(product, options, v)
+            script, template = prepare_script(product, options, v, scripts.get(index))
             print(f"== {product.name} (template {template.name}, variant {v + 1})")
             for scene in script.scenes:
                 print(f"  [{scene.kind}] {' '.join(scene.lines)}")
@@ -152,12 +176,13 @@ def _render(args) -> int:
     from tqdm import tqdm
 
     from .pipeline import render_sheet
-    from .sheet import load_sheet
 
-    sheet = load_sheet(args.sheet)
+    sheet, scripts, project = _load(args.sheet)
     if args.only:
-        sheet.products = [p for p in sheet.products if any(o in p.name for o in args.only)]
-    options = _options(args)
+        keep = [i for i, p in enumerate(sheet.products) if any(o in p.name for o in args.only)]
+        scripts = {n: scripts[i] for n, i in enumerate(keep) if i in scripts}
+        sheet.products = [sheet.products[i] for i in keep]
+    options = _options(args, project)
     jobs = len(sheet.products) * options.variants
     print(f"{args.sheet}: {len(sheet.products)} product(s) ready, {jobs} video(s) to render into {options.out_dir}/")
     if sheet.problems:
@@ -186,7 +211,7 @@ def _render(args) -> int:
 
     try:
         report = render_sheet(sheet, options, on_progress=on_progress, on_result=on_result, cancel=cancel,
-                              workers=max(1, args.workers))
+                              workers=max(1, args.workers), scripts=scripts)
     except KeyboardInterrupt:
         cancel.cancel()
         bar.close()

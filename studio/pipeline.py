@@ -374,25 +374,29 @@ def render_sheet(
     on_result: Callable[[int, RenderResult], None] | None = None,
     cancel: CancelToken | None = None,
     workers: int = 1,
+    scripts: dict[int, list[Scene]] | None = None,
 ) -> BatchReport:
     """Render every product × variant of a sheet; one bad product never stops the others.
+    `scripts`: edited scripts by index into sheet.products (a project's hand-edited words).
 
     With workers > 1, jobs run in that many processes (voice and Whisper of one job overlap the
     encode of another). Results are reported in job order either way; summary.json lists them all.
     """
     cancel = cancel or CancelToken()
     report = BatchReport(sheet_problems=list(sheet.problems))
-    jobs = [(p, v) for p in sheet.products for v in range(max(1, options.variants))]
+    scripts = scripts or {}
+    jobs = [(p, v, scripts.get(i)) for i, p in enumerate(sheet.products) for v in range(max(1, options.variants))]
     if workers > 1 and len(jobs) > 1:
         _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, report, workers)
     else:
-        for index, (product, variant) in enumerate(jobs):
+        for index, (product, variant, script) in enumerate(jobs):
             try:
                 result = render_product(
                     product, options, variant,
                     on_progress=(lambda pr, i=index, p=product: on_progress(i, p, pr)) if on_progress else no_progress,
                     cancel=cancel,
                     notes=sheet.problems_for_row(product.source_row),
+                    script=script,
                 )
             except Cancelled:
                 report.cancelled = True
@@ -419,11 +423,12 @@ def _worker_init(event, queue) -> None:
     _worker_state["queue"] = queue
 
 
-def _worker_render(index: int, product: Product, options: RenderOptions, variant: int, notes: list[Problem]):
+def _worker_render(index: int, product: Product, options: RenderOptions, variant: int, notes: list[Problem],
+                   script: list[Scene] | None = None):
     queue = _worker_state["queue"]
     try:
         result = render_product(product, options, variant, on_progress=lambda pr: queue.put((index, pr)),
-                                cancel=_worker_state["cancel"], notes=notes)
+                                cancel=_worker_state["cancel"], notes=notes, script=script)
     except Cancelled:
         return index, None
     return index, result
@@ -456,8 +461,8 @@ def _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, repor
     results: dict[int, RenderResult] = {}
     try:
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(event, queue)) as pool:
-            futures = [pool.submit(_worker_render, i, p, options, v, sheet.problems_for_row(p.source_row))
-                       for i, (p, v) in enumerate(jobs)]
+            futures = [pool.submit(_worker_render, i, p, options, v, sheet.problems_for_row(p.source_row), script)
+                       for i, (p, v, script) in enumerate(jobs)]
             for future in as_completed(futures):
                 index, result = future.result()
                 if result is None:

@@ -84,6 +84,10 @@ class Preview:
             image = draw_safe_zones(image, self.style)
         return PreviewFrame(image, n / tl.fps, self.caption_at(n / tl.fps))
 
+    def _frame_without_captions(self, t: float) -> Image.Image:
+        tl = self.timeline
+        return Image.fromarray(_frame(tl, max(0, min(tl.frames - 1, int(round(t * tl.fps))))))
+
     def _burn_captions(self, image: Image.Image, t: float) -> Image.Image:
         if not self.caption_at(t):
             return image

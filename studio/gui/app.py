@@ -1540,7 +1540,10 @@ class MainWindow(QMainWindow):
                                                 str(self.project.folder.parent))
         if path:
             try:
-                self.open_project(Project.create(path))
+                project = Project.create(path)
+                project.style.platform = self.settings.platform or "douyin"
+                project.save()
+                self.open_project(project)
             except StudioError as exc:
                 QMessageBox.warning(self, self.t("无法新建项目", "Cannot create project"), str(exc))
 
@@ -1687,7 +1690,13 @@ def start_project() -> Project:
         return Project.load(folder)
     except StudioError:
         pass
-    return Project.create(folder, EXAMPLE_SHEET if EXAMPLE_SHEET.is_file() else None)
+    project = Project.create(folder, EXAMPLE_SHEET if EXAMPLE_SHEET.is_file() else None)
+    try:
+        project.style.platform = Settings.load().platform or "douyin"
+        project.save()
+    except StudioError:
+        pass
+    return project
 
 
 def run(argv: list[str] | None = None, project: str | Path | None = None) -> int:
