@@ -60,6 +60,15 @@ class Preview:
         self._dir = tempfile.TemporaryDirectory(prefix="studio-preview-")
         self._ass = Path(self._dir.name) / "captions.ass"
         subtitles.write_ass(self.captions, self._ass, self.style.caption_style(), width, height)
+        # libass reads every font in fontsdir at each start: give it only the caption font
+        self._fonts = Path(self._dir.name) / "fonts"
+        self._fonts.mkdir()
+        try:
+            (self._fonts / self.style.font_path.name).symlink_to(self.style.font_path)
+        except OSError:
+            import shutil
+
+            shutil.copy2(self.style.font_path, self._fonts / self.style.font_path.name)
 
     @property
     def duration(self) -> float:
@@ -91,7 +100,7 @@ class Preview:
     def _burn_captions(self, image: Image.Image, t: float) -> Image.Image:
         if not self.caption_at(t):
             return image
-        fonts_dir = str(self.style.font_path.parent)
+        fonts_dir = str(self._fonts)
         cmd = [ffmpeg_exe(), "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{image.width}x{image.height}",
                "-i", "pipe:0", "-vf", f"setpts=PTS+{t:.3f}/TB,subtitles={self._ass.name}:fontsdir={fonts_dir}",
                "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
