@@ -43,6 +43,7 @@ class RenderOptions:
     style: dict = field(default_factory=dict)  # overrides of the template's `style:` keys (GUI style controls)
     platform: str | None = None  # safe zones: None = the product's platform
     default_voices: dict = field(default_factory=dict)  # language -> voice id when neither options nor template name one
+    target_seconds: float | None = None  # None = the template's target_seconds; the script is fitted to it
 
     @classmethod
     def from_settings(cls, **overrides) -> "RenderOptions":
@@ -107,7 +108,8 @@ def prepare_script(product: Product, options: RenderOptions, variant: int = 0,
     from .script import default_template_for, generate_script, load_template
 
     template = load_template(options.template or default_template_for(product.language))
-    script = generate_script(product, template, variant=variant, seed=options.seed)
+    script = generate_script(product, template, variant=variant, seed=options.seed,
+                             target_seconds=options.target_seconds)
     if scenes is not None:
         edited = [Scene(s.kind, [line for line in s.lines if line.strip()], s.image, s.overlay) for s in scenes]
         edited = [s for s in edited if s.lines]
@@ -311,7 +313,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         },
         "voice": {"voice": voiceover.voice, "synthetic": voiceover.synthetic, "duration_s": round(voiceover.duration, 3)},
         "duration": {
-            "target_s": template.target_seconds,
+            "target_s": script.fit.get("target_s", template.target_seconds),
             "estimated_s": estimate_seconds(script.lines, script.language, speed),
             "voiceover_s": round(voiceover.duration, 3),
         },
