@@ -19,7 +19,7 @@ from .util import StudioError
 # canonical field -> header synonyms (compared case-insensitively, spaces/underscores ignored)
 FIELD_SYNONYMS: dict[str, list[str]] = {
     "name": ["name", "product", "productname", "title", "商品名称", "商品名", "品名", "名称", "标题", "产品名称", "产品"],
-    "price": ["price", "saleprice", "价格", "售价", "现价", "到手价", "活动价", "单价"],
+    "price": ["price", "saleprice", "price_cny", "price_rmb", "price_usd", "价格", "售价", "现价", "到手价", "活动价", "单价"],
     "original_price": ["originalprice", "listprice", "msrp", "原价", "划线价", "市场价"],
     "selling_points": ["sellingpoints", "sellingpoint", "features", "highlights", "卖点", "亮点", "产品卖点", "特点"],
     "images": ["images", "image", "photos", "photo", "pictures", "picture", "图片", "主图", "商品图片", "照片", "图"],
@@ -59,12 +59,14 @@ def load_sheet(path: str | Path) -> Sheet:
             rows = _read_xlsx(path)
         elif suffix == ".json":
             rows = _read_records(json.loads(path.read_text(encoding="utf-8-sig")), path)
+        elif suffix in (".jsonl", ".ndjson"):  # one product per line, as marketplace exports often are
+            rows = _read_jsonl(path)
         elif suffix in (".yaml", ".yml"):
             import yaml
 
             rows = _read_records(yaml.safe_load(path.read_text(encoding="utf-8-sig")), path)
         else:
-            raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .xlsx, .json or .yaml)")
+            raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .xlsx, .json, .jsonl or .yaml)")
     except StudioError:
         raise
     except Exception as exc:  # a corrupt file: say which and why
@@ -120,6 +122,33 @@ def _read_records(data: Any, path: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
+def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise StudioError(f"{path}, line {n}: not valid JSON ({exc.msg}); each line must be one product") from exc
+        if not isinstance(item, dict):
+            raise StudioError(f"{path}, line {n}: expected a product (a JSON object), not {type(item).__name__}")
+        rows.append((n, item))
+    return rows
+
+
+def _flatten(row: dict[str, Any]) -> dict[str, Any]:
+    """Nested mappings (a listing's {"attributes": {"商品属性": ...}}) become their own columns."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            for k2, v2 in _flatten(value).items():
+                out.setdefault(str(k2), v2)
+        else:
+            out[key] = value
+    return out
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -166,6 +195,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
     products: list[Product] = []
     problems: list[Problem] = []
     for row_no, row in rows:
+        row = _flatten(row)
         fields: dict[str, str] = {}
         headers: dict[str, str] = {}
         numbered_points: list[tuple[int, str]] = []

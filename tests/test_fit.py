@@ -196,3 +196,24 @@ def test_undeclared_part_names_the_line(tmp_path: Path):
     with pytest.raises(TemplateError, match="outro") as err:
         load_template(folder)
     assert err.value.line == 3 and err.value.variable == "parts.outro" and err.value.file.endswith("script.j2")
+
+
+RAW_TITLES = [  # real pet-shop listings: brand, origin, weight and pack size in one line
+    ("加拿大原装进口 爱肯拿Acana 无谷深海鱼配方全犬粮 6kg", 550.0, "全体型犬、全年龄犬、鱼肉"),
+    ("谷登GOLDEN 益生菌 5g*20袋", 62.0, "粉剂、益生菌"),
+    ("小青鲨super shark 犬猫通用太平洋风情牵引绳 M号2.0*120cm", 31.0, "日常拉带、涤纶"),
+]
+
+
+@pytest.mark.parametrize("title, price, points", RAW_TITLES)
+def test_raw_marketplace_titles_read_well(title, price, points):
+    from studio.script.facts import short_name
+
+    p = Product(name=title, price=price, selling_points=points.split("、"), language="zh", images=[Path("a.jpg")])
+    name = short_name(title)
+    for t in (load_template(n) for n in NAMES if n.startswith("zh")):
+        script = generate_script(p, t, target_seconds=30)
+        hook = " ".join(script.scenes[0].lines)
+        assert title not in script.text, f"{t.name}: the raw title is read out"
+        assert name in script.text or name in " ".join(s.overlay for s in script.scenes), t.name
+        assert "*" not in hook and "原装进口" not in hook

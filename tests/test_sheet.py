@@ -82,3 +82,30 @@ def test_bundled_example_sheet_is_valid():
     assert not s.problems
     langs = [p.language for p in s.products]
     assert langs.count("zh") >= 3 and langs.count("en") >= 1
+
+
+def test_jsonl_marketplace_export(tmp_path: Path):
+    """One listing per line, as exported from a marketplace: nested attributes become columns."""
+    import json
+
+    make_photo(tmp_path / "a.jpg")
+    rows = [
+        {"id": "epet_1", "title": "加拿大原装进口 爱肯拿Acana 无谷深海鱼配方全犬粮 6kg", "price_cny": 550.0,
+         "attributes": {"商品属性": "全体型犬, 全年龄犬, 鱼肉"}, "images": "a.jpg"},
+        {"id": "epet_2", "title": "谷登GOLDEN 益生菌 5g*20袋", "price_cny": "abc", "images": "a.jpg"},
+    ]
+    path = tmp_path / "listings.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n", encoding="utf-8")
+    s = load_sheet(path)
+    (p,) = s.products
+    assert p.name.startswith("加拿大原装进口") and p.price == 550.0 and p.language == "zh"
+    assert p.extra["商品属性"] == "全体型犬, 全年龄犬, 鱼肉" and p.extra["id"] == "epet_1"
+    (bad,) = [x for x in s.problems if x.severity == "error"]
+    assert bad.row == 2 and bad.column == "price_cny"
+
+
+def test_jsonl_bad_line_names_the_line(tmp_path: Path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"name": "a"}\n{oops\n', encoding="utf-8")
+    with pytest.raises(StudioError, match="line 2"):
+        load_sheet(path)
