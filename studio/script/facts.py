@@ -180,7 +180,8 @@ def _brand_zh(title: str, origin_span: tuple[int, int] | None) -> str:
             if m.group(2) and m.group(2).islower() and i + 1 < len(tokens) and re.fullmatch(r"[a-z]+", tokens[i + 1]):
                 brand += " " + tokens[i + 1]
             return brand
-    cjk_tokens = [t for t in tokens if re.search(r"[\u4e00-\u9fff]", t)]
+    # words with Chinese left once specs are taken out ("5斤装" is a spec, not a word)
+    cjk_tokens = [t for t in tokens if re.search(r"[\u4e00-\u9fff]{2}", _SPEC_LOOSE.sub("", t))]
     if len(cjk_tokens) >= 2:
         first = tokens[0]
         if re.fullmatch(r"[\u4e00-\u9fff]{2,6}", first) and first not in _GENERIC_ZH and not any(
@@ -359,7 +360,15 @@ def short_name(name: str, max_chars: int = 14) -> str:
     facts = extract_facts(name)
     text = _NOISE.sub(" ", name)
     if facts.origin and not latin:
-        text = re.sub(rf"(?:产自|产地|原产|来自)?{re.escape(facts.origin)}(?:原装|直发|直采|特产|原产|产)?", " ", text, count=1)
+        # "加拿大原装进口", "产自云南" and a place standing alone go; a place that is part of the product's
+        # own name ("赣南脐橙", "五常大米") stays
+        place = re.escape(facts.origin)
+        text = re.sub(rf"(?:产自|产地|原产|来自)\s*{place}|{place}\s*(?:原装|直发|直采|特产|原产|产)(?![\u4e00-\u9fff]*(?:米|茶|果|橙|柚|枣))",
+                      " ", name if text == name else text, count=1)
+        origin_glued_to_brand = facts.brand and re.search(rf"{place}{re.escape(facts.brand)}", text)
+        if origin_glued_to_brand:
+            text = text.replace(facts.origin + facts.brand, " " + facts.brand, 1)
+        text = re.sub(rf"(?<![\u4e00-\u9fff]){place}(?![\u4e00-\u9fffA-Za-z])", " ", text)
     if latin:
         text = re.sub(r",?\s*\b(?:made in|product of|imported from)\s+[\w .]+$", " ", text, flags=re.IGNORECASE)
     text = re.sub(r"\b(?:pack|set|box|case) of \d+\b|\b\d+[- ]?(?:pack|pk|count|ct)\b", " ", text, flags=re.IGNORECASE)
@@ -369,7 +378,7 @@ def short_name(name: str, max_chars: int = 14) -> str:
         if cut != tok and len(re.sub(r"[^\u4e00-\u9fff]", "", cut)) <= 2 and not re.search(r"[A-Za-z]{2}", cut):
             cut = ""
         tokens.append(cut)
-    text = " ".join(tokens)
+    text = _SPEC_LOOSE.sub(" ", " ".join(tokens))  # specs written over several words: "16 fl oz", "100 Bags"
     for part in (facts.size, facts.model):
         for piece in part.split():
             text = text.replace(piece, " ")
