@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import re
 import shlex
+import threading
 from pathlib import Path
 
 import jinja2
@@ -81,6 +82,7 @@ def material(product: Product) -> dict[str, list[str]]:
 
 
 _DERIVED: dict[str, dict] = {}
+_CACHE_LOCK = threading.Lock()  # the pipeline renders products from worker threads
 
 
 def _derived(product: Product) -> dict:
@@ -88,13 +90,15 @@ def _derived(product: Product) -> dict:
     key = repr((product.name, product.brand, product.language, sorted(product.extra.items())))
     hit = _DERIVED.get(key)
     if hit is None:
-        hit = _DERIVED[key] = {
+        hit = {
             "facts": extract_facts(product.name, product.extra, product.brand, product.language).to_dict(),
             "short_name": short_name(product.name),
             "material": material(product),
         }
-        if len(_DERIVED) > 256:
-            _DERIVED.pop(next(iter(_DERIVED)))
+        with _CACHE_LOCK:
+            _DERIVED[key] = hit
+            if len(_DERIVED) > 256:
+                _DERIVED.pop(next(iter(_DERIVED)))
     return hit
 
 
@@ -175,9 +179,11 @@ class _Renderer:
             key = (str(self.where), template.source)
             code = _COMPILED.get(key)
             if code is None:
-                code = _COMPILED[key] = env.compile(template.source, "script.j2", str(self.where))
-                if len(_COMPILED) > 64:
-                    _COMPILED.pop(next(iter(_COMPILED)))
+                code = env.compile(template.source, "script.j2", str(self.where))
+                with _CACHE_LOCK:
+                    _COMPILED[key] = code
+                    if len(_COMPILED) > 64:
+                        _COMPILED.pop(next(iter(_COMPILED)))
             self.jt = env.template_class.from_code(env, code, env.make_globals(None), None)
         except jinja2.TemplateSyntaxError as exc:
             raise StudioError(f"template '{template.name}' ({self.where}), line {exc.lineno}: {exc.message}") from exc
