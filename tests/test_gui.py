@@ -698,6 +698,22 @@ def test_many_signal_emits_do_not_break_the_interpreter(qapp):
     assert len(got) == 3000
 
 
+def test_qt_calls_do_not_drain_the_reference_count_of_none(qapp):
+    """PySide6 6.12.0 returned None from void methods without a reference: every setText/setItem on
+    Python 3.11 took one from None, and a long session aborted with 'none_dealloc'. 6.11.3 is pinned."""
+    import sys
+
+    from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem
+
+    table, label = QTableWidget(5, 5), QLabel()
+    before = sys.getrefcount(None)
+    for i in range(2000):
+        table.setItem(1, 1, QTableWidgetItem(str(i)))
+        label.setText(str(i))
+        table.selectRow(i % 5)
+    assert sys.getrefcount(None) - before > -500  # the bug: -6000
+
+
 def test_cancel_cleanup_removes_subtitles_without_a_video(tmp_path):
     from studio.gui.worker import Job, remove_orphan_outputs
     from studio.pipeline import RenderOptions

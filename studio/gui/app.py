@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.preview_latency_ms: float | None = None
         self.saved_at: float | None = None
         self._scan_rows: list[int] = []
+        self._scripts_cache: dict[str, tuple] = {}
         self._scan_timer = QTimer(self)
         self._scan_timer.setInterval(0)
         self._scan_timer.timeout.connect(self._scan_step)
@@ -365,10 +366,11 @@ class MainWindow(QMainWindow):
         # left: products, their buttons, the sheet problems
         self.table = ProductTable(0, 7)
         header = self.table.horizontalHeader()
+        # no ResizeToContents: it re-measures every row on every cell change (20 s to fill 500 rows);
+        # the narrow columns are sized once per fill instead
         header.setSectionResizeMode(COL_NAME, QHeaderView.Stretch)
         header.setSectionResizeMode(COL_POINTS, QHeaderView.Stretch)
-        for col in (COL_ROW, COL_PRICE, COL_PHOTOS, COL_LANG, COL_STATUS):
-            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        header.setResizeContentsPrecision(50)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed
@@ -702,6 +704,8 @@ class MainWindow(QMainWindow):
                 self._refresh_idle_status(i)
         self.table.blockSignals(False)
         self._filling = False
+        for col in (COL_ROW, COL_PRICE, COL_PHOTOS, COL_LANG, COL_STATUS):
+            self.table.resizeColumnToContents(col)
         self._show_problems()
         self._start_scan()
         if self.rows:
@@ -1007,11 +1011,32 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ script and findings
     def _script_for(self, info: SheetRow):
-        script, template = prepare_script(info.product, self.options, scenes=info.item.script if info.item else None)
-        from ..compliance import check_script
+        """The product's script and its compliance findings (cached until the product, its edited
+        script, the template or the style change, so a big project re-checks only what changed)."""
+        scenes = info.item.script if info.item else None
+        key = json.dumps([info.product.to_dict(), [dataclasses.asdict(s) for s in scenes or []], self.options.template,
+                          self.options.style, self._template_stamp_for(info.product)], default=str, sort_keys=True)
+        hit = self._scripts_cache.get(key)
+        if hit is None:
+            from ..compliance import check_script
 
-        info.findings = check_script(script, info.product)
-        return script, template
+            script, template = prepare_script(info.product, self.options, scenes=scenes)
+            hit = (script, template, check_script(script, info.product))
+            self._scripts_cache[key] = hit
+            if len(self._scripts_cache) > 2000:
+                self._scripts_cache.pop(next(iter(self._scripts_cache)))
+        info.findings = hit[2]
+        return hit[0], hit[1]
+
+    def _template_stamp_for(self, product: Product) -> str:
+        from ..script import default_template_for
+        from ..script.templates import _folder_stamp, template_dirs
+
+        name = self.options.template or default_template_for(product.language)
+        for base in template_dirs():
+            if (base / name / "template.yaml").exists():
+                return str(_folder_stamp(base / name))
+        return name
 
     def _start_scan(self) -> None:
         """Check every product's script for compliance one per UI tick, so 'needs attention' shows on

@@ -1,5 +1,8 @@
 """Work around a PySide6 reference-count bug in `SignalInstance.emit`.
 
+(requirements.txt pins PySide6 6.11.3, which does not have it: 6.12.0 also dropped a reference to
+None on every void call, which no wrapper can cover. The guard stays for other builds.)
+
 PySide6 6.12.0 returns `True` from `emit()` without taking a reference. On Python 3.12+ `True`
 is immortal and nothing happens; on Python 3.11 (this project's) every emit from Python code
 drops one reference to `True`, and after a few hundred emits (one render reports progress

@@ -191,6 +191,29 @@ def load_template(name_or_path: str | Path) -> Template:
                 if (p / "template.yaml").exists()
             )
             raise StudioError(f"template '{name_or_path}' not found; available: {', '.join(names)}")
+    # checking a template parses it twice; a batch or the live preview loads the same one again and
+    # again, so keep it until one of its files changes
+    stamp = _folder_stamp(folder)
+    key = str(folder.resolve())
+    cached = _loaded.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    template = _load_template_folder(folder)
+    _loaded[key] = (stamp, template)
+    return template
+
+
+_loaded: dict[str, tuple] = {}
+
+
+def _folder_stamp(folder: Path) -> tuple:
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
+    except OSError:
+        return ()
+
+
+def _load_template_folder(folder: Path) -> Template:
     yaml_path = folder / "template.yaml"
     tname = folder.name
 
