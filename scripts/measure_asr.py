@@ -1,12 +1,15 @@
 """Recognition accuracy and speed on real recordings with reference transcripts.
 
 Reads a folder holding `refs.jsonl` (file, lang, ref) and the WAV files, e.g. ../shared/data/speech.
-Prints, per recording and engine: character error rate (Mandarin) or word error rate (English)
-after normalising case, punctuation, Traditional/Simplified and number forms, and the realtime
-factor (processing seconds / audio seconds), with and without priming Whisper by the reference's
-key terms (what product-sheet priming does for a merchant's own recording).
+Prints, per recording, engine (faster-whisper and openai-whisper, the latter with the built-in
+base model converted to a .pt checkpoint) and priming: character error rate (Mandarin) or word
+error rate (English) after normalising case, punctuation, Traditional/Simplified and number forms,
+and the realtime factor (processing seconds / audio seconds; also CPU seconds per audio second,
+which another load on the machine disturbs less). Priming: none; a generic style
+prompt (Mandarin); the reference's key terms (what product-sheet priming does for a merchant's own
+recording; optimistic, since the terms come from the reference).
 
-    .venv/bin/python scripts/measure_asr.py ../shared/data/speech
+    .venv/bin/python scripts/measure_asr.py [../shared/data/speech] [--engines faster-whisper,openai-whisper]
 """
 from __future__ import annotations
 
@@ -43,36 +46,69 @@ def edit_distance(a: list[str], b: list[str]) -> int:
     return prev[-1]
 
 
+STYLE_PROMPT = {"zh": "以下是普通话的句子，使用简体中文。", "en": ""}  # a generic prompt: no words of the content
+
+
+def prompts(ref: dict) -> dict[str, str | None]:
+    """The priming conditions: none; a generic style prompt (no content words: an unbiased figure);
+    the clip's key terms (what a product sheet's brand, name and selling points supply for a
+    merchant's recording; here taken from the reference itself, so an optimistic figure)."""
+    lang = ref["lang"]
+    words = ref["ref"].split() if lang != "zh" else re.findall(r"[\u4e00-\u9fff]{2,4}", ref["ref"])
+    terms = ("，" if lang == "zh" else ", ").join(sorted(words, key=len)[-4:])
+    out: dict[str, str | None] = {"plain": None}
+    if STYLE_PROMPT[lang]:
+        out["style"] = STYLE_PROMPT[lang]
+    out["terms"] = (STYLE_PROMPT[lang] + terms + "。") if lang == "zh" else terms + "."
+    return out
+
+
 def main() -> None:
+    import argparse
+
     from studio.subtitles import transcribe
 
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "speech")
+    parser = argparse.ArgumentParser(description="CER/WER and realtime factor per engine, model and priming")
+    parser.add_argument("folder", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "speech")
+    parser.add_argument("--engines", default="faster-whisper,openai-whisper",
+                        help="comma-separated: faster-whisper, openai-whisper (default both)")
+    parser.add_argument("--model", default=None, help="a CTranslate2 folder (faster-whisper; converted for "
+                        "openai-whisper) or a .pt checkpoint (openai-whisper); default: the built-in base")
+    args = parser.parse_args()
+    folder = args.folder
     refs = [json.loads(l) for l in (folder / "refs.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
-    transcribe(folder / refs[0]["file"], refs[0]["lang"])  # load the model outside the timings
-    totals: dict[tuple[str, bool], list[int]] = {}
-    print(f"{'file':<40} {'lang':<4} {'primed':<6} {'error':>7} {'RTF':>5}  text")
-    for ref in refs:
-        path = folder / ref["file"]
-        with wave.open(str(path)) as w:
-            seconds = w.getnframes() / w.getframerate()
-        for primed in (False, True):
-            prompt = None
-            if primed:  # the key terms a product sheet would supply: the reference's longest words
-                words = ref["ref"].split() if ref["lang"] != "zh" else re.findall(r"[\u4e00-\u9fff]{2,4}", ref["ref"])
-                prompt = ("，" if ref["lang"] == "zh" else ", ").join(sorted(words, key=len)[-4:])
-            t0 = time.perf_counter()
-            heard = transcribe(path, ref["lang"], initial_prompt=prompt)
-            rtf = (time.perf_counter() - t0) / seconds
-            hyp, truth = normalise(heard.text, ref["lang"]), normalise(ref["ref"], ref["lang"])
-            errors = edit_distance(truth, hyp)
-            acc = totals.setdefault((ref["lang"], primed), [0, 0])
-            acc[0] += errors
-            acc[1] += len(truth)
-            print(f"{ref['file']:<40} {ref['lang']:<4} {str(primed):<6} {errors / max(1, len(truth)):7.1%} {rtf:5.2f}  {heard.text}")
+    totals: dict[tuple[str, str, str, str], list[float]] = {}
+    print(f"{'engine':<15} {'file':<38} {'lang':<4} {'prime':<6} {'error':>7} {'RTF':>5}  text")
+    for engine in args.engines.split(","):
+        model = args.model
+        t0 = time.perf_counter()
+        warm = transcribe(folder / refs[0]["file"], refs[0]["lang"], engine=engine, model=model)  # load (and convert)
+        print(f"# {engine}: model {warm.model} (load and first run {time.perf_counter() - t0:.1f} s)")
+        for ref in refs:
+            path = folder / ref["file"]
+            with wave.open(str(path)) as w:
+                seconds = w.getnframes() / w.getframerate()
+            for label, prompt in prompts(ref).items():
+                t0, c0 = time.perf_counter(), time.process_time()
+                heard = transcribe(path, ref["lang"], engine=engine, model=model, initial_prompt=prompt)
+                rtf = (time.perf_counter() - t0) / seconds
+                cpu = time.process_time() - c0
+                hyp, truth = normalise(heard.text, ref["lang"]), normalise(ref["ref"], ref["lang"])
+                errors = edit_distance(truth, hyp)
+                acc = totals.setdefault((engine, Path(warm.model).name, ref["lang"], label), [0, 0, 0.0, 0.0, 0.0])
+                acc[0] += errors
+                acc[1] += len(truth)
+                acc[2] += time.perf_counter() - t0
+                acc[3] += seconds
+                acc[4] += cpu
+                print(f"{engine:<15} {ref['file']:<38} {ref['lang']:<4} {label:<6} {errors / max(1, len(truth)):7.1%} "
+                      f"{rtf:5.2f}  {heard.text}", flush=True)
     print()
-    for (lang, primed), (errors, n) in sorted(totals.items()):
+    print(f"{'engine':<15} {'model':<18} {'lang':<4} {'metric':<6} {'priming':<7} {'error':>7} {'(errors/units)':>14} {'RTF':>5} {'CPU s/s':>7}")
+    for (engine, model, lang, label), (errors, n, spent, audio, cpu) in totals.items():
         metric = "CER" if lang == "zh" else "WER"
-        print(f"{lang} {metric} {'primed' if primed else 'plain '}: {errors / max(1, n):.1%} ({errors}/{n})")
+        print(f"{engine:<15} {model:<18} {lang:<4} {metric:<6} {label:<7} {errors / max(1, n):7.1%} "
+              f"{f'({errors}/{n})':>14} {spent / max(audio, 1e-9):5.2f} {cpu / max(audio, 1e-9):7.2f}")
 
 
 if __name__ == "__main__":

@@ -236,8 +236,108 @@ def test_model_assembly_is_atomic_and_idempotent(tmp_path, monkeypatch):
     assert [p.name for p in first.parent.iterdir()] == ["whisper-base-ct2"]  # no temp folders left
 
 
-def test_openai_whisper_needs_a_local_checkpoint(english_speech):
+def test_openai_whisper_needs_a_checkpoint_or_ct2_folder(english_speech, tmp_path):
+    (tmp_path / "model.bin").write_bytes(b"")
     with pytest.raises(StudioError, match=r"\.pt"):
-        transcribe(english_speech[0], "en", engine="openai-whisper")
+        transcribe(english_speech[0], "en", engine="openai-whisper", model=tmp_path / "model.bin")
     with pytest.raises(StudioError, match="unknown Whisper engine"):
         transcribe(english_speech[0], "en", engine="vosk")
+
+
+def test_ct2_model_converts_to_an_openai_checkpoint_that_hears_and_cancels(english_speech):
+    """The built-in CTranslate2 base, converted once to .pt (cached in the data folder), run by
+    openai-whisper: the words, word times, progress, and cancel at the window boundary."""
+    from studio.subtitles.convert import ensure_openai_checkpoint
+    from studio.util import CancelToken, Cancelled
+
+    checkpoint = ensure_openai_checkpoint()
+    assert checkpoint.suffix == ".pt" and checkpoint.stat().st_size > 100e6
+    assert ensure_openai_checkpoint() == checkpoint  # reused
+    path, text = english_speech
+    progress = []
+    heard = transcribe(path, "en", engine="openai-whisper", on_progress=progress.append, temperatures=(0.0,))
+    assert heard.engine == "openai-whisper" and heard.model == str(checkpoint) and progress[-1] == 1.0
+    plain = lambda s: re.sub(r"[^a-z ]", "", s.lower()).split()
+    assert difflib.SequenceMatcher(None, plain(heard.text), plain(text)).ratio() >= 0.8
+    assert [w.start for w in heard.words] == sorted(w.start for w in heard.words) and heard.words[-1].end > 1.0
+    # cancel is honoured where openai-whisper's loop reports a finished 30 s window
+    import whisper  # noqa: F401
+    import sys
+
+    from studio.subtitles.whisper import _progress
+
+    bar_class = sys.modules["whisper.transcribe"].tqdm.tqdm  # our stand-in, installed by the run above
+    token, seen = CancelToken(), []
+    _progress.hooks = (token, seen.append)
+    try:
+        with bar_class(total=3000, unit="frames", disable=False) as bar:
+            bar.update(1500)
+            token.cancel()
+            with pytest.raises(Cancelled):
+                bar.update(1500)
+    finally:
+        _progress.hooks = (None, None)
+    assert seen == [0.5, 1.0]
+
+
+def _frame_with(ass: Path, tmp_path: Path, t: float):
+    """One 1080x1920 frame with the captions burned in by libass (as the renderer does)."""
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    from studio.util import ffmpeg_exe
+
+    out = tmp_path / f"{ass.stem}.png"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x406080:s=1080x1920:d=30",
+                    "-vf", f"subtitles={ass.name}:fontsdir={cjk_font_path().parent}", "-ss", f"{t:.2f}",
+                    "-frames:v", "1", str(out)], check=True, cwd=ass.parent)
+    return np.asarray(Image.open(out).convert("RGB")).astype(int)
+
+
+def test_caption_styles_standard_karaoke_elder_bilingual(tmp_path):
+    from studio.subtitles import CAPTION_KINDS, CaptionStyle, contrast_ratio
+    from studio.subtitles.export import page_lines
+
+    vo = _voiceover()
+    caps = build_captions(vo, _heard(vo), "zh")
+    translations = [(LINES[0], "Still looking for a good thermos?"), (LINES[1], "Only 59.9 now, sleeve free for the first 100!"),
+                    (LINES[2], "Like it? Tap the link below to order.")]
+    assert page_lines(caps, LINES)[0] == 0 and page_lines(caps, LINES)[-1] == 2
+    base = CaptionStyle()
+    files = {}
+    for kind in CAPTION_KINDS:
+        style = CaptionStyle.preset(kind, base)
+        files[kind] = tmp_path / f"{kind}.ass"
+        write_ass(caps, files[kind], style, translations=translations)
+    text = {k: f.read_text(encoding="utf-8") for k, f in files.items()}
+    assert "{\\k" not in text["standard"] and "{\\k" in text["karaoke"] and "{\\k" not in text["elder"]
+    elder = CaptionStyle.preset("elder", base)
+    assert elder.font_size == round(base.font_size * 1.4) and elder.box
+    assert contrast_ratio(elder.primary, elder.outline_colour) >= 4.5
+    assert f"Style: Caption,Noto Sans SC,{elder.font_size}," in text["elder"] and ",3,8,0,2," in text["elder"]
+    for kind in ("standard", "karaoke", "elder"):
+        assert "thermos" not in text[kind]  # only the bilingual style shows translations
+    dialogues = [l for l in text["bilingual"].splitlines() if l.startswith("Dialogue:")]
+    assert len(dialogues) == len(caps.pages)
+    assert "Still looking for a good thermos?" in dialogues[0] and "Tap the link below" in dialogues[-1]
+    assert re.search(r"\\N\{\\fs\d+\\1c&H00[0-9A-F]{6}", dialogues[0])
+    with pytest.raises(ValueError, match="caption style"):
+        CaptionStyle.preset("comic")
+    # burned in by libass: elder's text box is bigger, bilingual's has the extra translation line
+    t = (caps.pages[0].start + caps.pages[0].end) / 2
+    background = _frame_with(files["standard"], tmp_path, 29.0)
+
+    def drawn_rows(kind):
+        diff = np.abs(_frame_with(files[kind], tmp_path, t) - background).sum(axis=2) > 60
+        rows = np.flatnonzero(diff.any(axis=1))
+        return rows.max() - rows.min() if rows.size else 0, diff.sum()
+
+    import numpy as np
+
+    std_h, std_px = drawn_rows("standard")
+    elder_h, elder_px = drawn_rows("elder")
+    bi_h, _ = drawn_rows("bilingual")
+    assert std_h > 40 and elder_h > 1.3 * std_h and elder_px > 1.5 * std_px
+    assert bi_h > 1.4 * std_h

@@ -1,7 +1,7 @@
 """Subtitles stage: Whisper transcription, script alignment, caption pages and caption files."""
 from .align import align_lines, align_script
 from .captions import build_captions
-from .export import CaptionStyle, write_ass, write_srt, write_vtt
+from .export import CAPTION_KINDS, CaptionStyle, contrast_ratio, write_ass, write_srt, write_vtt
 from .whisper import priming_prompt, transcribe
 
-__all__ = ["CaptionStyle", "align_lines", "align_script", "build_captions", "priming_prompt", "transcribe", "write_ass", "write_srt", "write_vtt"]
+__all__ = ["CAPTION_KINDS", "CaptionStyle", "contrast_ratio", "align_lines", "align_script", "build_captions", "priming_prompt", "transcribe", "write_ass", "write_srt", "write_vtt"]

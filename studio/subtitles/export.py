@@ -9,9 +9,17 @@ from pathlib import Path
 from ..types import Captions
 
 
+CAPTION_KINDS = ("standard", "karaoke", "elder", "bilingual")
+
+
 @dataclass
 class CaptionStyle:
-    """Burned-in caption look; sizes in pixels of a 1080x1920 frame."""
+    """Burned-in caption look; sizes in pixels of a 1080x1920 frame.
+
+    Kinds (`CaptionStyle.preset`): standard (white, outlined), karaoke (each word turns to the
+    highlight colour as it is spoken), elder (1.4x the size, white on an opaque dark box: contrast
+    far above 4.5:1, no colour changes), bilingual (karaoke, plus the line's translation in a smaller
+    second line: `write_ass(..., translations=...)`)."""
 
     font_name: str = "Noto Sans SC"
     font_size: int = 72
@@ -25,6 +33,45 @@ class CaptionStyle:
     margin_l: int = 90
     margin_r: int = 190  # clear of the right-hand action buttons
     karaoke: bool = True
+    kind: str = "karaoke"
+    box: bool = False  # an opaque box behind the text (outline colour, box_alpha) instead of an outline
+    box_alpha: int = 0x20  # 0 opaque .. 255 transparent
+    translation_scale: float = 0.62  # bilingual: the translation's size relative to font_size
+    translation_colour: tuple[int, int, int] = (235, 235, 235)
+
+    ELDER_SCALE = 1.4
+
+    @classmethod
+    def preset(cls, kind: str, base: "CaptionStyle | None" = None) -> "CaptionStyle":
+        """`base` (sizes and margins of the frame) turned into one of CAPTION_KINDS."""
+        from dataclasses import replace
+
+        if kind not in CAPTION_KINDS:
+            raise ValueError(f"unknown caption style '{kind}'; use one of: {', '.join(CAPTION_KINDS)}")
+        base = base or cls()
+        if kind == "standard":
+            return replace(base, kind=kind, karaoke=False, box=False)
+        if kind == "karaoke":
+            return replace(base, kind=kind, karaoke=True, box=False)
+        if kind == "elder":
+            return replace(base, kind=kind, karaoke=False, box=True, primary=(255, 255, 255),
+                           outline_colour=(0, 0, 0), font_size=int(round(base.font_size * cls.ELDER_SCALE)),
+                           outline=max(base.outline, 8), shadow=0)
+        return replace(base, kind=kind, karaoke=True, box=False)
+
+
+def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (1 to 21; 4.5 is the minimum for body text)."""
+
+    def luminance(rgb):
+        def channel(c):
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        r, g, b_ = (channel(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -77,9 +124,31 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", "\\N")
 
 
+def page_lines(captions: Captions, script_lines: list[str]) -> list[int]:
+    """For each caption page, the index of the script line it shows (pages never span two lines:
+    they are built line by line); -1 where its words are not the script's (captions from what
+    Whisper heard)."""
+    from .align import token_key, tokenize
+
+    bounds, total = [], 0
+    for line in script_lines:
+        total += len("".join(token_key(t) for t in tokenize(line, captions.language)))
+        bounds.append(total)
+    out, pos = [], 0
+    for page in captions.pages:
+        index = next((i for i, b in enumerate(bounds) if pos < b), -1) if captions.source != "transcript" else -1
+        out.append(index)
+        pos += len("".join(token_key(w.text) for w in page.words))
+    return out
+
+
 def write_ass(captions: Captions, path: Path, style: CaptionStyle | None = None, width: int = 1080,
-              height: int = 1920) -> None:
-    """ASS with the style above; karaoke: each word turns to the highlight colour as it is spoken."""
+              height: int = 1920, translations: list[tuple[str, str]] | None = None) -> None:
+    """ASS with the style above; karaoke: each word turns to the highlight colour as it is spoken.
+
+    `translations`: (script line, its translation) for every script line in order, from the
+    template or the sheet; with the bilingual style each caption gets its line's translation as a
+    smaller second line (a page with no translation shows the original alone)."""
     style = style or CaptionStyle()
     # karaoke fills Secondary -> Primary as each syllable is sung: Primary is the highlight
     primary, secondary = (style.highlight, style.primary) if style.karaoke else (style.primary, style.primary)
@@ -92,17 +161,25 @@ ScaledBorderAndShadow: yes
 
 [V4+ Styles]
 Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
-Style: Caption,{style.font_name},{style.font_size},{_ass_colour(primary)},{_ass_colour(secondary)},{_ass_colour(style.outline_colour)},{_ass_colour((0, 0, 0), 0x80)},{-1 if style.bold else 0},0,0,0,100,100,0,0,1,{style.outline},{style.shadow},2,{style.margin_l},{style.margin_r},{style.margin_v},1
+Style: Caption,{style.font_name},{style.font_size},{_ass_colour(primary)},{_ass_colour(secondary)},{_ass_colour(style.outline_colour, style.box_alpha if style.box else 0)},{_ass_colour((0, 0, 0), 0x80)},{-1 if style.bold else 0},0,0,0,100,100,0,0,{3 if style.box else 1},{style.outline},{style.shadow},2,{style.margin_l},{style.margin_r},{style.margin_v},1
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
 """
     events = []
-    for page in captions.pages:
+    second: list[str] = [""] * len(captions.pages)
+    if style.kind == "bilingual" and translations:
+        index = page_lines(captions, [src for src, _ in translations])
+        second = [translations[i][1].strip() if i >= 0 else "" for i in index]
+    small = int(round(style.font_size * style.translation_scale))
+    for page, extra in zip(captions.pages, second):
         if style.karaoke and page.words:
             text = _karaoke_text(page)
         else:
             text = _escape(page.text)
+        if extra:  # the translation: smaller, its own colour (karaoke cannot highlight it)
+            colour = _ass_colour(style.translation_colour)
+            text += f"\\N{{\\fs{small}\\1c{colour}\\2c{colour}\\b0}}{_escape(extra)}"
         events.append(f"Dialogue: 0,{_ass_time(page.start)},{_ass_time(page.end)},Caption,,0,0,0,,{text}")
     _atomic_write(path, header + "\n".join(events) + "\n")
 

@@ -1,7 +1,8 @@
 """Speech recognition with word timestamps, offline, behind one interface for two engines.
 
 - faster-whisper (default): CTranslate2, int8 on CPU, float16 on CUDA.
-- openai-whisper: torch; needs a local .pt checkpoint; runs on CUDA when present.
+- openai-whisper: torch; a local .pt checkpoint, or the built-in CTranslate2 model converted once
+  (`convert.py`); runs on CUDA when present. Progress and cancel between 30 s windows.
 Mandarin output is converted to Simplified characters.
 """
 from __future__ import annotations
@@ -60,9 +61,17 @@ def _faster_model(model: str | Path | None, device: str):
 
 
 def _openai_model(model: str | Path | None, device: str):
-    if not model or not Path(model).is_file() or Path(model).suffix != ".pt":
-        raise StudioError("openai-whisper needs a local checkpoint file (.pt): set the Whisper model to its path "
-                          "(nothing is downloaded), or use the faster-whisper engine")
+    """openai-whisper with a local .pt checkpoint; no model (or a CTranslate2 folder) means that
+    model converted once into the data folder (`convert.ensure_openai_checkpoint`)."""
+    if not model or Path(model).is_dir():
+        from .convert import ensure_openai_checkpoint
+
+        with _lock:
+            model = ensure_openai_checkpoint(Path(model) if model else None)
+    if not Path(model).is_file() or Path(model).suffix != ".pt":
+        raise StudioError("openai-whisper needs a local checkpoint file (.pt) or a CTranslate2 model folder to "
+                          "convert: set the Whisper model to its path (nothing is downloaded), or leave it empty "
+                          "for the built-in model")
     import torch
     import whisper
 
@@ -71,8 +80,65 @@ def _openai_model(model: str | Path | None, device: str):
     key = ("openai-whisper", str(model), device)
     with _lock:
         if key not in _models:
-            _models[key] = whisper.load_model(str(model), device=device)
+            from whisper.model import ModelDimensions, Whisper
+
+            try:
+                checkpoint = torch.load(str(model), map_location=device, weights_only=True)
+                loaded = Whisper(ModelDimensions(**checkpoint["dims"]))
+                loaded.load_state_dict(checkpoint["model_state_dict"])
+            except Exception as exc:
+                raise StudioError(f"could not load the openai-whisper checkpoint {model}: {exc}") from exc
+            loaded = loaded.to(device)
+            heads = checkpoint.get("alignment_heads")
+            if not heads:  # an official checkpoint: whisper.load_model knows the heads of its model name
+                name = Path(model).stem
+                if name in whisper._ALIGNMENT_HEADS:
+                    loaded.set_alignment_heads(whisper._ALIGNMENT_HEADS[name])
+            else:  # our converted checkpoints carry the heads that time words (from the CT2 config)
+                dims = loaded.dims
+                mask = torch.zeros(dims.n_text_layer, dims.n_text_head, dtype=torch.bool)
+                for layer, head in heads:
+                    mask[layer, head] = True
+                loaded.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+            _models[key] = loaded
         return _models[key], str(model)
+
+
+_progress = threading.local()  # per thread: (cancel, on_progress) of the openai-whisper run in progress
+
+
+class _ProgressBar:
+    """Stands in for the tqdm bar openai-whisper's transcribe loop updates after every 30 s window:
+    reports progress and honours cancel there (between segments)."""
+
+    def __init__(self, *args, total: int | None = None, disable: bool = True, **kwargs) -> None:
+        self.total, self.done = total or 0, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        cancel, on_progress = getattr(_progress, "hooks", (None, None))
+        if on_progress and self.total:
+            on_progress(min(1.0, self.done / self.total))
+        if cancel:
+            cancel.check()
+
+
+def _install_progress_hook() -> None:
+    import sys
+    import types
+
+    import whisper  # noqa: F401  (whisper/__init__ shadows the submodule name with the function)
+
+    wt = sys.modules["whisper.transcribe"]
+
+    if not isinstance(getattr(wt, "tqdm", None), types.SimpleNamespace):
+        wt.tqdm = types.SimpleNamespace(tqdm=_ProgressBar)  # only that module's name, not tqdm itself
 
 
 def transcribe(
@@ -98,7 +164,8 @@ def transcribe(
         words, text, lang, name = _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_progress,
                                               temperatures)
     elif engine == "openai-whisper":
-        words, text, lang, name = _run_openai(audio_path, language, model, initial_prompt, device, cancel, temperatures)
+        words, text, lang, name = _run_openai(audio_path, language, model, initial_prompt, device, cancel, temperatures,
+                                              on_progress)
     else:
         raise StudioError(f"unknown Whisper engine '{engine}' (use faster-whisper or openai-whisper)")
     if lang == "zh":
@@ -121,9 +188,47 @@ def _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_
     if cancel:
         cancel.check()
     duration = len(audio) / 16000
+    words: list[Word] = []
+    texts: list[str] = []
+    offset, detected = 0.0, language
+    for attempt in range(4):
+        part = audio[int(offset * 16000):]
+        got, text, detected = _faster_pass(whisper_model, part, offset, language or detected, initial_prompt,
+                                           temperatures, cancel, on_progress, duration)
+        words += got
+        texts += text
+        if not got or attempt == 3:
+            break
+        # base sometimes ends a 30 s window early (an end-of-text after a hard word) and skips the
+        # rest of it, losing seconds of speech; decode again from the last word where speech remains
+        last = words[-1].end
+        if not _speech_after(audio, last, initial_prompt is not None):
+            break
+        offset = last
+    if on_progress:
+        on_progress(1.0)
+    sep = "" if detected == "zh" else " "
+    return words, sep.join(t.strip() for t in texts), detected, name
+
+
+def _speech_after(audio, t: float, primed: bool) -> bool:
+    """Whether the audio after `t` s still holds at least 0.6 s of loud (speech-like) sound."""
+    import numpy as np
+
+    rest = audio[int(t * 16000):]
+    if rest.size < 16000 * (1.5 if primed else 1.0):
+        return False
+    frames = rest[: rest.size // 800 * 800].reshape(-1, 800)  # 50 ms
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    peak = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))) or 1e-9
+    return int(np.sum(rms > 0.5 * peak)) * 0.05 >= 0.6
+
+
+def _faster_pass(whisper_model, audio, offset, language, initial_prompt, temperatures, cancel, on_progress, total):
+    seconds = len(audio) / 16000
     # a loop costs one decoding step per token: bound it by what speech of this length can hold
     # (about 5 tokens/s English, 12 tokens/s Mandarin); the prompt may take up to 224 of the 448
-    max_new = min(216, int(duration * 16) + 48) if duration < 20 else None
+    max_new = min(216, int(seconds * 16) + 48) if seconds < 20 else None
     segments, info = whisper_model.transcribe(
         audio, language=language, beam_size=5, word_timestamps=True, vad_filter=False,
         condition_on_previous_text=False, initial_prompt=initial_prompt, temperature=list(temperatures),
@@ -134,7 +239,7 @@ def _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_
     for segment in segments:  # a lazy generator: decoding happens as we iterate
         if cancel:
             cancel.check()
-        seg_words = [Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+        seg_words = [Word(w.word.strip(), float(w.start) + offset, float(w.end) + offset, float(w.probability))
                      for w in segment.words or []]
         text = segment.text
         if segment.compression_ratio > 2.4:  # a repetition loop survived the fallbacks: cut it off
@@ -142,16 +247,13 @@ def _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_
             text = ("" if info.language == "zh" else " ").join(w.text for w in seg_words)
         texts.append(text)
         words.extend(seg_words)
-        if initial_prompt and segment.seek / 100 + 30 >= duration and duration - segment.end < 0.8:
+        if initial_prompt and segment.seek / 100 + 30 >= seconds and seconds - segment.end < 0.8:
             # this window reached the end and under 0.8 s is left: with a prompt, base tends to
             # loop on such a tail instead of finding silence, so do not decode it
             break
-        if on_progress and info.duration:
-            on_progress(min(1.0, segment.end / info.duration))
-    if on_progress:
-        on_progress(1.0)
-    sep = "" if info.language == "zh" else " "
-    return words, sep.join(t.strip() for t in texts), info.language, name
+        if on_progress and total:
+            on_progress(min(1.0, (segment.end + offset) / total))
+    return words, texts, info.language
 
 
 def _cut_loop(words: list[Word]) -> list[Word]:
@@ -166,17 +268,35 @@ def _cut_loop(words: list[Word]) -> list[Word]:
     return words
 
 
-def _run_openai(audio_path, language, model, initial_prompt, device, cancel, temperatures):
+def _run_openai(audio_path, language, model, initial_prompt, device, cancel, temperatures, on_progress=None):
     whisper_model, name = _openai_model(model, device)
     if cancel:
         cancel.check()
-    result = whisper_model.transcribe(str(audio_path), language=language, word_timestamps=True, beam_size=5,
-                                      initial_prompt=initial_prompt, condition_on_previous_text=False,
-                                      temperature=tuple(temperatures),
-                                      fp16=str(getattr(whisper_model, "device", "cpu")).startswith("cuda"))
+    _install_progress_hook()
+    audio = _decode_16k(audio_path)  # as faster-whisper reads it; no ffmpeg on PATH needed
+    _progress.hooks = (cancel, on_progress)
+    try:
+        result = whisper_model.transcribe(audio, language=language, word_timestamps=True, beam_size=5,
+                                          initial_prompt=initial_prompt, condition_on_previous_text=False,
+                                          temperature=tuple(temperatures), verbose=False,
+                                          fp16=str(getattr(whisper_model, "device", "cpu")).startswith("cuda"))
+    finally:
+        _progress.hooks = (None, None)
+    if on_progress:
+        on_progress(1.0)
     words = [Word(w["word"].strip(), float(w["start"]), float(w["end"]), float(w.get("probability", 1.0)))
              for seg in result["segments"] for w in seg.get("words", [])]
     return words, result["text"], result.get("language", language or ""), name
+
+
+def _decode_16k(audio_path: Path):
+    """Mono float32 16 kHz samples of any audio file (PyAV, as faster-whisper reads it)."""
+    from faster_whisper.audio import decode_audio
+
+    try:
+        return decode_audio(str(audio_path), sampling_rate=16000)
+    except Exception as exc:
+        raise StudioError(f"cannot read the audio of '{audio_path}': {exc}") from exc
 
 
 def priming_prompt(product, language: str) -> str:
