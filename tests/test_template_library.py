@@ -183,13 +183,17 @@ def test_variants_differ_in_hook_and_call_to_action(template):
 
 # ---------------------------------------------------------------- duration
 def test_narration_fits_the_target_duration(template):
+    """A typical sheet (three points, no detail columns) lands within the template's tolerance at its own
+    target (tests/test_fit.py covers 15/30/60 s and thin sheets)."""
     p = product(template.language)
     speed = float(template.style.get("speed") or 1.0)
+    tol = template.fit.tolerance
     for v in range(3):
         script = generate_script(p, template, variant=v, seed=1)
-        est = estimate_seconds(script.lines, template.language, speed)
-        assert 0.5 * template.target_seconds <= est <= 1.5 * template.target_seconds, (
+        est = estimate_seconds(script.lines, template.language, speed, rate=template.fit.rate, pause=template.fit.pause)
+        assert (1 - tol) * template.target_seconds <= est <= (1 + tol) * template.target_seconds, (
             f"{template.name}: about {est:.0f} s of narration for a {template.target_seconds:g} s template")
+        assert script.fit["status"] == "ok" and script.fit["estimated_s"] == est
 
 
 # ---------------------------------------------------------------- the library as a whole
