@@ -145,10 +145,17 @@ class StudioSandbox(ImmutableSandboxedEnvironment):
         return checked
 
 
+class _StrictUndefined(jinja2.StrictUndefined):
+    """StrictUndefined that also fails when shown inside a list (`points|map(attribute='__class__')`),
+    so a blocked attribute is reported as blocked instead of printing 'Undefined'."""
+
+    __repr__ = jinja2.StrictUndefined._fail_with_undefined_error
+
+
 def environment(folder: Path) -> StudioSandbox:
     env = StudioSandbox(
         loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
+        undefined=_StrictUndefined,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
