@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="output folder (default: the saved setting, else out)")
     r.add_argument("--variants", type=int, default=1, help="scripts per product (default: 1)")
     r.add_argument("--seed", type=int, default=0, help="seed for the script variants")
+    r.add_argument("--target", type=float, help="target length in seconds (15, 30, 60…); default: the template's")
     r.add_argument("--quality", choices=["draft", "final"], help="default: final (or the project's choice)")
     r.add_argument("--encoder", choices=["auto", "libx264", "h264_nvenc"],
                    help="default: auto (NVENC when a test encode works), or the saved GPU setting")
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--template")
     s.add_argument("--variants", type=int, default=1)
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--target", type=float, help="target length in seconds; default: the template's")
 
     sub.add_parser("templates", help="list the templates and voices")
 
@@ -132,6 +134,7 @@ def _options(args, project=None) -> "RenderOptions":
         options.style = st.template_overrides()
         options.platform = st.platform
         options.quality = getattr(args, "quality", None) or st.quality
+        options.target_seconds = getattr(args, "target", None) or st.target_seconds
         if getattr(args, "out", None) is None and not Settings.load().output_dir:
             options.out_dir = project.out_dir
         return options
@@ -140,6 +143,7 @@ def _options(args, project=None) -> "RenderOptions":
         seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", None),
         encoder=getattr(args, "encoder", None), whisper_engine=getattr(args, "whisper_engine", None),
         whisper_model=getattr(args, "whisper_model", None), allow_flagged=getattr(args, "allow_flagged", None),
+        target_seconds=getattr(args, "target", None),
     )
 
 

@@ -115,7 +115,8 @@ def prepare_script(product: Product, options: RenderOptions, variant: int = 0,
         edited = [s for s in edited if s.lines]
         if not edited:
             raise StudioError(f"{product.name}: the edited script has no lines to speak; write at least one")
-        script = dataclasses.replace(script, scenes=edited)
+        # the template's fitting described the template's words; an edited script has only its estimate
+        script = dataclasses.replace(script, scenes=edited, fit={"edited": True})
     return script, template
 
 
@@ -257,7 +258,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         script.language,
         max_width_px=style.caption_max_width,
         font_path=style.font_path,
-        font_size=style.caption_size,
+        font_size=style.caption_px,
     )
     warnings += captions.warnings
     # caption files wait in the work folder and join the video only when it is finished, so a

@@ -53,7 +53,7 @@ class Preview:
         self.voiceover, transcript = _estimated_voiceover(self.script, speed, estimate_seconds)
         self.captions: Captions = subtitles.build_captions(
             self.voiceover, transcript, self.script.language, max_width_px=self.style.caption_max_width,
-            font_path=self.style.font_path, font_size=self.style.caption_size)
+            font_path=self.style.font_path, font_size=self.style.caption_px)
         music = self.template.resolve_asset(tstyle.get("music"))
         self.timeline = render.build_timeline(product, self.script, self.voiceover, self.captions, self.style,
                                               music=music, fps=options.fps)

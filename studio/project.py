@@ -32,6 +32,7 @@ class ProjectStyle:
 
     template: str | None = None  # None = the default template for each product's language
     caption_size: int | None = None  # px at 1080x1920
+    caption_style: str | None = None  # standard | karaoke | elder | bilingual (None = the template's)
     text_color: str | None = None  # "#RRGGBB"
     highlight_color: str | None = None  # karaoke: the word being spoken
     accent_color: str | None = None  # headline and price tag
@@ -40,12 +41,15 @@ class ProjectStyle:
     speed: float | None = None
     platform: str = "douyin"  # safe zones (and the platform preset) the video is made for
     quality: str = "final"  # draft | final
+    target_seconds: float | None = None  # video length the scripts are fitted to (None = the template's)
 
     def template_overrides(self) -> dict[str, Any]:
         """The keys of a template's `style:` block this style overrides."""
         out: dict[str, Any] = {}
         if self.caption_size:
             out["caption_size"] = int(self.caption_size)
+        if self.caption_style:
+            out["caption_style"] = self.caption_style
         for key, name in (("text_color", "text_color"), ("highlight_color", "caption_highlight"),
                           ("accent_color", "accent_color")):
             if getattr(self, key):

@@ -283,6 +283,11 @@ def test_style_controls_change_the_preview(window, sheet, qtbot):
     window.set_style(caption_size=110, text_color="#00FF00")
     bigger = _wait_preview(qtbot, window, lambda r: r is not base and r.rebuilt)
     assert _pixels(bigger.image) != _pixels(base.image)
+    window.caption_kind.setCurrentIndex(window.caption_kind.findData("elder"))
+    elder = _wait_preview(qtbot, window, lambda r: r.rebuilt and r is not bigger)
+    assert window.project.style.caption_style == "elder" and window.options.style["caption_style"] == "elder"
+    assert _pixels(elder.image) != _pixels(bigger.image)
+    bigger = elder
     window.safe_box.setChecked(True)
     zones = _wait_preview(qtbot, window, lambda r: r.safe_zones)
     assert _pixels(zones.image) != _pixels(bigger.image)
@@ -730,3 +735,17 @@ def test_cancel_cleanup_removes_subtitles_without_a_video(tmp_path):
         (out / name).write_text("x", encoding="utf-8")
     assert remove_orphan_outputs(job) == []
     assert (out / "保温杯.srt").exists()
+
+
+def test_target_length_refits_the_script(window, tmp_path, qtbot):
+    make_photo(tmp_path / "cup.png")
+    window.load_sheet(write_csv(tmp_path / "rich.csv", ["商品名称", "价格", "卖点", "图片"], [[
+        "保温杯", "59.9", "316不锈钢内胆、保温12小时、一键开盖、杯身轻巧、密封圈可拆洗、五种颜色、防滑杯底、送杯套",
+        "cup.png"]]))
+    window.table.selectRow(0)
+    window.target_combo.setCurrentIndex(window.target_combo.findData(15))
+    short = _wait_preview(qtbot, window, lambda r: r.rebuilt and r.script is not None and r.script.fit.get("target_s") == 15)
+    window.target_combo.setCurrentIndex(window.target_combo.findData(60))
+    long = _wait_preview(qtbot, window, lambda r: r.rebuilt and r.script is not None and r.script.fit.get("target_s") == 60)
+    assert long.duration > 1.5 * short.duration and len(long.script.lines) > len(short.script.lines)
+    assert window.project.style.target_seconds == 60 and window.options.target_seconds == 60

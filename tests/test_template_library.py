@@ -215,7 +215,11 @@ def test_elder_friendly_tutorials_are_slow_big_and_short():
     assert tutorials
     for t in tutorials:
         assert float(t.style["speed"]) <= 0.9
-        assert int(t.style["caption_size"]) >= 86
+        from studio.render import VideoStyle
+
+        drawn = VideoStyle.from_template(t.style)
+        assert drawn.caption_kind == "elder" and drawn.caption_px >= 86
+        assert drawn.caption_style().box and not drawn.caption_style().karaoke
         script = generate_script(product(t.language), t)
         short = [line for line in script.lines if (len(line) <= 16 if t.language == "zh" else len(line.split()) <= 8)]
         assert len(short) >= 0.6 * len(script.lines), "mostly short sentences"

@@ -34,6 +34,7 @@ from ..script.editing import scenes_to_text, spoken_line_blocks, text_to_scenes
 from ..settings import Settings
 from ..types import Problem, Product, RenderResult
 from ..util import ASSETS_DIR, PROJECT_ROOT, StudioError, cjk_font_path
+from ..subtitles.export import CAPTION_KINDS
 from ..voice import available_voices
 from .dialogs import PLATFORM_NAMES, SettingsDialog, TemplateGallery
 from .i18n import LANGUAGES, Translator, resolve_language
@@ -250,6 +251,16 @@ class MainWindow(QMainWindow):
                              (self.quality_combo, [("成片（更清晰）", "Final (better)"), ("草稿（更快）", "Draft (faster)")])):
             for i, names in enumerate(items):
                 combo.setItemText(i, self.t(*names))
+        kind_names = {None: ("模板默认", "Template's"), "standard": ("标准", "Standard"),
+                      "karaoke": ("卡拉OK（逐字高亮）", "Karaoke (word by word)"),
+                      "elder": ("长辈大字（深色底）", "Elder-friendly (large, boxed)"),
+                      "bilingual": ("双语", "Bilingual")}
+        for i in range(self.caption_kind.count()):
+            self.caption_kind.setItemText(i, self.t(*kind_names[self.caption_kind.itemData(i)]))
+        for i in range(self.target_combo.count()):
+            seconds = self.target_combo.itemData(i)
+            self.target_combo.setItemText(i, self.t("模板默认", "Template's") if seconds is None
+                                          else self.t(f"{seconds} 秒", f"{seconds} s"))
         self.music_combo.setItemText(0, self.t("模板默认", "Template's"))
         self.music_combo.setItemText(1, self.t("无音乐", "No music"))
         self.voice_combo.setItemText(0, self.t("模板默认", "Template's"))
@@ -463,6 +474,12 @@ class MainWindow(QMainWindow):
         style_box = QGroupBox()
         self._tr(style_box.setTitle, "样式", "Style")
         form = QFormLayout(style_box)
+        self.caption_kind = QComboBox()
+        for key in (None,) + CAPTION_KINDS:
+            self.caption_kind.addItem("", key)
+        self.caption_kind.currentIndexChanged.connect(
+            lambda _: self._style_changed(caption_style=self.caption_kind.currentData()))
+        form.addRow(self._label("字幕样式", "Caption style"), self.caption_kind)
         self.caption_size = QSpinBox()
         self.caption_size.setRange(0, 140)
         self.caption_size.setSuffix(" px")
@@ -498,6 +515,12 @@ class MainWindow(QMainWindow):
         self.platform_combo.currentIndexChanged.connect(
             lambda _: self._style_changed(platform=self.platform_combo.currentData()))
         form.addRow(self._label("平台", "Platform"), self.platform_combo)
+        self.target_combo = QComboBox()
+        for seconds in (None, 15, 30, 60):
+            self.target_combo.addItem("", seconds)
+        self.target_combo.currentIndexChanged.connect(
+            lambda _: self._style_changed(target_seconds=self.target_combo.currentData()))
+        form.addRow(self._label("目标时长", "Target length"), self.target_combo)
         self.quality_combo = QComboBox()
         self.quality_combo.addItem("", "final")
         self.quality_combo.addItem("", "draft")
@@ -897,15 +920,18 @@ class MainWindow(QMainWindow):
         self.options.style = st.template_overrides()
         self.options.platform = st.platform
         self.options.quality = st.quality
+        self.options.target_seconds = st.target_seconds
 
     def _apply_style_to_controls(self) -> None:
         st = self.project.style
         self._sync_options()
-        widgets = (self.caption_size, self.music_combo, self.voice_combo, self.speed_spin, self.platform_combo,
+        widgets = (self.target_combo, self.caption_kind, self.caption_size, self.music_combo, self.voice_combo, self.speed_spin, self.platform_combo,
                    self.quality_combo, self.template_combo)
         for w in widgets:
             w.blockSignals(True)
         self.caption_size.setValue(st.caption_size or 0)
+        self.caption_kind.setCurrentIndex(max(0, self.caption_kind.findData(st.caption_style)))
+        self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(st.target_seconds)))
         self.music_combo.setCurrentIndex(max(0, self.music_combo.findData(st.music)))
         if st.music and self.music_combo.findData(st.music) < 0:
             self.music_combo.addItem(Path(st.music).name, st.music)

@@ -37,11 +37,19 @@ class VideoStyle:
     safe_bottom: int = 440
     safe_left: int = 60
     safe_right: int = 170
+    caption_kind: str = "karaoke"  # standard | karaoke | elder | bilingual (see subtitles.export.CaptionStyle)
 
     @property
     def scale(self) -> float:
         """Sizes are designed for 1080 wide; other sizes scale with the width."""
         return self.width / 1080
+
+    @property
+    def caption_px(self) -> int:
+        """The glyph size captions are drawn at (the elder style draws them larger than caption_size)."""
+        from ..subtitles.export import CaptionStyle
+
+        return int(round(self.caption_size * (CaptionStyle.ELDER_SCALE if self.caption_kind == "elder" else 1)))
 
     @property
     def caption_max_width(self) -> int:
@@ -67,6 +75,7 @@ class VideoStyle:
             safe_bottom=int(zones["bottom"] * s),
             safe_left=int(zones["left"] * s),
             safe_right=int(zones["right"] * s),
+            caption_kind=_caption_kind(style.get("caption_style", "karaoke")),
         )
 
     def caption_style(self):
@@ -78,10 +87,22 @@ class VideoStyle:
         # ASS sizes a font by its line height (ascent + descent); CJK fonts have tall ones, so scale
         # up until the glyphs themselves are caption_size pixels, as the template means
         ascent, descent = ImageFont.truetype(str(self.font_path), 100).getmetrics()
-        return CaptionStyle(
+        base = CaptionStyle(
             font_size=int(round(self.caption_size * (ascent + descent) / 100)),
             margin_v=self.safe_bottom + int(40 * self.scale),
             margin_l=self.safe_left + int(20 * self.scale),
             margin_r=self.safe_right + int(10 * self.scale),
             outline=max(2, int(round(5 * self.scale))),
+            primary=self.text,
+            highlight=self.highlight,
         )
+        return CaptionStyle.preset(self.caption_kind, base)
+
+
+def _caption_kind(value) -> str:
+    from ..subtitles.export import CAPTION_KINDS
+
+    kind = str(value or "karaoke")
+    if kind not in CAPTION_KINDS:
+        raise ValueError(f"caption_style '{kind}' is not one of {', '.join(CAPTION_KINDS)}")
+    return kind

@@ -22,6 +22,7 @@ STYLE_DEFAULTS: dict[str, Any] = {
     "text_color": "#FFFFFF",
     "caption_size": 62,  # px at 1080x1920
     "caption_highlight": "#FFE14D",
+    "caption_style": "karaoke",  # standard | karaoke | elder | bilingual
     "music": "assets/music/upbeat_loop.m4a",  # relative to the project, or to the template folder
     "music_gain_db": -20.0,  # music level under the voice
     "zoom": 1.08,  # slow push-in factor over one scene
@@ -245,6 +246,11 @@ def _load_template_folder(folder: Path) -> Template:
     if unknown:
         fail(f"unknown style key(s) {', '.join(sorted(unknown))}; known keys: {', '.join(STYLE_DEFAULTS)}",
              _yaml_line(yaml_path, sorted(unknown)[0]))
+    from ..subtitles.export import CAPTION_KINDS
+
+    if "caption_style" in style_in and style_in["caption_style"] not in CAPTION_KINDS:
+        fail(f"style.caption_style must be one of {', '.join(CAPTION_KINDS)}, not '{style_in['caption_style']}'",
+             _yaml_line(yaml_path, "caption_style"))
     try:
         target = float(meta.get("target_seconds", 20))
     except (TypeError, ValueError):
