@@ -230,6 +230,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=0, help="also render this many short videos with 1 and 2 workers")
     ap.add_argument("--batch-seconds", type=float, default=10)
     ap.add_argument("--batch-threads", type=int, default=0, help="x264 threads per worker (0: cores / workers)")
+    ap.add_argument("--batch-workers", default="1,2", help="worker counts to try")
     ap.add_argument("--child")
     ap.add_argument("--media")
     ap.add_argument("--out")
@@ -291,7 +292,7 @@ def main() -> None:
         media_json.write_text(json.dumps(media, ensure_ascii=False))
         print(f"\nbatch: {args.batch} videos of {args.batch_seconds:.0f} s, preset {p}")
         per_min = {}
-        for workers in (1, 2):
+        for workers in (int(w) for w in args.batch_workers.split(",")):
             out = base / f"batch_w{workers}.mp4"
             r = measure("batch", media_json, out, p, ["--workers", str(workers), "--batch", str(args.batch),
                                                      "--batch-threads", str(args.batch_threads)])
@@ -299,7 +300,8 @@ def main() -> None:
             print(f"| {workers} worker{'s' if workers > 1 else ''} | wall {r['wall_s']:.1f} s | CPU {r['cpu_s']:.1f} s | "
                   f"{per_min[workers]:.2f} videos/min | CPU use {r['cpu_s'] / r['wall_s']:.2f} cores | "
                   f"peak RSS {r['peak_rss_mb']:.0f} MB |", flush=True)
-        print(f"2 workers / 1 worker: {per_min[2] / per_min[1]:.2f}x videos per minute")
+        if 1 in per_min and 2 in per_min:
+            print(f"2 workers / 1 worker: {per_min[2] / per_min[1]:.2f}x videos per minute")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def test_layers_are_dropped_after_their_last_frame(mixed_timeline: Timeline):
 
 
 def test_rate_limits_follow_quality_platform_and_file_size():
-    assert rate_limits("final", 30) == ("12000k", "24000k")
+    assert rate_limits("final", 30) == ("12000k", "16000k")
     assert rate_limits("draft", 30, "douyin") == ("8000k", "16000k")  # the lower cap wins
     maxrate, _ = rate_limits("final", 60, max_mb=20)  # 20 MB in 60 s: about 2.3 Mbit/s for the video
     assert 2_000 < int(maxrate[:-1]) < 2_500

@@ -123,6 +123,33 @@ _LIMIT_CONTEXT = 8192  # samples either side a chunk needs for the limiter's loo
 _PEAK_CONTEXT = 64  # input samples either side for the 4x oversampling filter (its half length is 10)
 
 
+def _decode_voice(path: Path, n: int) -> np.ndarray:
+    """The first n samples of any audio file as 48 kHz mono int16, read straight into their array
+    (no whole-file bytes object beside it); shorter files give fewer samples."""
+    cmd = [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1",
+           "-ar", str(MIX_RATE), "-"]
+    out = np.zeros(n, np.int16)
+    view, got = memoryview(out).cast("B"), 0
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        while got < len(view):
+            k = proc.stdout.readinto(view[got:])
+            if not k:
+                break
+            got += k
+        if got < len(view):  # the whole file was read: did ffmpeg succeed?
+            err = proc.stderr.read().decode(errors="replace").strip()
+            if proc.wait() != 0:
+                raise StudioError(f"{path}: could not decode audio ({err[-300:]})")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    return out[: got // 2]
+
+
 class LoudnessMeter:
     """BS.1770-4 integrated loudness (pyloudnorm's algorithm and K-weighting filters), fed in
     chunks: memory is one number per 100 ms instead of copies of the whole signal."""
@@ -220,15 +247,15 @@ def mix(voice_wav: Path, music: Path | None, music_gain_db: float, duration: flo
         target_lufs: float = TARGET_LUFS, chunk: int = CHUNK) -> MixReport:
     """Write the final 48 kHz stereo mix; returns the measured loudness.
 
-    Streams in chunks of a few seconds: besides the 48 kHz mono voice (4 bytes a sample) and the
+    Streams in chunks of a few seconds: besides the 48 kHz mono voice (2 bytes a sample) and the
     music loop itself, memory does not grow with the video's length (the whole-array version held
     ~640 MB for a 120 s video, mostly 4x-oversampled float64 copies for the true-peak check)."""
     n = int(round(duration * MIX_RATE))
-    voice = decode_audio(voice_wav, MIX_RATE, channels=1, writable=False)[:, 0][:n]
+    voice = _decode_voice(voice_wav, n)  # int16: 2 bytes a sample is all that grows with the length
     # BS.1770 sums channel powers: measure the voice as it will play, on both channels
     meter = LoudnessMeter(MIX_RATE, 2)
     for i in range(0, len(voice), chunk):
-        seg = voice[i : i + chunk]
+        seg = voice[i : i + chunk].astype(np.float32) / 32768
         meter.add(np.repeat(seg[:, None], 2, axis=1))
     if n > len(voice):
         meter.add(np.zeros((n - len(voice), 2), np.float32))
@@ -240,7 +267,7 @@ def mix(voice_wav: Path, music: Path | None, music_gain_db: float, duration: flo
         track = decode_audio(music)
         if len(track) == 0:
             raise StudioError(f"{music}: the music file holds no audio")
-        env = _voice_envelope(voice, vgain, MIX_RATE)
+        env = _voice_envelope(voice, vgain / 32768, MIX_RATE)
     hop = MIX_RATE // 100
     fade_in, fade_out = min(n, int(0.5 * MIX_RATE)), min(n, int(1.5 * MIX_RATE))
     mgain = 10 ** (music_gain_db / 20)
@@ -249,7 +276,7 @@ def mix(voice_wav: Path, music: Path | None, music_gain_db: float, duration: flo
         """The mix before the limiter, samples [lo, hi)."""
         out = np.zeros((hi - lo, 2), np.float32)
         v = voice[lo : min(hi, len(voice))]
-        out[: len(v)] = (v * vgain)[:, None]
+        out[: len(v)] = (v.astype(np.float32) * np.float32(vgain / 32768))[:, None]
         if track is not None:
             idx = np.arange(lo, hi)
             e = env[np.minimum(idx // hop, len(env) - 1)]

@@ -68,7 +68,7 @@ def rate_limits(quality: str, duration: float, platform: str | None = None,
         if budget < 300_000:
             raise StudioError(f"{ceiling:g} MB is too small for a {duration:.0f} s video at 1080x1920")
         cap = min(cap, int(budget))
-    return f"{cap // 1000}k", f"{2 * cap // 1000}k"
+    return f"{cap // 1000}k", f"{min(2 * cap, 16_000_000) // 1000}k"  # buffer: 2 s of the cap, at most 16 Mbit as before
 
 
 @dataclass
