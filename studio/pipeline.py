@@ -111,13 +111,24 @@ def prepare_script(product: Product, options: RenderOptions, variant: int = 0,
     script = generate_script(product, template, variant=variant, seed=options.seed,
                              target_seconds=options.target_seconds)
     if scenes is not None:
-        edited = [Scene(s.kind, [line for line in s.lines if line.strip()], s.image, s.overlay) for s in scenes]
+        edited = [Scene(s.kind, [line for line in s.lines if line.strip()], s.image, s.overlay,
+                        [s.translation_of(i) for i, line in enumerate(s.lines) if line.strip()]
+                        if any(s.translations) else []) for s in scenes]
         edited = [s for s in edited if s.lines]
         if not edited:
             raise StudioError(f"{product.name}: the edited script has no lines to speak; write at least one")
         # the template's fitting described the template's words; an edited script has only its estimate
         script = dataclasses.replace(script, scenes=edited, fit={"edited": True})
     return script, template
+
+
+def bilingual_translations(script: Script, style) -> list[tuple[str, str]]:
+    """(line, translation) pairs for the bilingual caption style; [] when the style is another or no
+    line has a translation."""
+    if getattr(style, "caption_kind", "") != "bilingual":
+        return []
+    pairs = script.translations
+    return pairs if any(t for _, t in pairs) else []
 
 
 def effective_style(template, options: RenderOptions) -> dict:
@@ -267,7 +278,12 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     ass_path = work / "captions.ass"
     subtitles.write_srt(captions, work / srt_path.name)
     subtitles.write_vtt(captions, work / vtt_path.name)
-    subtitles.write_ass(captions, ass_path, style.caption_style(), options.width, options.height)
+    translations = bilingual_translations(script, style)
+    if style.caption_kind == "bilingual" and not translations:
+        warnings.append("bilingual captions: the script has no translations (write 'line || translation' in the "
+                        "template or the edited script); captions show the original only")
+    subtitles.write_ass(captions, ass_path, style.caption_style(), options.width, options.height,
+                        translations=translations or None)
     steps.end()
 
     # 4. the timeline: the whole video as data

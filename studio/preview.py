@@ -59,7 +59,10 @@ class Preview:
                                               music=music, fps=options.fps)
         self._dir = tempfile.TemporaryDirectory(prefix="studio-preview-")
         self._ass = Path(self._dir.name) / "captions.ass"
-        subtitles.write_ass(self.captions, self._ass, self.style.caption_style(), width, height)
+        from .pipeline import bilingual_translations
+
+        subtitles.write_ass(self.captions, self._ass, self.style.caption_style(), width, height,
+                            translations=bilingual_translations(self.script, self.style) or None)
         # libass reads every font in fontsdir at each start: give it only the caption font
         self._fonts = Path(self._dir.name) / "fonts"
         self._fonts.mkdir()

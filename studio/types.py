@@ -89,6 +89,11 @@ class Scene:
     lines: list[str]
     image: int = 0  # index into product.images (wraps around)
     overlay: str = ""  # short on-screen headline for the scene (optional)
+    # bilingual captions: one translation per line ("" for none); empty when no line has one
+    translations: list[str] = field(default_factory=list)
+
+    def translation_of(self, index: int) -> str:
+        return self.translations[index] if index < len(self.translations) else ""
 
 
 @dataclass
@@ -107,6 +112,11 @@ class Script:
     @property
     def lines(self) -> list[str]:
         return [line for scene in self.scenes for line in scene.lines]
+
+    @property
+    def translations(self) -> list[tuple[str, str]]:
+        """(line, its translation or "") for every spoken line, for bilingual captions."""
+        return [(line, scene.translation_of(i)) for scene in self.scenes for i, line in enumerate(scene.lines)]
 
     @property
     def text(self) -> str:

@@ -61,3 +61,23 @@ def test_edited_scenes_and_style_are_what_the_preview_shows(product):
     finally:
         small.close()
         big.close()
+
+
+def test_bilingual_captions_carry_the_scripts_translations(product):
+    from studio.script.editing import text_to_scenes
+
+    scenes = text_to_scenes("[hook]\n这个保温杯真好用 || This cup keeps drinks hot\n[cta]\n点击下方链接\n")
+    assert scenes[0].lines == ["这个保温杯真好用"] and scenes[0].translations == ["This cup keeps drinks hot"]
+    pv = Preview(product, RenderOptions(style={"caption_style": "bilingual"}), scenes)
+    try:
+        ass = pv._ass.read_text(encoding="utf-8")
+        assert "This cup keeps drinks hot" in ass and pv.script.lines == ["这个保温杯真好用", "点击下方链接"]
+        plain = Preview(product, RenderOptions(style={"caption_style": "karaoke"}), scenes)
+        try:
+            assert "This cup" not in plain._ass.read_text(encoding="utf-8")
+            t = pv.captions.pages[0].start + 0.2
+            assert np.abs(np.asarray(pv.frame_at(t).image, float) - np.asarray(plain.frame_at(t).image, float)).mean() > 0.3
+        finally:
+            plain.close()
+    finally:
+        pv.close()

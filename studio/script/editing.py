@@ -6,6 +6,7 @@
     316不锈钢内胆
 
 One spoken line per text line; a `[kind ...]` header starts a scene (hook, point, proof, offer, cta).
+`line || translation` gives the line's second caption line for the bilingual caption style.
 """
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def scenes_to_text(scenes: list[Scene]) -> str:
         if scene.overlay:
             attrs.append('overlay="{}"'.format(scene.overlay.replace('"', "'")))
         header = f"[{scene.kind}{' ' if attrs else ''}{' '.join(attrs)}]"
-        blocks.append("\n".join([header, *scene.lines]))
+        lines = [f"{line} || {scene.translation_of(i)}" if scene.translation_of(i) else line
+                 for i, line in enumerate(scene.lines)]
+        blocks.append("\n".join([header, *lines]))
     return "\n\n".join(blocks) + "\n"
 
 

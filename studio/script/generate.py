@@ -220,6 +220,9 @@ def render_template_text(template: Template, product: Product, variant: int = 0,
     return _fit(_Renderer(template), product, variant, seed, target_seconds)[0]
 
 
+TRANSLATION_MARK = "||"  # `中文句子 || English line`: the second part is the bilingual caption, never spoken
+
+
 def parse_script_text(text: str, template_name: str = "?") -> list[Scene]:
     """Split rendered template text into scenes (see the module docstring for the format)."""
     scenes: list[Scene] = []
@@ -247,7 +250,12 @@ def parse_script_text(text: str, template_name: str = "?") -> list[Scene]:
         if current is None:
             current = Scene(kind="hook", lines=[], image=0)
             scenes.append(current)
-        current.lines.append(line)
+        spoken, _, translation = line.partition(TRANSLATION_MARK)
+        current.lines.append(spoken.strip() if translation else line)
+        current.translations.append(translation.strip())
+    for scene in scenes:  # no translation anywhere in a scene: keep the list empty
+        if not any(scene.translations):
+            scene.translations = []
     scenes = [s for s in scenes if s.lines]
     if not scenes:
         raise StudioError(f"template '{template_name}' produced no spoken lines for this product")
