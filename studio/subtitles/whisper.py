@@ -202,7 +202,7 @@ def _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_
         # base sometimes ends a 30 s window early (an end-of-text after a hard word) and skips the
         # rest of it, losing seconds of speech; decode again from the last word where speech remains
         last = words[-1].end
-        if not _speech_after(audio, last, initial_prompt is not None):
+        if last <= offset + 0.5 or not _speech_after(audio, last, initial_prompt is not None):
             break
         offset = last
     if on_progress:
@@ -242,9 +242,14 @@ def _faster_pass(whisper_model, audio, offset, language, initial_prompt, tempera
         seg_words = [Word(w.word.strip(), float(w.start) + offset, float(w.end) + offset, float(w.probability))
                      for w in segment.words or []]
         text = segment.text
-        if segment.compression_ratio > 2.4:  # a repetition loop survived the fallbacks: cut it off
-            seg_words = _cut_loop(seg_words)
-            text = ("" if info.language == "zh" else " ").join(w.text for w in seg_words)
+        # a repetition loop that survived the fallbacks ('判判判判…' to the end of the window): cut
+        # it off and stop this pass; the caller decodes again from the last good word
+        kept = _cut_loop(seg_words, 3 if segment.compression_ratio > 2.4 else 6)
+        if len(kept) < len(seg_words):
+            kept = [w for w in kept if "\ufffd" not in w.text]
+            texts.append(("" if info.language == "zh" else " ").join(w.text for w in kept))
+            words.extend(kept)
+            break
         texts.append(text)
         words.extend(seg_words)
         if initial_prompt and segment.seek / 100 + 30 >= seconds and seconds - segment.end < 0.8:
@@ -256,11 +261,12 @@ def _faster_pass(whisper_model, audio, offset, language, initial_prompt, tempera
     return words, texts, info.language
 
 
-def _cut_loop(words: list[Word]) -> list[Word]:
-    """The words before a hallucinated loop: 1-4 units repeated 3+ times (called only on segments gzip flags as repetitive)."""
+def _cut_loop(words: list[Word], times: int = 3) -> list[Word]:
+    """The words before a hallucinated loop: 1-4 units repeated `times`+ times (3 on segments gzip
+    flags as repetitive; 6 on any other, where a shorter repetition may be meant)."""
     keys = [w.text.strip().lower() for w in words]
     for i in range(len(keys)):
-        for period, times in ((1, 3), (2, 3), (3, 3), (4, 3)):
+        for period in (1, 2, 3, 4):
             if i + period * times <= len(keys) and all(
                 keys[i + k * period: i + (k + 1) * period] == keys[i: i + period] for k in range(1, times)
             ):
@@ -274,11 +280,15 @@ def _run_openai(audio_path, language, model, initial_prompt, device, cancel, tem
         cancel.check()
     _install_progress_hook()
     audio = _decode_16k(audio_path)  # as faster-whisper reads it; no ffmpeg on PATH needed
+    seconds = len(audio) / 16000
+    # as for faster-whisper: a repetition loop costs a decoding step per token, up to 224 a window;
+    # bound it by what speech of this length can hold
+    sample_len = min(216, int(seconds * 16) + 48) if seconds < 20 else None
     _progress.hooks = (cancel, on_progress)
     try:
         result = whisper_model.transcribe(audio, language=language, word_timestamps=True, beam_size=5,
                                           initial_prompt=initial_prompt, condition_on_previous_text=False,
-                                          temperature=tuple(temperatures), verbose=False,
+                                          temperature=tuple(temperatures), verbose=False, sample_len=sample_len,
                                           fp16=str(getattr(whisper_model, "device", "cpu")).startswith("cuda"))
     finally:
         _progress.hooks = (None, None)

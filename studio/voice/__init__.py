@@ -11,6 +11,11 @@ Chinese text goes through `zh_normalize.normalize_zh` (prices, percentages, unit
 Latin letters) and English through `normalize_en` before synthesis; the returned spans carry the
 original line text. Each line is spoken separately; lines are joined with LINE_PAUSE_S of silence
 after LEAD_IN_S at the start, and TAIL_S at the end. Models load once per process.
+
+Every span also carries the words as the voice said them with their exact times, read from the
+models' own durations (FastSpeech2's duration predictor; Piper's phoneme alignments): the
+subtitle stage times captions from these instead of from Whisper. `pitch` (semitones) moves the
+voice up or down at the same pace.
 """
 from __future__ import annotations
 
