@@ -14,7 +14,7 @@ from pathlib import Path
 from .types import LineSpan, Transcript, Voiceover, Word
 from .util import data_home, sha1_of
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: voice-overs carry their word times; pitch in the voice key
 
 
 def cache_dir() -> Path | None:
@@ -24,9 +24,10 @@ def cache_dir() -> Path | None:
     return data_home() / "cache"
 
 
-def voice_key(lines: list[str], language: str, voice: str | None, speed: float, scenes: list[int]) -> str:
-    return sha1_of(CACHE_VERSION, "voice", language, str(voice), f"{speed:.3f}", json.dumps(lines, ensure_ascii=False),
-                   json.dumps(scenes))
+def voice_key(lines: list[str], language: str, voice: str | None, speed: float, scenes: list[int],
+              pitch: float = 0.0) -> str:
+    return sha1_of(CACHE_VERSION, "voice", language, str(voice), f"{speed:.3f}", f"{pitch:.2f}",
+                   json.dumps(lines, ensure_ascii=False), json.dumps(scenes))
 
 
 def transcript_key(audio: Path, language: str, engine: str, model: str | None) -> str:

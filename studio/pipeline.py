@@ -233,13 +233,14 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         voiceover = None
     voice_id = options.voice or tstyle.get("voice") or options.default_voices.get(script.language)
     speed = options.speed or float(tstyle.get("speed") or 1.0)
+    pitch = float(tstyle.get("pitch") or 0.0)
     if voiceover is None:
-        key = cache.voice_key(lines, script.language, voice_id, speed, scene_of_line)
+        key = cache.voice_key(lines, script.language, voice_id, speed, scene_of_line, pitch)
         voiceover = cache.load_voice(key, work / "voice.wav")
         cache_hits = ["voice"] if voiceover else []
         if voiceover is None:
             voiceover = voice.synthesize(
-                lines, script.language, work / "voice.wav", voice=voice_id, speed=speed, scenes=scene_of_line,
+                lines, script.language, work / "voice.wav", voice=voice_id, speed=speed, pitch=pitch, scenes=scene_of_line,
                 cancel=steps.cancel, on_progress=lambda f: steps.report(f),
             )
             cache.store_voice(key, voiceover)

@@ -39,6 +39,7 @@ class ProjectStyle:
     music: str | None = None  # None = the template's; "" = no music; else a file
     voice: str | None = None  # None = the template's voice
     speed: float | None = None
+    pitch: float | None = None  # semitones
     platform: str = "douyin"  # safe zones (and the platform preset) the video is made for
     quality: str = "final"  # draft | final
     target_seconds: float | None = None  # video length the scripts are fitted to (None = the template's)
@@ -60,6 +61,8 @@ class ProjectStyle:
             out["voice"] = self.voice
         if self.speed:
             out["speed"] = float(self.speed)
+        if self.pitch:
+            out["pitch"] = float(self.pitch)
         return out
 
 

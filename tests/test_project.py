@@ -88,3 +88,11 @@ def test_cli_reads_a_project_with_its_edited_script(sheet, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert "这是我自己改的开场白" in out.stdout and "zh_promo" in out.stdout, out.stdout + out.stderr
     assert "row 3" in out.stderr  # the bad sheet row is still reported
+
+
+def test_style_overrides_reach_the_template_keys():
+    from studio import cache
+
+    st = ProjectStyle(pitch=2.0, speed=0.9, caption_style="elder", text_color="#FFEE00")
+    assert st.template_overrides() == {"pitch": 2.0, "speed": 0.9, "caption_style": "elder", "text_color": "#FFEE00"}
+    assert cache.voice_key(["a"], "zh", None, 1.0, [0], 2.0) != cache.voice_key(["a"], "zh", None, 1.0, [0], 0.0)

@@ -509,6 +509,12 @@ class MainWindow(QMainWindow):
         self.speed_spin.setSingleStep(0.05)
         self.speed_spin.valueChanged.connect(lambda v: self._style_changed(speed=v if v >= 0.5 else None))
         form.addRow(self._label("语速", "Speed"), self.speed_spin)
+        self.pitch_spin = QDoubleSpinBox()
+        self.pitch_spin.setRange(-6.0, 6.0)
+        self.pitch_spin.setSingleStep(1.0)
+        self.pitch_spin.setSuffix(" st")
+        self.pitch_spin.valueChanged.connect(lambda v: self._style_changed(pitch=v or None))
+        form.addRow(self._label("音高（半音）", "Pitch (semitones)"), self.pitch_spin)
         self.platform_combo = QComboBox()
         for key in PLATFORMS:
             self.platform_combo.addItem(key, key)
@@ -925,7 +931,7 @@ class MainWindow(QMainWindow):
     def _apply_style_to_controls(self) -> None:
         st = self.project.style
         self._sync_options()
-        widgets = (self.target_combo, self.caption_kind, self.caption_size, self.music_combo, self.voice_combo, self.speed_spin, self.platform_combo,
+        widgets = (self.pitch_spin, self.target_combo, self.caption_kind, self.caption_size, self.music_combo, self.voice_combo, self.speed_spin, self.platform_combo,
                    self.quality_combo, self.template_combo)
         for w in widgets:
             w.blockSignals(True)
@@ -938,6 +944,7 @@ class MainWindow(QMainWindow):
             self.music_combo.setCurrentIndex(self.music_combo.count() - 1)
         self.voice_combo.setCurrentIndex(max(0, self.voice_combo.findData(st.voice)))
         self.speed_spin.setValue(st.speed or 0.0)
+        self.pitch_spin.setValue(st.pitch or 0.0)
         self.platform_combo.setCurrentIndex(max(0, self.platform_combo.findData(st.platform)))
         self.quality_combo.setCurrentIndex(max(0, self.quality_combo.findData(st.quality)))
         self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(st.template)))

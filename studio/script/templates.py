@@ -28,6 +28,7 @@ STYLE_DEFAULTS: dict[str, Any] = {
     "zoom": 1.08,  # slow push-in factor over one scene
     "voice": None,  # voice id; None = the language default
     "speed": 1.0,
+    "pitch": 0.0,  # semitones, -6..+6 (the pace is kept)
 }
 
 REQUIRED_KEYS = ("name", "language")
