@@ -262,6 +262,8 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         cache.store_transcript(key, transcript)
     else:
         cache_hits.append("transcript")
+    if not voiceover.lines:  # free talk: captions from the transcript, numbers as the sheet writes them
+        transcript = subtitles.with_sheet_forms(transcript, product)
     style = render_stage.VideoStyle.from_template(tstyle, options.width, options.height,
                                                   options.platform or product.platform)
     captions = subtitles.build_captions(

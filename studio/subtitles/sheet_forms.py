@@ -1,0 +1,85 @@
+"""Numbers in recognised speech written the way the product sheet writes them.
+
+When captions come from the transcript (the merchant's own free talk), Whisper writes numbers its
+own way: 12线 where the sheet says 一二线, 五十九块九 where the sheet's price is 59.9. Every
+number-bearing term of the sheet (name, brand, selling points, offer, extra columns, prices) gets a
+key that ignores the numeral system; a run of recognised words with the same key is replaced by the
+sheet's own text, keeping the run's start and end times.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..types import Product, Word
+from .align import _CN_RUN, _cn_number
+
+_NUMERAL = "0-9零〇一二两三四五六七八九十百千万点."
+_TERM = re.compile(rf"[{_NUMERAL}]*[0-9零〇一二两三四五六七八九十百千万][{_NUMERAL}]*[%％]?[A-Za-z\u4e00-\u9fff]?")
+_MAX_RUN = 12  # recognised units a replaced span may cover
+
+
+def form_key(text: str) -> str:
+    """Digits and letters a text says, Chinese numerals and price words normalised: 五十九块九 -> 59.9."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = _CN_RUN.sub(lambda m: _cn_number(m.group()), t)
+    t = re.sub(r"(?<=\d)[块元](?=\d)", ".", t)
+    t = re.sub(r"(?<=\d)[块元毛角钱]+$", "", t)
+    t = t.replace("¥", "").replace("￥", "").replace("$", "")
+    return re.sub(r"[^\w.%]", "", t).strip(".")
+
+
+def sheet_terms(product: Product) -> dict[str, str]:
+    """key -> the sheet's own writing, for every number-bearing term of the product."""
+    texts = [product.name, product.brand, product.offer, *product.selling_points, *map(str, product.extra.values())]
+    terms: dict[str, str] = {}
+    for text in texts:
+        for m in _TERM.finditer(text or ""):
+            term = m.group().strip(".")
+            key = form_key(term)
+            if key and re.search(r"\d", key) and len(term) >= 2:
+                terms.setdefault(key, term)
+    currency = "¥" if product.language == "zh" else "$"
+    for price in (product.price, product.original_price):
+        if price is not None:
+            terms[form_key(f"{price:g}")] = f"{currency}{price:g}"
+    return terms
+
+
+def apply_sheet_forms(words: list[Word], product: Product, language: str) -> list[Word]:
+    """Recognised words with the sheet's number forms (longest match first; times kept)."""
+    terms = sheet_terms(product)
+    if not terms:
+        return list(words)
+    sep = "" if language == "zh" else " "
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + _MAX_RUN), i, -1):
+            text = sep.join(w.text.strip() for w in words[i:j])
+            core = text.strip(" ，。！？、,.!?")
+            term = terms.get(form_key(core)) if re.search(rf"[{_NUMERAL}]", core) else None
+            if term is not None and core != term:
+                tail = text[len(text.rstrip(" ，。！？、,.!?")):]
+                out.append(Word(term + tail, words[i].start, words[j - 1].end,
+                                min(w.probability for w in words[i:j])))
+                i = j
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def with_sheet_forms(transcript, product: Product):
+    """A transcript whose numbers are written as the sheet writes them (for captions from free talk)."""
+    from dataclasses import replace
+
+    from .captions import _split_words
+
+    words = _split_words(transcript.words, transcript.language) if transcript.language == "zh" else transcript.words
+    fixed = apply_sheet_forms(words, product, transcript.language)
+    if [w.text for w in fixed] == [w.text for w in words]:
+        return transcript
+    sep = "" if transcript.language == "zh" else " "
+    return replace(transcript, words=fixed, text=sep.join(w.text for w in fixed))
