@@ -134,3 +134,14 @@ def test_video_clips_fill_the_frame_and_play(tmp_path: Path):
     layer.close()
     with pytest.raises(StudioError, match="not found"):
         ClipLayer(Layer("clip", 0, 5, source=str(tmp_path / "nope.mp4")), style, 15)
+
+
+def test_titles_wrap_into_balanced_lines_without_an_orphan():
+    from studio.render.compositor import _font, wrap_text
+    from studio.util import cjk_font_path
+
+    font = _font(str(cjk_font_path()), 96)
+    lines = wrap_text("声悦真无线蓝牙耳机", font, 780)
+    assert "".join(lines) == "声悦真无线蓝牙耳机" and len(lines) == 2 and min(map(len, lines)) >= 4
+    assert wrap_text("短标题", font, 780) == ["短标题"]
+    assert all(font.getlength(line) <= 780 for line in wrap_text("Everyday Canvas Tote bag for the weekend market", font, 780))

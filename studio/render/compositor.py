@@ -108,6 +108,27 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int, max_lines
             tokens.append(ch)
     if buf:
         tokens.append(buf)
+    lines = _greedy_lines(tokens, font, max_width)
+    if 1 < len(lines) <= max_lines:
+        # balance: the narrowest width that still needs no more lines, so a title never ends in an
+        # orphan character ("声悦真无线蓝牙耳 / 机")
+        lo, hi = max_width // len(lines), max_width
+        while hi - lo > 4:
+            mid = (lo + hi) // 2
+            if len(_greedy_lines(tokens, font, mid)) <= len(lines):
+                hi = mid
+            else:
+                lo = mid
+        lines = _greedy_lines(tokens, font, hi)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        while lines[-1] and font.getlength(lines[-1] + "…") > max_width:
+            lines[-1] = lines[-1][:-1]
+        lines[-1] += "…"
+    return lines
+
+
+def _greedy_lines(tokens: list[str], font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     lines: list[str] = []
     line = ""
     for token in tokens:
@@ -119,11 +140,6 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int, max_lines
             line = trial
     if line.strip():
         lines.append(line.strip())
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        while lines[-1] and font.getlength(lines[-1] + "…") > max_width:
-            lines[-1] = lines[-1][:-1]
-        lines[-1] += "…"
     return lines
 
 
