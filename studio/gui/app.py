@@ -1281,11 +1281,11 @@ class MainWindow(QMainWindow):
         t = self.scrub.value() / 1000
         self.previews.request(PreviewRequest(key, info.product, options, scenes, t, self.safe_box.isChecked()))
 
-    def _template_stamp(self) -> list:
+    def _template_stamp(self) -> str:
+        from ..script.templates import _folder_stamp
+
         template = self._template_for_selection()
-        if template is None:
-            return []
-        return sorted((p.name, p.stat().st_mtime_ns) for p in template.folder.iterdir() if p.is_file())
+        return str(_folder_stamp(template.folder)) if template is not None else ""
 
     @Slot(object)
     def _on_preview(self, result: PreviewResult) -> None:

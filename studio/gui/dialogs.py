@@ -31,6 +31,16 @@ PLATFORM_NAMES = {"douyin": ("抖音", "Douyin"), "kuaishou": ("快手", "Kuaish
                   "channels": ("视频号", "WeChat Channels"), "xiaohongshu": ("小红书", "Xiaohongshu")}
 
 
+def _buttons(dialog: QDialog, tr: Translator, accept_kind, accept_text: tuple[str, str], on_accept) -> QDialogButtonBox:
+    """An accept button (with its text in the interface language) and Cancel."""
+    buttons = QDialogButtonBox(accept_kind | QDialogButtonBox.Cancel)
+    buttons.button(accept_kind).setText(tr.text(*accept_text))
+    buttons.button(QDialogButtonBox.Cancel).setText(tr.text("取消", "Cancel"))
+    buttons.accepted.connect(on_accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class TemplateGallery(QDialog):
     """Preview images of every template, filtered by category, style and language."""
 
@@ -85,11 +95,7 @@ class TemplateGallery(QDialog):
             self.grid.addItem(item)
             if tpl.name == current:
                 self.grid.setCurrentItem(item)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(t("使用此模板", "Use this template"))
-        buttons.button(QDialogButtonBox.Cancel).setText(t("取消", "Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = _buttons(self, tr, QDialogButtonBox.Ok, ("使用此模板", "Use this template"), self.accept)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         if self.error:
@@ -146,6 +152,7 @@ class SettingsDialog(QDialog):
     def __init__(self, tr: Translator, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         t = tr.text
+        self.tr_ = tr
         self.settings = settings
         self.setWindowTitle(t("设置", "Settings"))
         self.resize(640, 460)
@@ -198,11 +205,7 @@ class SettingsDialog(QDialog):
         form.addRow(t("界面语言", "Interface language"), self.language)
         self.error = QLabel()
         self.error.setStyleSheet("color:#c62828")
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setText(t("保存", "Save"))
-        buttons.button(QDialogButtonBox.Cancel).setText(t("取消", "Cancel"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = _buttons(self, tr, QDialogButtonBox.Save, ("保存", "Save"), self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -239,7 +242,7 @@ class SettingsDialog(QDialog):
         new = self.values()
         for folder in (new.whisper_model, new.diffusers_model):
             if folder and not Path(folder).exists():
-                self.error.setText(f"{folder}: " + ("文件夹不存在" if self.windowTitle() == "设置" else "no such folder"))
+                self.error.setText(f"{folder}: " + self.tr_.text("文件夹不存在", "no such folder"))
                 return
         try:
             new.save()
