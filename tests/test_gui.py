@@ -281,10 +281,10 @@ def test_style_controls_change_the_preview(window, sheet, qtbot):
     window.scrub.setValue(1500)
     base = _wait_preview(qtbot, window, lambda r: r.time_s > 1.0 and r.caption)
     window.set_style(caption_size=110, text_color="#00FF00")
-    bigger = _wait_preview(qtbot, window, lambda r: r is not base and r.rebuilt)
+    bigger = _wait_preview(qtbot, window, lambda r: r.key != base.key)  # the preview of the new style (built or scrubbed)
     assert _pixels(bigger.image) != _pixels(base.image)
     window.caption_kind.setCurrentIndex(window.caption_kind.findData("elder"))
-    elder = _wait_preview(qtbot, window, lambda r: r.rebuilt and r is not bigger)
+    elder = _wait_preview(qtbot, window, lambda r: r.key != bigger.key)
     assert window.project.style.caption_style == "elder" and window.options.style["caption_style"] == "elder"
     assert _pixels(elder.image) != _pixels(bigger.image)
     bigger = elder
@@ -744,8 +744,8 @@ def test_target_length_refits_the_script(window, tmp_path, qtbot):
         "cup.png"]]))
     window.table.selectRow(0)
     window.target_combo.setCurrentIndex(window.target_combo.findData(15))
-    short = _wait_preview(qtbot, window, lambda r: r.rebuilt and r.script is not None and r.script.fit.get("target_s") == 15)
+    short = _wait_preview(qtbot, window, lambda r: r.script is not None and r.script.fit.get("target_s") == 15)
     window.target_combo.setCurrentIndex(window.target_combo.findData(60))
-    long = _wait_preview(qtbot, window, lambda r: r.rebuilt and r.script is not None and r.script.fit.get("target_s") == 60)
+    long = _wait_preview(qtbot, window, lambda r: r.script is not None and r.script.fit.get("target_s") == 60)
     assert long.duration > 1.5 * short.duration and len(long.script.lines) > len(short.script.lines)
     assert window.project.style.target_seconds == 60 and window.options.target_seconds == 60
