@@ -177,15 +177,42 @@ def run_batch(media: dict, out: Path, preset: str, workers: int, count: int, thr
         list(pool.map(_render_one, jobs))
 
 
+def run_sheet_batch(out: Path, workers: int, count: int, seconds: float, quality: str) -> None:
+    """The whole path an agency batch takes: the bundled sheet's products x variants through
+    render_sheet (script, studio voice, captions, render), nothing reused from the cache."""
+    os.environ["STUDIO_CACHE"] = "off"
+    from studio.pipeline import RenderOptions, render_sheet
+    from studio.sheet import load_sheet
+
+    sheet = load_sheet(ROOT / "examples" / "products.csv")
+    variants = max(1, -(-count // len(sheet.products)))
+    options = RenderOptions(out_dir=out.parent / out.stem, quality=quality, target_seconds=seconds, variants=variants,
+                            skip_unchanged=False, encoder="libx264")
+    report = render_sheet(sheet, options, workers=workers)
+    if not report.ok:
+        raise SystemExit("; ".join(r.error for r in report.failed) or "sheet batch failed")
+    stages: dict[str, float] = {}
+    video_s = 0.0
+    for r in report.results:
+        for stage, t in r.timings.items():
+            stages[stage] = stages.get(stage, 0.0) + t
+        video_s += json.loads(r.manifest.read_text(encoding="utf-8"))["video"]["duration_s"]
+    out.with_suffix(".sheet.json").write_text(json.dumps({"videos": len(report.results), "video_s": video_s,
+                                                          "stages_s": stages}))
+
+
 def _child_main(args) -> None:
     """Runs one contender, then leaves its own and its children's peak RSS beside the output."""
     os.environ.setdefault("OMP_NUM_THREADS", "2")
-    media = json.loads(Path(args.media).read_text())
+    if args.cores:  # children (ffmpeg, the workers) inherit the affinity
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:args.cores])
     out = Path(args.out)
-    if args.child == "batch":
-        run_batch(media, out, args.preset, args.workers, args.batch, args.batch_threads)
+    if args.child == "sheet":
+        run_sheet_batch(out, args.workers, args.batch, args.batch_seconds, args.quality)
+    elif args.child == "batch":
+        run_batch(json.loads(Path(args.media).read_text()), out, args.preset, args.workers, args.batch, args.batch_threads)
     else:
-        CONTENDERS[args.child](media, out, args.preset)
+        CONTENDERS[args.child](json.loads(Path(args.media).read_text()), out, args.preset)
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     out.with_suffix(".rss.json").write_text(json.dumps({
         "python_mb": me.ru_maxrss / 1024, "children_mb": kids.ru_maxrss / 1024,
@@ -231,6 +258,13 @@ def main() -> None:
     ap.add_argument("--batch-seconds", type=float, default=10)
     ap.add_argument("--batch-threads", type=int, default=0, help="x264 threads per worker (0: cores / workers)")
     ap.add_argument("--batch-workers", default="1,2", help="worker counts to try")
+    ap.add_argument("--sheet-batch", type=int, default=0,
+                    help="also render this many videos of the bundled sheet through the whole pipeline "
+                         "(voice, captions, render) with --sheet-configs")
+    ap.add_argument("--sheet-configs", default="1core,1,2",
+                    help="for --sheet-batch: worker counts, '1core' = 1 worker held to one core")
+    ap.add_argument("--quality", default="draft", help="quality for --sheet-batch (draft or final)")
+    ap.add_argument("--cores", type=int, default=0)
     ap.add_argument("--child")
     ap.add_argument("--media")
     ap.add_argument("--out")
@@ -240,6 +274,7 @@ def main() -> None:
         _child_main(args)
         return
     base = Path(tempfile.gettempdir()) / "aigc-studio-bench"
+    base.mkdir(parents=True, exist_ok=True)
     rows = []
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, x264 preset {args.preset}", flush=True)
     for seconds in (float(d) for d in args.durations.split(",") if d):
@@ -302,6 +337,37 @@ def main() -> None:
                   f"peak RSS {r['peak_rss_mb']:.0f} MB |", flush=True)
         if 1 in per_min and 2 in per_min:
             print(f"2 workers / 1 worker: {per_min[2] / per_min[1]:.2f}x videos per minute")
+    if args.sheet_batch:
+        sheet_batch(base, args)
+
+
+def sheet_batch(base: Path, args) -> None:
+    print(f"\nsheet batch: {args.sheet_batch} videos of the bundled sheet, target {args.batch_seconds:.0f} s, "
+          f"quality {args.quality}, whole pipeline, cache off", flush=True)
+    per_min = {}
+    for config in args.sheet_configs.split(","):
+        workers, cores = (1, 1) if config == "1core" else (int(config), 0)
+        out = base / f"sheet_{config}.mp4"
+        cmd = [sys.executable, __file__, "--child", "sheet", "--out", str(out), "--workers", str(workers),
+               "--batch", str(args.sheet_batch), "--batch-seconds", str(args.batch_seconds), "--quality", args.quality,
+               "--cores", str(cores)]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=base)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        if status != 0:
+            raise SystemExit(f"sheet batch {config} failed (status {status})")
+        info = json.loads(out.with_suffix(".sheet.json").read_text())
+        cpu = usage.ru_utime + usage.ru_stime
+        per_min[config] = info["videos"] / wall * 60
+        stages = ", ".join(f"{k} {v / info['videos']:.1f}" for k, v in info["stages_s"].items())
+        label = "1 worker on 1 core" if config == "1core" else f"{workers} worker{'s' if workers > 1 else ''}"
+        print(f"| {label} | {info['videos']} videos, {info['video_s']:.0f} s of video | wall {wall:.1f} s | "
+              f"CPU {cpu:.1f} s | {per_min[config]:.2f} videos/min | CPU use {cpu / wall:.2f} cores | "
+              f"peak RSS {usage.ru_maxrss / 1024:.0f} MB | per video: {stages} s |", flush=True)
+    for a, b in (("1", "1core"), ("2", "1core"), ("2", "1")):
+        if a in per_min and b in per_min:
+            print(f"videos per minute, {a} / {b}: {per_min[a] / per_min[b]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from .render.encode import PLATFORMS
 from .util import CancelToken, StudioError
 
 
@@ -35,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--allow-flagged", action="store_true",
                    help="render even when the compliance check blocks a script (recorded in the manifest)")
     r.add_argument("--workers", type=int, default=1, help="videos rendered at once (default 1; 2 pays off on 2+ cores)")
+    r.add_argument("--voice-check", choices=["auto", "on", "off"],
+                   help="Whisper checks a studio voice's pronunciation: auto (default) for final renders, not drafts")
+    r.add_argument("--delivery", choices=sorted(PLATFORMS),
+                   help="delivery preset: bitrate and file-size caps (default: the product's platform's)")
+    r.add_argument("--max-mb", type=float, help="file-size ceiling for each video, in MB")
+    r.add_argument("--force", action="store_true",
+                   help="render every video again (by default a video whose inputs did not change is kept)")
 
     s = sub.add_parser("script", help="print the scripts a sheet would get, without rendering")
     s.add_argument("sheet", type=Path, help="product sheet or project folder")
@@ -78,16 +86,11 @@ def _templates() -> int:
     from .script import list_templates
     from .voice import available_voices
 
-    from .script.templates import load_template, template_dirs
-
-    for t in list_templates():
+    templates = list_templates()
+    for t in templates:
         print(f"{t.name:<22} {t.language}  {t.category:<9} {t.title}  ({t.target_seconds:g}s)")
-    for base in template_dirs():  # a broken template must not just vanish from the list
-        for folder in sorted(base.glob("*/template.yaml")) if base.is_dir() else []:
-            try:
-                load_template(folder.parent)
-            except StudioError as exc:
-                print(f"{folder.parent.name:<22} BROKEN: {exc}", file=sys.stderr)
+    for b in templates.broken:  # a broken template must not just vanish from the list
+        print(f"{b.name:<22} BROKEN: {b.error}", file=sys.stderr)
     print("voices:", ", ".join(available_voices()))
     return 0
 
@@ -143,7 +146,9 @@ def _options(args, project=None) -> "RenderOptions":
         seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", None),
         encoder=getattr(args, "encoder", None), whisper_engine=getattr(args, "whisper_engine", None),
         whisper_model=getattr(args, "whisper_model", None), allow_flagged=getattr(args, "allow_flagged", None),
-        target_seconds=getattr(args, "target", None),
+        target_seconds=getattr(args, "target", None), voice_check=getattr(args, "voice_check", None),
+        delivery=getattr(args, "delivery", None), max_mb=getattr(args, "max_mb", None),
+        skip_unchanged=not getattr(args, "force", False),
     )
 
 
@@ -208,7 +213,9 @@ def _render(args) -> int:
         fractions[index] = 1.0
         bar.n = int(sum(fractions.values()) * 100)
         bar.refresh()
-        if result.ok:
+        if result.reused:
+            tqdm.write(f"  kept   {result.video}  (unchanged since it was rendered; --force renders it again)")
+        elif result.ok:
             tqdm.write(f"  ok     {result.video}  ({sum(result.timings.values()):.1f}s)")
         else:
             tqdm.write(f"  FAILED {result.product}: {result.error}")
@@ -223,7 +230,9 @@ def _render(args) -> int:
         return 130
     bar.close()
     ok = [r for r in report.results if r.ok]
-    print(f"\nrendered {len(ok)} of {jobs} video(s) in {time.perf_counter() - started:.1f}s -> {options.out_dir}/")
+    kept = sum(r.reused for r in ok)
+    print(f"\nrendered {len(ok) - kept} of {jobs} video(s){f', kept {kept} unchanged' if kept else ''} "
+          f"in {time.perf_counter() - started:.1f}s -> {options.out_dir}/")
     bad_rows = [p for p in report.sheet_problems if p.severity == "error"]
     if report.failed or bad_rows:
         print("not rendered:", file=sys.stderr)

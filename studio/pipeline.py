@@ -44,6 +44,14 @@ class RenderOptions:
     platform: str | None = None  # safe zones: None = the product's platform
     default_voices: dict = field(default_factory=dict)  # language -> voice id when neither options nor template name one
     target_seconds: float | None = None  # None = the template's target_seconds; the script is fitted to it
+    # Whisper's pronunciation check of a studio voice (captions are timed from the voice itself either
+    # way): "auto" checks final renders and skips drafts, "on" always, "off" never. Recordings always
+    # go through Whisper: it is what times their captions.
+    voice_check: str = "auto"
+    delivery: str | None = None  # delivery preset (encode.PLATFORMS); None = the platform's own when it has one
+    max_mb: float | None = None  # file-size ceiling for each video
+    encoder_threads: int | None = None  # x264 threads; None = the usable cores (render_sheet splits them between workers)
+    skip_unchanged: bool = True  # a video whose inputs are unchanged since it was rendered is kept, not re-rendered
 
     @classmethod
     def from_settings(cls, **overrides) -> "RenderOptions":
@@ -67,6 +75,17 @@ class RenderOptions:
         d = asdict(self)
         d["out_dir"] = str(self.out_dir)
         return d
+
+    def checks_voice(self) -> bool:
+        """Whether Whisper checks a studio voice's pronunciation (see `voice_check`)."""
+        if self.voice_check not in VOICE_CHECKS:
+            raise StudioError(f"voice_check must be one of {', '.join(VOICE_CHECKS)}, not '{self.voice_check}'")
+        return self.voice_check == "on" or (self.voice_check == "auto" and self.quality != "draft")
+
+
+VOICE_CHECKS = ("auto", "on", "off")
+# options that change how a video is made; the rest (where it goes, how many at once) do not
+_NOT_IN_FINGERPRINT = ("out_dir", "variants", "encoder_threads", "skip_unchanged")
 
 
 def output_stem(product: Product, variant: int) -> str:
@@ -213,6 +232,15 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             raise StudioError(f"{product.name}: photo not found: {image}")
     script, template = prepare_script(product, options, variant, edited)
     tstyle = effective_style(template, options)
+    fingerprint = render_fingerprint(product, options, variant, script, template, tstyle, edited is not None)
+    if options.skip_unchanged:
+        finished = finished_render(out_dir, stem, fingerprint)
+        if finished is not None:
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)
+            steps.end()
+            return finished
     warnings += script.warnings
     findings = compliance.check_script(script, product)
     blockers = compliance.blocking(findings)
@@ -248,20 +276,26 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
 
     # 3. transcribe with word timestamps, then caption pages of the script's own words
     steps.begin("subtitles")
-    key = cache.transcript_key(voiceover.audio_path, script.language, options.whisper_engine,
-                               f"{options.whisper_model}|{bool(voiceover.lines)}")
-    transcript = cache.load_transcript(key)
-    if transcript is None:
-        transcript = subtitles.transcribe(
-            voiceover.audio_path, script.language, engine=options.whisper_engine, model=options.whisper_model,
-            cancel=steps.cancel, on_progress=lambda f: steps.report(f),
-            # a known script only needs timing; free speech needs Whisper's full effort and the product's words
-            temperatures=(0.0,) if voiceover.lines else (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-            initial_prompt=None if voiceover.lines else subtitles.priming_prompt(product, script.language),
-        )
-        cache.store_transcript(key, transcript)
-    else:
-        cache_hits.append("transcript")
+    from .subtitles.align import uses_voice_timing
+
+    # a studio voice times its own captions: Whisper only checks its pronunciation, when asked to
+    check_skipped = uses_voice_timing(voiceover) and not options.checks_voice()
+    transcript = None
+    if not check_skipped:
+        key = cache.transcript_key(voiceover.audio_path, script.language, options.whisper_engine,
+                                   f"{options.whisper_model}|{bool(voiceover.lines)}")
+        transcript = cache.load_transcript(key)
+        if transcript is None:
+            transcript = subtitles.transcribe(
+                voiceover.audio_path, script.language, engine=options.whisper_engine, model=options.whisper_model,
+                cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+                # a known script only needs timing; free speech needs Whisper's full effort and the product's words
+                temperatures=(0.0,) if voiceover.lines else (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+                initial_prompt=None if voiceover.lines else subtitles.priming_prompt(product, script.language),
+            )
+            cache.store_transcript(key, transcript)
+        else:
+            cache_hits.append("transcript")
     if not voiceover.lines:  # free talk: captions from the transcript, numbers as the sheet writes them
         transcript = subtitles.with_sheet_forms(transcript, product)
     style = render_stage.VideoStyle.from_template(tstyle, options.width, options.height,
@@ -309,6 +343,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         timeline, ass_path, video_path, work,
         encoder=options.encoder, quality=options.quality,
         cancel=steps.cancel, on_progress=lambda f: steps.report(f), metadata={"AIGC": aigc},
+        threads=options.encoder_threads, platform=delivery_preset(options, product), max_mb=options.max_mb,
     )
     warnings += encode.warnings
     steps.end()
@@ -338,8 +373,12 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             "voiceover_s": round(voiceover.duration, 3),
         },
         "subtitles": {
-            "engine": transcript.engine, "model": transcript.model, "recognised_text": transcript.text,
-            "source": captions.source, "alignment_score": round(captions.alignment_score, 3),
+            "engine": transcript.engine if transcript else None, "model": transcript.model if transcript else None,
+            "recognised_text": transcript.text if transcript else None,
+            "timing": "voice" if uses_voice_timing(voiceover) else "whisper",
+            "pronunciation_check": "skipped" if check_skipped else "whisper",
+            "source": captions.source,
+            "alignment_score": None if check_skipped else round(captions.alignment_score, 3),
             "pages": len(captions.pages),
         },
         "video": {
@@ -348,7 +387,9 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             "encoder_reason": encode.encoder_reason, "ffmpeg_args": encode.args,
             "loudness": encode.loudness, "aigc_label": json.loads(aigc),
         },
-        "outputs": {"video": video_path.name, "srt": srt_path.name, "vtt": vtt_path.name, "cover": cover_path.name},
+        "outputs": {"video": video_path.name, "video_bytes": video_path.stat().st_size, "srt": srt_path.name,
+                    "vtt": vtt_path.name, "cover": cover_path.name},
+        "fingerprint": fingerprint,
         "timings_s": steps.timings,
         "cache_hits": cache_hits,
         "warnings": warnings,
@@ -363,6 +404,69 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         product.name, video_path, srt=srt_path, cover=cover_path, manifest=manifest_path,
         ok=True, timings=steps.timings,
     )
+
+
+def delivery_preset(options: RenderOptions, product: Product) -> str | None:
+    """The delivery preset (bitrate and file-size caps in `encode.PLATFORMS`) for a video: the one
+    chosen in the options, else the platform's own when the studio has one for it."""
+    from .render.encode import PLATFORMS
+
+    if options.delivery:
+        if options.delivery not in PLATFORMS:
+            raise StudioError(f"unknown delivery preset '{options.delivery}' (use {', '.join(PLATFORMS)})")
+        return options.delivery
+    platform = options.platform or product.platform
+    return platform if platform in PLATFORMS else None
+
+
+RENDER_VERSION = "1"  # bump when the same inputs would give a different video
+
+
+def render_fingerprint(product: Product, options: RenderOptions, variant: int, script: Script, template,
+                       style: dict, edited: bool) -> str:
+    """A hash of everything that makes a video: the product (and the size and time of each of its
+    files), the script, the template and style, the options. Equal fingerprints mean an earlier
+    render of this video can be kept."""
+    from .cache import CACHE_VERSION
+    from .util import sha1_of
+
+    item = product.to_dict()
+    for key in ("source_file", "source_row"):
+        item.pop(key, None)
+    files = []
+    for path in [*product.images, *([product.recording] if product.recording else [])]:
+        try:
+            st = Path(path).stat()
+            files.append([str(path), st.st_size, st.st_mtime_ns])
+        except OSError:
+            files.append([str(path), None, None])
+    opts = {k: v for k, v in options.to_dict().items() if k not in _NOT_IN_FINGERPRINT}
+    return sha1_of(RENDER_VERSION, CACHE_VERSION, json.dumps(
+        {"product": item, "files": files, "variant": variant, "script": script.to_dict(), "edited": edited,
+         "template": template.hash, "style": style, "options": opts},
+        ensure_ascii=False, sort_keys=True, default=str))
+
+
+def finished_render(out_dir: Path, stem: str, fingerprint: str) -> RenderResult | None:
+    """The earlier render of `stem` in out_dir when it is complete and was made from the same
+    inputs (its manifest holds the same fingerprint, the video has the size the manifest recorded);
+    else None."""
+    manifest_path = out_dir / f"{stem}.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("fingerprint") != fingerprint:
+            return None
+        outputs = manifest["outputs"]
+        video = out_dir / outputs["video"]
+        if video.stat().st_size != outputs["video_bytes"]:
+            return None
+        srt, cover = out_dir / outputs["srt"], out_dir / outputs["cover"]
+        if not (srt.is_file() and cover.is_file()):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return RenderResult(manifest["product"]["name"], video, srt=srt, cover=cover, manifest=manifest_path, ok=True,
+                        reused=True)
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
@@ -409,6 +513,10 @@ def render_sheet(
     scripts = scripts or {}
     jobs = [(p, v, scripts.get(i)) for i, p in enumerate(sheet.products) for v in range(max(1, options.variants))]
     if workers > 1 and len(jobs) > 1:
+        if options.encoder_threads is None:  # the workers share the cores instead of each taking them all
+            from .render.encode import usable_cores
+
+            options = dataclasses.replace(options, encoder_threads=max(1, usable_cores() // workers))
         _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, report, workers)
     else:
         for index, (product, variant, script) in enumerate(jobs):
@@ -510,7 +618,8 @@ def write_batch_summary(report: BatchReport, out_dir: Path, sheet: Sheet) -> Pat
     path = out_dir / "summary.json"
     _write_json_atomic(path, {
         "sheet": str(sheet.path),
-        "rendered": [{"product": r.product, "video": str(r.video) if r.video else None} for r in report.results if r.ok],
+        "rendered": [{"product": r.product, "video": str(r.video) if r.video else None, "kept_unchanged": r.reused}
+                     for r in report.results if r.ok],
         "failed": [{"product": r.product, "error": r.error} for r in report.failed],
         "sheet_problems": [p.to_dict() | {"text": str(p)} for p in report.sheet_problems],
         "cancelled": report.cancelled,

@@ -209,3 +209,4 @@ class RenderResult:
     error: str = ""
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    reused: bool = False  # an unchanged earlier render was kept (nothing was rendered)

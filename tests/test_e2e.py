@@ -141,6 +141,10 @@ def test_two_workers_render_every_product(tmp_path: Path):
     assert [r.product for r in report.results] == ["水杯", "茶杯"] and all(r.ok for r in report.results)
     assert seen == {0, 1} and not report.ok  # the bad row still counts as a failure
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mp4")) == ["水杯.mp4", "茶杯.mp4"]
+    from studio.render.encode import usable_cores
+
+    used = json.loads((tmp_path / "out" / "水杯.json").read_text(encoding="utf-8"))["video"]["ffmpeg_args"]
+    assert used[used.index("-threads") + 1] == str(max(1, usable_cores() // 2))  # the workers share the cores
 
 
 def test_blocking_compliance_finding_stops_render_unless_overridden(tmp_path: Path, capsys):
@@ -157,3 +161,36 @@ def test_blocking_compliance_finding_stops_render_unless_overridden(tmp_path: Pa
                 "--allow-flagged"]) == 0
     manifest = json.loads((out / "保温杯.json").read_text(encoding="utf-8"))
     assert manifest["compliance"]["override"] is True and manifest["compliance"]["summary"]["blocking"] >= 1
+
+
+def test_unchanged_videos_are_kept_and_changed_ones_render_again(tiny_sheet: Path, tmp_path: Path, capsys):
+    """An overnight batch that stopped halfway is run again: finished, unchanged videos are kept."""
+    out = tmp_path / "out"
+    args = ["render", str(tiny_sheet), "--out", str(out), "--quality", "draft", "--template", str(_short_template(tmp_path))]
+    assert cli(args) == 0
+    video, manifest_path = out / "保温杯.mp4", out / "保温杯.json"
+    first = json.loads(manifest_path.read_text(encoding="utf-8"))
+    made = video.stat().st_mtime_ns
+    # a draft's studio voice times its own captions: Whisper's pronunciation check is skipped
+    assert first["subtitles"]["pronunciation_check"] == "skipped" and first["subtitles"]["alignment_score"] is None
+    assert first["subtitles"]["timing"] == "voice" and first["fingerprint"]
+    capsys.readouterr()
+
+    assert cli(args) == 0
+    assert video.stat().st_mtime_ns == made and "kept" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rendered"][0]["kept_unchanged"] is True
+
+    tiny_sheet.write_text(tiny_sheet.read_text(encoding="utf-8").replace("59.9", "49.9"), encoding="utf-8")
+    assert cli(args) == 0
+    again = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert video.stat().st_mtime_ns != made and again["fingerprint"] != first["fingerprint"]
+    assert again["product"]["price"] == 49.9
+
+    made = video.stat().st_mtime_ns
+    assert cli(args + ["--force", "--voice-check", "on", "--delivery", "chat"]) == 0
+    forced = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert video.stat().st_mtime_ns != made
+    assert forced["subtitles"]["pronunciation_check"] == "whisper" and forced["subtitles"]["alignment_score"] >= 0.8
+    args_used = forced["video"]["ffmpeg_args"]
+    assert args_used[args_used.index("-maxrate") + 1] == "6000k"  # the chat preset's cap, below the draft's 8M

@@ -44,3 +44,83 @@ def test_output_names_are_safe_and_per_variant():
     p = Product(name='a/b:c*"d', source_row=2)
     assert output_stem(p, 0) == "a_b_c_d" and output_stem(p, 2) == "a_b_c_d_v3"
     assert output_stem(Product(name="///", source_row=7), 0) == "row7"
+
+
+def test_voice_check_follows_quality_unless_set():
+    import pytest
+
+    from studio.util import StudioError
+
+    assert RenderOptions(quality="final").checks_voice() and not RenderOptions(quality="draft").checks_voice()
+    assert RenderOptions(quality="draft", voice_check="on").checks_voice()
+    assert not RenderOptions(quality="final", voice_check="off").checks_voice()
+    with pytest.raises(StudioError, match="voice_check"):
+        RenderOptions(voice_check="maybe").checks_voice()
+
+
+def test_delivery_preset_comes_from_the_options_or_a_known_platform():
+    import pytest
+
+    from studio.pipeline import delivery_preset
+    from studio.util import StudioError
+
+    assert delivery_preset(RenderOptions(), Product("a", platform="kuaishou")) == "kuaishou"
+    assert delivery_preset(RenderOptions(), Product("a", platform="xiaohongshu")) is None  # no preset: quality caps only
+    assert delivery_preset(RenderOptions(delivery="chat"), Product("a", platform="douyin")) == "chat"
+    with pytest.raises(StudioError, match="delivery preset 'fax'"):
+        delivery_preset(RenderOptions(delivery="fax"), Product("a"))
+
+
+def _finished(out: Path, fingerprint: str = "f1") -> None:
+    import json
+
+    (out / "cup.mp4").write_bytes(b"x" * 1000)
+    (out / "cup.srt").write_text("1\n", encoding="utf-8")
+    (out / "cup.jpg").write_bytes(b"jpg")
+    (out / "cup.json").write_text(json.dumps({"product": {"name": "杯"}, "fingerprint": fingerprint, "outputs": {
+        "video": "cup.mp4", "video_bytes": 1000, "srt": "cup.srt", "vtt": "cup.vtt", "cover": "cup.jpg"}}))
+
+
+def test_finished_render_is_kept_only_when_complete_and_from_the_same_inputs(tmp_path: Path):
+    from studio.pipeline import finished_render
+
+    _finished(tmp_path)
+    kept = finished_render(tmp_path, "cup", "f1")
+    assert kept is not None and kept.reused and kept.ok and kept.video == tmp_path / "cup.mp4" and kept.product == "杯"
+    assert finished_render(tmp_path, "cup", "f2") is None  # the inputs changed
+    assert finished_render(tmp_path, "other", "f1") is None
+    (tmp_path / "cup.mp4").write_bytes(b"x" * 10)  # damaged or replaced by hand
+    assert finished_render(tmp_path, "cup", "f1") is None
+    _finished(tmp_path)
+    (tmp_path / "cup.jpg").unlink()
+    assert finished_render(tmp_path, "cup", "f1") is None
+    (tmp_path / "cup.json").write_text("{not json", encoding="utf-8")
+    assert finished_render(tmp_path, "cup", "f1") is None
+
+
+def test_fingerprint_changes_with_what_makes_the_video(tmp_path: Path):
+    import dataclasses
+    import os
+
+    from studio.pipeline import effective_style, prepare_script, render_fingerprint
+
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"png")
+    product = Product("保温杯", price=59.9, selling_points=["保温十二小时"], images=[photo], source_row=2)
+    options = RenderOptions(out_dir=tmp_path / "a", quality="draft")
+
+    def fp(p=product, o=options, variant=0):
+        script, template = prepare_script(p, o, variant)
+        return render_fingerprint(p, o, variant, script, template, effective_style(template, o), False)
+
+    base = fp()
+    assert fp() == base
+    # where the video goes, how many variants or threads, and the sheet row it came from do not matter
+    assert fp(o=dataclasses.replace(options, out_dir=tmp_path / "b", variants=3, encoder_threads=1)) == base
+    assert fp(p=dataclasses.replace(product, source_row=9)) == base
+    assert fp(p=dataclasses.replace(product, price=49.9)) != base
+    assert fp(o=dataclasses.replace(options, quality="final")) != base
+    assert fp(o=dataclasses.replace(options, style={"caption_size": 70})) != base
+    assert fp(variant=1) != base
+    os.utime(photo, ns=(1, 1))  # the merchant replaced the photo with one of the same name
+    assert fp() != base

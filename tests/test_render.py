@@ -145,3 +145,40 @@ def test_titles_wrap_into_balanced_lines_without_an_orphan():
     assert "".join(lines) == "声悦真无线蓝牙耳机" and len(lines) == 2 and min(map(len, lines)) >= 4
     assert wrap_text("短标题", font, 780) == ["短标题"]
     assert all(font.getlength(line) <= 780 for line in wrap_text("Everyday Canvas Tote bag for the weekend market", font, 780))
+
+
+def test_clip_scenes_keep_the_product_photo_in_view(tmp_path: Path):
+    """Over the merchant's video footage the product photo shows on a card (not in the price scene,
+    where the price tag takes that place; not when the template turns it off)."""
+    import subprocess
+
+    from studio.types import Scene, Script
+    from studio.util import ffmpeg_exe
+
+    clip = tmp_path / "street.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x204060:size=320x180:rate=15:d=2",
+                    "-c:v", "libx264", "-preset", "ultrafast", str(clip)], check=True)
+    photo = make_photo(tmp_path / "cup.png", color=(220, 30, 30), size=(400, 400))
+    product = Product(name="保温杯", price=59.9, images=[clip, photo], language="zh")
+    scenes = [Scene("point", ["保温十二小时。"], image=0), Scene("offer", ["只要五十九块九。"], image=0)]
+    script = Script(scenes, "zh", "t", "h")
+    voice = Voiceover(_tone_wav(tmp_path / "v.wav", 2.0), 24000, 2.0,
+                      [LineSpan(scenes[0].lines[0], 0.0, 0.9, 0), LineSpan(scenes[1].lines[0], 1.0, 1.9, 1)], "t")
+    style = VideoStyle.from_template({}, width=270, height=480)
+    timeline = build_timeline(product, script, voice, Captions([], "zh", "test"), style, fps=15)
+    insets = [l for l in timeline.layers if l.kind == "inset"]
+    assert [(l.source, l.start) for l in insets] == [(str(photo), 0)]
+    assert not any(l.start >= 15 for l in insets) and any(l.kind == "price" for l in timeline.layers)
+
+    frame = FrameRenderer(timeline).frame(10)  # faded in by now
+    from studio.render.compositor import inset_card
+
+    card, x, y = inset_card(str(photo), style)
+    cx, cy = x + card.width // 2, y + card.height // 2
+    r, g, b = frame[cy, cx].astype(int)
+    assert r > 150 and g < 90 and b < 90, frame[cy, cx]  # the red product, over the blue-grey footage
+    assert x + card.width <= style.width - style.safe_right and y >= style.safe_top
+
+    off = VideoStyle.from_template({"product_inset": False}, width=270, height=480)
+    assert not [l for l in build_timeline(product, script, voice, Captions([], "zh", "test"), off, fps=15).layers
+                if l.kind == "inset"]

@@ -42,6 +42,7 @@ def mixed_timeline(tmp_path: Path) -> Timeline:
         Layer("price", 20, 40, z=2, text="¥59.9", params={"was": "¥89"}),
         Layer("clip", 40, 60, source=str(clip)),
         Layer("headline", 45, 60, z=2, text="一键开盖"),
+        Layer("inset", 40, 60, z=1, source=str(still)),
         Layer("photo", 60, 75, source=str(still), params={"zoom": 1.0}),
         Layer("label", 0, 30, z=9, text="AI生成"),
     ]

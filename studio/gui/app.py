@@ -1423,7 +1423,10 @@ class MainWindow(QMainWindow):
         info = self.rows[row] if row < len(self.rows) else None
         product = info.product if info is not None and info.product is not None else old.product
         script = info.item.script if info is not None and info.item is not None else old.script
-        new = self._queue_job(Job(dataclasses.replace(product), self._job_options(), old.variant, old.notes,
+        options = self._job_options()
+        if self.job_status.get(job_id) == "done":  # "Render again" means a new render, even when nothing changed
+            options.skip_unchanged = False
+        new = self._queue_job(Job(dataclasses.replace(product), options, old.variant, old.notes,
                                   script=script), row)
         self.cancel_button.setEnabled(True)
         emit(self._kick)
@@ -1524,7 +1527,11 @@ class MainWindow(QMainWindow):
             self.progress_bar(job_id).setValue(1000)
             self._show_job_state(job_id, "done")
             self.set_status(prow, "done")
-            self.statusBar().showMessage(self.t("已完成：", "Done: ") + str(result.video))
+            if result.reused:
+                self.statusBar().showMessage(self.t("未改动，保留之前的视频：", "Unchanged, kept the earlier video: ")
+                                             + str(result.video))
+            else:
+                self.statusBar().showMessage(self.t("已完成：", "Done: ") + str(result.video))
         else:
             self._show_failure(job_id, result.error or "unknown error")
 

@@ -491,7 +491,28 @@ def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
                                              fill=(0, 0, 0, 150))
         im.alpha_composite(text, (pad_x, pad_y))
         return Sprite.from_image(im, style.safe_left, style.safe_top - im.height - int(10 * s))
+    if layer.kind == "inset":
+        return Sprite.from_image(*inset_card(layer.source, style))
     raise StudioError(f"unknown overlay kind '{layer.kind}' in the timeline")
+
+
+def inset_card(photo: str, style: VideoStyle) -> tuple[Image.Image, int, int]:
+    """The product photo on a white rounded card over video footage, so the product stays in view:
+    right-aligned in the middle band, where a price tag would sit (the timeline gives scenes with a
+    price tag no inset). (card, x, y)"""
+    s = style.scale
+    size, border, radius = int(300 * s), max(2, int(10 * s)), int(28 * s)
+    card = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    ImageDraw.Draw(card).rounded_rectangle((0, 0, size - 1, size - 1), radius=radius, fill=(255, 255, 255, 250))
+    inner = size - 2 * border
+    picture = ImageOps.contain(_load_photo(photo), (inner, inner), Image.LANCZOS)
+    mask = Image.new("L", picture.size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, picture.width - 1, picture.height - 1),
+                                           radius=max(1, radius - border), fill=255)
+    card.paste(picture, ((size - picture.width) // 2, (size - picture.height) // 2), mask)
+    x = style.width - style.safe_right - size
+    y = int(style.height * 0.36)
+    return card, x, y
 
 
 class FrameRenderer:

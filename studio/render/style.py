@@ -38,6 +38,7 @@ class VideoStyle:
     safe_left: int = 60
     safe_right: int = 170
     caption_kind: str = "karaoke"  # standard | karaoke | elder | bilingual (see subtitles.export.CaptionStyle)
+    product_inset: bool = True  # over video clips, a card with the product photo keeps the product in view
 
     @property
     def scale(self) -> float:
@@ -76,6 +77,7 @@ class VideoStyle:
             safe_left=int(zones["left"] * s),
             safe_right=int(zones["right"] * s),
             caption_kind=_caption_kind(style.get("caption_style", "karaoke")),
+            product_inset=bool(style.get("product_inset", True)),
         )
 
     def caption_style(self):

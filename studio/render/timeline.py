@@ -20,7 +20,7 @@ VIDEO_EXTS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"}  # visible AI-con
 class Layer:
     """One visual layer, shown on frames [start, end)."""
 
-    kind: str  # photo | clip | title | headline | price | label
+    kind: str  # photo | clip | title | headline | price | label | inset (the product photo over a clip)
     start: int
     end: int
     z: int = 0
@@ -109,6 +109,7 @@ def build_timeline(
     ordered = sorted(scene_starts.items())
     layers: list[Layer] = []
     currency = "¥" if script.language == "zh" else "$"
+    photos = [p for p in product.images if Path(p).suffix.lower() not in VIDEO_EXTS]
     for n, (scene_index, start_s) in enumerate(ordered):
         scene = script.scenes[scene_index]
         start = 0 if n == 0 else int(round(start_s * fps))
@@ -118,6 +119,9 @@ def build_timeline(
         image = product.images[scene.image % len(product.images)]
         if Path(image).suffix.lower() in VIDEO_EXTS:
             layers.append(Layer("clip", start, end, z=0, source=str(image)))
+            priced = scene.kind == "offer" and product.price is not None
+            if style.product_inset and photos and not priced:
+                layers.append(Layer("inset", start, end, z=1, source=str(photos[0])))
         else:
             layers.append(Layer("photo", start, end, z=0, source=str(image),
                                 params={"zoom": style.zoom, "motion": "in" if n % 2 == 0 else "out"}))

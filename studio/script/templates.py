@@ -29,6 +29,7 @@ STYLE_DEFAULTS: dict[str, Any] = {
     "voice": None,  # voice id; None = the language default
     "speed": 1.0,
     "pitch": 0.0,  # semitones, -6..+6 (the pace is kept)
+    "product_inset": True,  # over video clips, show the product photo on a small card
 }
 
 REQUIRED_KEYS = ("name", "language")
