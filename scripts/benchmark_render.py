@@ -34,13 +34,75 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 FPS, W, H, CLIP_S = 30, 1080, 1920, 5.0
+FADE_FRAMES = 6  # overlays fade in over this many frames (studio.render.compositor.FADE_FRAMES)
 LINES = ["这款保温杯，316不锈钢内胆。", "保温十二小时，早上装的热水晚上还烫。", "一键开盖，单手就能喝。", "杯身轻巧，只有二百六十克。",
          "密封圈可拆洗，干净又卫生。", "五种颜色，总有一款适合你。", "容量五百毫升，够喝一上午。", "杯底防滑，放在桌上很稳。",
          "现在只要五十九块九。", "喜欢的话，点击下方链接下单吧！"]
 
 
-def make_media(folder: Path, seconds: float) -> dict:
-    """Clips, narration, captions and music for a `seconds`-long project (cached per duration)."""
+def _product_photo(path: Path, hue: int) -> Path:
+    """A product shot drawn with Pillow: a bottle on a soft background, with a little sensor noise."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    if path.exists():
+        return path
+    img = Image.new("RGB", (1200, 1500), (236, 232, 226))
+    d = ImageDraw.Draw(img)
+    d.ellipse((250, 1180, 950, 1320), fill=(200, 196, 190))
+    body = [(40, 110, 200), (190, 60, 50)][hue % 2]
+    d.rounded_rectangle((420, 300, 780, 1250), radius=90, fill=body)
+    d.rounded_rectangle((450, 170, 750, 340), radius=40, fill=(40, 40, 48))
+    d.rectangle((420, 700, 780, 770), fill=tuple(min(255, c + 60) for c in body))
+    img = img.filter(ImageFilter.GaussianBlur(2))
+    noisy = np.asarray(img, np.int16) + np.random.default_rng(hue).integers(-6, 7, (1500, 1200, 1), dtype=np.int16)
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(path, quality=92)
+    return path
+
+
+def overlay_spec(seconds: float, photos: list[Path]) -> list[dict]:
+    """What shows over the clips: a title over the first, the product photo on a card over every clip
+    but the last, a headline over some, the price tag over the last (as the studio lays them out)."""
+    n = int(round(seconds / CLIP_S))
+    spec = []
+    for i in range(n):
+        a, b = i * CLIP_S, (i + 1) * CLIP_S
+        if i == n - 1:
+            spec.append({"kind": "price", "text": "¥59.9", "params": {"was": "¥89"}, "start": a, "end": b, "z": 2})
+            continue
+        spec.append({"kind": "inset", "source": str(photos[i % len(photos)]), "start": a, "end": b, "z": 1})
+        if i == 0:
+            spec.append({"kind": "title", "text": "小熊不锈钢保温杯 500ml", "start": a, "end": b, "z": 2})
+        elif i % 3 == 1:
+            spec.append({"kind": "headline", "text": "保温十二小时", "start": a, "end": b, "z": 2})
+    return spec
+
+
+def _overlay_pngs(spec: list[dict], folder: Path) -> None:
+    """Each overlay rasterised once by the studio's own code and saved as an RGBA PNG with its
+    position, so (b) and (c) show exactly the pictures (a) draws."""
+    import numpy as np
+    from PIL import Image
+
+    from studio.render import Layer, VideoStyle
+    from studio.render.compositor import make_sprite
+
+    style = VideoStyle.from_template({})
+    for k, o in enumerate(spec):
+        layer = Layer(o["kind"], 0, 1, z=o["z"], source=o.get("source", ""), text=o.get("text", ""),
+                      params=o.get("params", {}))
+        sprite = make_sprite(layer, style)
+        a = sprite.alpha[:, :, 0].astype(np.uint32)
+        rgb = np.where(a[:, :, None] > 0, (sprite.rgb.astype(np.uint32) + a[:, :, None] // 2) // np.maximum(a, 1)[:, :, None], 0)
+        rgba = np.concatenate([np.minimum(rgb, 255), a[:, :, None]], axis=2).astype(np.uint8)
+        o["png"] = str(folder / f"overlay_{k}_{o['kind']}.png")
+        Image.fromarray(rgba).save(o["png"])
+        o["x"], o["y"] = sprite.x, sprite.y
+
+
+def make_media(folder: Path, seconds: float, grain: float = 4) -> dict:
+    """Clips, product photos, overlays, narration, captions and music for a `seconds`-long project
+    (cached per duration and grain)."""
     from studio.render import VideoStyle
     from studio.subtitles import write_ass
     from studio.types import CaptionPage, Captions
@@ -51,12 +113,15 @@ def make_media(folder: Path, seconds: float) -> dict:
     clips = []
     for i in range(6):
         size = "1920x1080" if i % 2 == 0 else "1080x1920"
-        path = folder / f"clip{i}.mp4"
-        if not path.exists():  # a test pattern with film-like grain, so it costs the encoder like footage does
+        path = folder / f"clip{i}_grain{grain:g}.mp4"
+        if not path.exists():  # a moving test pattern with sensor-like grain, so it costs the encoder like footage does
             subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30",
-                            "-t", str(CLIP_S), "-vf", f"hue=H={i}*0.9,noise=alls=14:allf=t+u,format=yuv420p",
+                            "-t", str(CLIP_S), "-vf", f"hue=H={i}*0.9,noise=alls={grain:g}:allf=t+u,format=yuv420p",
                             "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", str(path)], check=True)
         clips.append(path)
+    photos = [_product_photo(folder / f"product{k}.jpg", k) for k in range(2)]
+    overlays = overlay_spec(seconds, photos)
+    _overlay_pngs(overlays, folder)
     n_lines = max(1, int(round(len(LINES) * seconds / 30)))
     lines = [LINES[i % len(LINES)] for i in range(n_lines)]
     voice_wav = folder / f"voice_{int(seconds)}.wav"
@@ -74,7 +139,7 @@ def make_media(folder: Path, seconds: float) -> dict:
     write_ass(Captions(pages, "zh", "benchmark"), ass, style.caption_style(), W, H)
     return {"clips": [str(c) for c in clips], "voice": str(voice_wav), "ass": str(ass), "pages": [
         (p.text, p.start, p.end) for p in pages], "seconds": seconds, "music": str(ASSETS_DIR / "music" / "upbeat_loop.m4a"),
-        "font": str(style.font_path), "caption_size": 62, "scale": scale}
+        "font": str(style.font_path), "caption_size": 62, "scale": scale, "overlays": overlays, "grain": grain}
 
 
 # ----------------------------------------------------------------------------- contenders
@@ -86,6 +151,9 @@ def run_ours(media: dict, out: Path, preset: str, threads: int | None = None) ->
     per = int(CLIP_S * FPS)
     layers = [Layer("clip", s, min(frames, s + per), source=media["clips"][(s // per) % len(media["clips"])])
               for s in range(0, frames, per)]
+    layers += [Layer(o["kind"], int(round(o["start"] * FPS)), min(frames, int(round(o["end"] * FPS))), z=o["z"],
+                     source=o.get("source", ""), text=o.get("text", ""), params=o.get("params", {}))
+               for o in media["overlays"]]
     timeline = Timeline(FPS, W, H, frames, layers, [AudioTrack("voice", media["voice"]),
                         AudioTrack("music", media["music"], -20.0, duck=True)], VideoStyle.from_template({}), "zh")
     encode.QUALITY["bench"] = {"x264": (preset, 21), "nvenc": ("p5", 22), "maxrate": "12M"}
@@ -110,10 +178,18 @@ def run_ffmpeg(media: dict, out: Path, preset: str) -> None:
         chains.append(f"[{i}:v]trim=0:{CLIP_S},setpts=PTS-STARTPTS,crop='min(iw,ih*{W}/{H})':'min(ih,iw*{H}/{W})',"
                       f"scale={W}:{H},fps={FPS},setsar=1[v{i}]")
     fonts = Path(media["font"]).parent
-    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n)) + \
-        f"concat=n={n}:v=1:a=0,subtitles={media['ass']}:fontsdir={fonts},format=yuv420p[v]"
+    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[base0]"
+    fade = FADE_FRAMES / FPS
+    overlays = sorted(media["overlays"], key=lambda o: o["z"])
+    for k, o in enumerate(overlays):  # each a still PNG input, shifted to its start, faded in like ours
+        inputs += ["-loop", "1", "-framerate", str(FPS), "-t", f"{o['end'] - o['start']:.3f}", "-i", o["png"]]
+        graph += (f";[{n + k}:v]format=rgba,setpts=PTS-STARTPTS+{o['start']}/TB,"
+                  f"fade=t=in:st={o['start']}:d={fade:.4f}:alpha=1[o{k}];"
+                  f"[base{k}][o{k}]overlay={o['x']}:{o['y']}:eof_action=pass:enable='between(t,{o['start']},{o['end']})'"
+                  f"[base{k + 1}]")
+    graph += f";[base{len(overlays)}]subtitles={media['ass']}:fontsdir={fonts},format=yuv420p[v]"
     cmd = [ffmpeg_exe(), "-v", "error", "-y", *inputs, "-i", str(mix_wav), "-filter_complex", graph, "-map", "[v]",
-           "-map", f"{n}:a", "-c:v", "libx264", "-preset", preset, "-crf", "21", "-maxrate", "12M", "-bufsize", "16M",
+           "-map", f"{n + len(overlays)}:a", "-c:v", "libx264", "-preset", preset, "-crf", "21", "-maxrate", "12M", "-bufsize", "16M",
            "-profile:v", "high", "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-movflags", "+faststart", "-t",
            str(seconds), str(out)]
     subprocess.run(cmd, check=True)
@@ -123,9 +199,10 @@ def run_moviepy(media: dict, out: Path, preset: str | None) -> None:
     """The simple way peers do it: resize every clip to full height then crop, one TextClip per
     caption in a CompositeVideoClip, write_videofile (at the given x264 preset, or with every
     encoding default when preset is None: libx264 `medium`, x264's default CRF 23)."""
-    from moviepy import (AudioFileClip, CompositeAudioClip, CompositeVideoClip, TextClip, VideoFileClip,
+    from moviepy import (AudioFileClip, CompositeAudioClip, CompositeVideoClip, ImageClip, TextClip, VideoFileClip,
                          concatenate_videoclips)
     from moviepy.audio.fx import AudioLoop, MultiplyVolume
+    from moviepy.video.fx import CrossFadeIn
 
     seconds = media["seconds"]
     n = int(round(seconds / CLIP_S))
@@ -139,9 +216,12 @@ def run_moviepy(media: dict, out: Path, preset: str | None) -> None:
     texts = [TextClip(font=media["font"], text=text, font_size=media["caption_size"], color="white",
                       stroke_color="black", stroke_width=4, method="caption", size=(W - 200, None), margin=(0, 20))
              .with_start(a).with_duration(b - a).with_position(("center", H - 600)) for text, a, b in media["pages"]]
+    stills = [ImageClip(o["png"], transparent=True).with_start(o["start"]).with_duration(o["end"] - o["start"])
+              .with_position((o["x"], o["y"])).with_effects([CrossFadeIn(FADE_FRAMES / FPS)])
+              for o in sorted(media["overlays"], key=lambda o: o["z"])]
     music = AudioFileClip(media["music"]).with_effects([AudioLoop(duration=seconds), MultiplyVolume(0.1)])
     audio = CompositeAudioClip([AudioFileClip(media["voice"]), music]).with_duration(seconds)
-    final = CompositeVideoClip([video, *texts]).with_audio(audio).with_duration(seconds)
+    final = CompositeVideoClip([video, *stills, *texts]).with_audio(audio).with_duration(seconds)
     if preset is None:
         final.write_videofile(str(out), fps=FPS, logger=None)
     else:
@@ -252,6 +332,9 @@ def main() -> None:
     ap.add_argument("--durations", default="15,30,60,120")
     ap.add_argument("--peers-at", type=float, default=30, help="duration at which MoviePy and ffmpeg also run")
     ap.add_argument("--preset", default="veryfast", help="x264 preset for ours, (c) and (b)")
+    ap.add_argument("--grain", type=float, default=4,
+                    help="noise strength in the generated clips (ffmpeg noise alls); 4 makes one ffmpeg command cost "
+                         "about what the issue measured for its reference media; 14 is a much harder case")
     ap.add_argument("--skip-moviepy", action="store_true", help="leave out both MoviePy runs (slow)")
     ap.add_argument("--skip-medium", action="store_true", help="leave out ours at medium (vs b's defaults)")
     ap.add_argument("--batch", type=int, default=0, help="also render this many short videos with 1 and 2 workers")
@@ -278,7 +361,7 @@ def main() -> None:
     rows = []
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, x264 preset {args.preset}", flush=True)
     for seconds in (float(d) for d in args.durations.split(",") if d):
-        media = make_media(base / "media", seconds)
+        media = make_media(base / "media", seconds, args.grain)
         media_json = base / f"media_{int(seconds)}.json"
         media_json.write_text(json.dumps(media, ensure_ascii=False))
         runs = [("ours", args.preset)]
@@ -322,7 +405,7 @@ def main() -> None:
               f"{ours[-1]['peak_rss_mb'] / ours[0]['peak_rss_mb']:.2f}x, Python "
               f"{ours[-1]['python_rss_mb'] / ours[0]['python_rss_mb']:.2f}x")
     if args.batch:
-        media = make_media(base / "media", args.batch_seconds)
+        media = make_media(base / "media", args.batch_seconds, args.grain)
         media_json = base / f"media_{int(args.batch_seconds)}.json"
         media_json.write_text(json.dumps(media, ensure_ascii=False))
         print(f"\nbatch: {args.batch} videos of {args.batch_seconds:.0f} s, preset {p}")
