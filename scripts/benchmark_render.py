@@ -1,23 +1,26 @@
 """Render benchmark: our engine vs the simple MoviePy way vs one ffmpeg command (the floor).
 
-Builds a reference project from media it makes itself: 5 s clips (half landscape 1920x1080, half
-portrait), a Mandarin narration from the studio's own voice, the bundled music and one caption per
-narrated line. Each contender runs in its own process; wall seconds, CPU seconds (the process and
-the ffmpeg it waits for), frames per second and peak RSS (largest single process) are printed,
-with ratios measured in the same run. Peak RSS is given per process kind: the Python process
-itself and the largest ffmpeg (or other) process it started.
+Builds a reference project from media it makes itself: six 5 s clips (half landscape 1920x1080, half
+portrait; a moving test pattern with sensor-like grain, --grain), two product photos shown on cards
+over the clips, a title, headlines and a price tag (rasterised once by the studio's own code, so
+every contender shows the same pictures), a Mandarin narration from the studio's own voice, the
+bundled music and one caption per narrated line. Each contender runs in its own process; wall
+seconds, CPU seconds (the process and the ffmpeg it waits for), frames per second and peak RSS
+(largest single process) are printed, with ratios measured in the same run.
 
 Contenders at --peers-at seconds: (c) one ffmpeg command and (b) simple MoviePy, both at the same
 x264 preset as ours, and (b-defaults) MoviePy's write_videofile with every encoding default
 (libx264 `medium`, x264's default CRF 23, MP3 audio): the issue's definition of (b). Ours is also
-run at `medium` there, so each ratio compares the same preset.
+run at `medium` there. When a real NVENC test encode works, ours also runs with h264_nvenc.
 
 --batch N renders N short videos (--batch-seconds each) with 1 and with 2 worker processes through
 the engine (render_video), x264 threads split between the workers, and prints videos per minute.
+--sheet-batch N renders N videos of the bundled sheet through the whole pipeline (script, voice,
+captions, render; the cache off), with one worker held to one core, one worker, and two workers.
 
     .venv/bin/python scripts/benchmark_render.py                 # 15/30/60/120 s, peers at 30 s
-    .venv/bin/python scripts/benchmark_render.py --durations 30 --preset veryfast
-    .venv/bin/python scripts/benchmark_render.py --durations 30 --skip-moviepy --batch 8
+    .venv/bin/python scripts/benchmark_render.py --durations 30 --preset medium
+    .venv/bin/python scripts/benchmark_render.py --durations "" --batch 8 --batch-seconds 5 --sheet-batch 8
 """
 from __future__ import annotations
 
@@ -143,7 +146,7 @@ def make_media(folder: Path, seconds: float, grain: float = 4) -> dict:
 
 
 # ----------------------------------------------------------------------------- contenders
-def run_ours(media: dict, out: Path, preset: str, threads: int | None = None) -> None:
+def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, encoder: str = "libx264") -> None:
     from studio.render import AudioTrack, Layer, Timeline, VideoStyle
     from studio.render import encode
 
@@ -157,8 +160,15 @@ def run_ours(media: dict, out: Path, preset: str, threads: int | None = None) ->
     timeline = Timeline(FPS, W, H, frames, layers, [AudioTrack("voice", media["voice"]),
                         AudioTrack("music", media["music"], -20.0, duck=True)], VideoStyle.from_template({}), "zh")
     encode.QUALITY["bench"] = {"x264": (preset, 21), "nvenc": ("p5", 22), "maxrate": "12M"}
-    encode.render_video(timeline, Path(media["ass"]), out, out.parent / f"work_{out.stem}", encoder="libx264",
-                        quality="bench", threads=threads)
+    result = encode.render_video(timeline, Path(media["ass"]), out, out.parent / f"work_{out.stem}", encoder=encoder,
+                                 quality="bench", threads=threads)
+    if result.encoder != encoder:
+        raise SystemExit(f"asked for {encoder}, rendered with {result.encoder}: {result.encoder_reason}")
+
+
+def run_ours_nvenc(media: dict, out: Path, preset: str) -> None:
+    """Ours with the GPU's H.264 encoder (the composition stays on the CPU)."""
+    run_ours(media, out, preset, encoder="h264_nvenc")
 
 
 def run_ffmpeg(media: dict, out: Path, preset: str) -> None:
@@ -232,7 +242,7 @@ def run_moviepy_defaults(media: dict, out: Path, preset: str) -> None:
     run_moviepy(media, out, None)
 
 
-CONTENDERS = {"ours": run_ours, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy, "moviepy-defaults": run_moviepy_defaults}
+CONTENDERS = {"ours": run_ours, "ours-nvenc": run_ours_nvenc, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy, "moviepy-defaults": run_moviepy_defaults}
 
 
 def _render_one(args: tuple) -> None:
@@ -317,7 +327,7 @@ def measure(name: str, media_json: Path, out: Path, preset: str, extra: list[str
             "python_cpu_s": rss["python_cpu_s"]}
 
 
-LABELS = {"ours": "(a) ours", "ffmpeg": "(c) one ffmpeg command", "moviepy": "(b) simple MoviePy",
+LABELS = {"ours": "(a) ours", "ours-nvenc": "(a) ours, NVENC (GPU encoder)", "ffmpeg": "(c) one ffmpeg command", "moviepy": "(b) simple MoviePy",
           "moviepy-defaults": "(b) simple MoviePy, write_videofile defaults"}
 
 
@@ -360,12 +370,19 @@ def main() -> None:
     base.mkdir(parents=True, exist_ok=True)
     rows = []
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, x264 preset {args.preset}", flush=True)
+    from studio.render.encode import probe_nvenc
+    from studio.util import ffmpeg_exe
+
+    nvenc_ok, nvenc_reason = probe_nvenc(ffmpeg_exe(), "h264_nvenc")
+    print(f"GPU path: {nvenc_reason}" + ("" if nvenc_ok else " (no GPU rows)"), flush=True)
     for seconds in (float(d) for d in args.durations.split(",") if d):
         media = make_media(base / "media", seconds, args.grain)
         media_json = base / f"media_{int(seconds)}.json"
         media_json.write_text(json.dumps(media, ensure_ascii=False))
         runs = [("ours", args.preset)]
         if seconds == args.peers_at:
+            if nvenc_ok:
+                runs += [("ours-nvenc", args.preset)]
             runs += [("ffmpeg", args.preset)]
             if not args.skip_medium and args.preset != "medium":
                 runs += [("ours", "medium")]
@@ -391,6 +408,7 @@ def main() -> None:
             print(f"{label}: CPU {a['cpu_s'] / b['cpu_s']:.2f}, wall {a['wall_s'] / b['wall_s']:.2f}")
 
     ratio(f"a/c  ours / one ffmpeg command, both {p}", ("ours", p, at), ("ffmpeg", p, at))
+    ratio(f"GPU: ours with NVENC / one ffmpeg command on the CPU ({p})", ("ours-nvenc", p, at), ("ffmpeg", p, at))
     ratio(f"a/b  ours / simple MoviePy, both {p}", ("ours", p, at), ("moviepy", p, at))
     ratio("a/b  ours / simple MoviePy, both medium (b with write_videofile defaults)", ("ours", "medium", at),
           ("moviepy-defaults", "medium", at))

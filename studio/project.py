@@ -43,6 +43,7 @@ class ProjectStyle:
     platform: str = "douyin"  # safe zones (and the platform preset) the video is made for
     quality: str = "final"  # draft | final
     target_seconds: float | None = None  # video length the scripts are fitted to (None = the template's)
+    product_inset: bool | None = None  # the product photo on a card over video clips (None = the template's)
 
     def template_overrides(self) -> dict[str, Any]:
         """The keys of a template's `style:` block this style overrides."""
@@ -63,6 +64,8 @@ class ProjectStyle:
             out["speed"] = float(self.speed)
         if self.pitch:
             out["pitch"] = float(self.pitch)
+        if self.product_inset is not None:
+            out["product_inset"] = bool(self.product_inset)
         return out
 
 

@@ -95,4 +95,6 @@ def test_style_overrides_reach_the_template_keys():
 
     st = ProjectStyle(pitch=2.0, speed=0.9, caption_style="elder", text_color="#FFEE00")
     assert st.template_overrides() == {"pitch": 2.0, "speed": 0.9, "caption_style": "elder", "text_color": "#FFEE00"}
+    assert ProjectStyle(product_inset=False).template_overrides() == {"product_inset": False}
+    assert "product_inset" not in ProjectStyle().template_overrides()  # None: the template decides
     assert cache.voice_key(["a"], "zh", None, 1.0, [0], 2.0) != cache.voice_key(["a"], "zh", None, 1.0, [0], 0.0)

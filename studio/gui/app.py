@@ -262,6 +262,8 @@ class MainWindow(QMainWindow):
             self.target_combo.setItemText(i, self.t("模板默认", "Template's") if seconds is None
                                           else self.t(f"{seconds} 秒", f"{seconds} s"))
         self.music_combo.setItemText(0, self.t("模板默认", "Template's"))
+        for i, text in enumerate((self.t("模板默认", "Template's"), self.t("显示", "Show"), self.t("不显示", "Hide"))):
+            self.inset_combo.setItemText(i, text)
         self.music_combo.setItemText(1, self.t("无音乐", "No music"))
         self.voice_combo.setItemText(0, self.t("模板默认", "Template's"))
         self.caption_size.setSpecialValueText(self.t("模板默认", "Template's"))
@@ -533,6 +535,12 @@ class MainWindow(QMainWindow):
         self.quality_combo.currentIndexChanged.connect(
             lambda _: self._style_changed(quality=self.quality_combo.currentData()))
         form.addRow(self._label("画质", "Quality"), self.quality_combo)
+        self.inset_combo = QComboBox()
+        for value in (None, True, False):
+            self.inset_combo.addItem("", value)
+        self.inset_combo.currentIndexChanged.connect(
+            lambda _: self._style_changed(product_inset=self.inset_combo.currentData()))
+        form.addRow(self._label("视频上显示商品图", "Product photo over clips"), self.inset_combo)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -932,7 +940,7 @@ class MainWindow(QMainWindow):
         st = self.project.style
         self._sync_options()
         widgets = (self.pitch_spin, self.target_combo, self.caption_kind, self.caption_size, self.music_combo, self.voice_combo, self.speed_spin, self.platform_combo,
-                   self.quality_combo, self.template_combo)
+                   self.quality_combo, self.template_combo, self.inset_combo)
         for w in widgets:
             w.blockSignals(True)
         self.caption_size.setValue(st.caption_size or 0)
@@ -947,6 +955,7 @@ class MainWindow(QMainWindow):
         self.pitch_spin.setValue(st.pitch or 0.0)
         self.platform_combo.setCurrentIndex(max(0, self.platform_combo.findData(st.platform)))
         self.quality_combo.setCurrentIndex(max(0, self.quality_combo.findData(st.quality)))
+        self.inset_combo.setCurrentIndex({None: 0, True: 1, False: 2}[st.product_inset])
         self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(st.template)))
         for w in widgets:
             w.blockSignals(False)

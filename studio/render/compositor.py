@@ -436,6 +436,9 @@ def _text_image(lines: list[str], font: ImageFont.FreeTypeFont, fill, stroke: in
     return im
 
 
+OVERLAY_KINDS = ("title", "headline", "price", "label", "inset")
+
+
 def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
     """Rasterise a text overlay once."""
     s = style.scale
@@ -522,7 +525,10 @@ class FrameRenderer:
     def __init__(self, timeline: Timeline) -> None:
         self.timeline = timeline
         self._photos: dict[int, PhotoLayer | ClipLayer] = {}  # built on first use
+        # overlays are rasterised on first use (and, in yuv_frames, dropped after their last frame),
+        # so memory does not grow with the number of scenes; what can fail is checked here, up front
         self._sprites: dict[int, Sprite] = {}
+        self._overlays: list[int] = []
         for i, layer in enumerate(timeline.layers):
             if layer.kind == "photo":
                 if not Path(layer.source).is_file():
@@ -530,8 +536,13 @@ class FrameRenderer:
             elif layer.kind == "clip":
                 if not Path(layer.source).is_file():
                     raise StudioError(f"video clip not found: {layer.source}")
+            elif layer.kind in OVERLAY_KINDS:
+                if layer.kind == "inset" and not Path(layer.source).is_file():
+                    raise StudioError(f"photo not found: {layer.source}")
+                self._overlays.append(i)
             else:
-                self._sprites[i] = make_sprite(layer, timeline.style)
+                raise StudioError(f"unknown overlay kind '{layer.kind}' in the timeline")
+        self._overlays.sort(key=lambda k: timeline.layers[k].z)
         self._black = np.zeros((timeline.height, timeline.width, 3), np.uint8)
         self._live: dict[int, PhotoLayer | ClipLayer] = {}  # the yuv path's layers, while they show
 
@@ -557,11 +568,17 @@ class FrameRenderer:
             out = self._black.copy()
         elif not out.flags.writeable:
             out = out.copy()
-        for i in sorted(self._sprites, key=lambda k: self.timeline.layers[k].z):
+        for i in self._overlays:
             layer = self.timeline.layers[i]
             if layer.start <= n < layer.end:
-                self._sprites[i].blend_onto(out, _opacity(layer, n))
+                self._sprite(i).blend_onto(out, _opacity(layer, n))
         return out
+
+    def _sprite(self, i: int) -> Sprite:
+        sprite = self._sprites.get(i)
+        if sprite is None:
+            sprite = self._sprites[i] = make_sprite(self.timeline.layers[i], self.timeline.style)
+        return sprite
 
     def yuv_frames(self, start: int = 0, stop: int | None = None):
         """Frames start..stop-1 in order, each a memoryview of one reused yuv420p buffer (write it
@@ -572,7 +589,7 @@ class FrameRenderer:
         out = YuvFrame(tl.width, tl.height)
         view = memoryview(out.data)
         visual = [i for i, l in enumerate(layers) if l.kind in ("photo", "clip")]
-        overlays = sorted(self._sprites, key=lambda k: layers[k].z)
+        overlays = self._overlays
         yuv_sprites: dict[int, YuvSprite] = {}
         previous = object()
         try:
@@ -592,7 +609,8 @@ class FrameRenderer:
                     for i, opacity in shown:
                         sprite = yuv_sprites.get(i)
                         if sprite is None:
-                            sprite = yuv_sprites[i] = _yuv_sprite(self._sprites[i])
+                            sprite = yuv_sprites[i] = _yuv_sprite(self._sprite(i))
+                            del self._sprites[i]  # frame() builds it again if it is ever asked for
                         sprite.blend_onto(out, opacity)
                     previous = key
                 yield view
