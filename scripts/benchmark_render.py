@@ -356,6 +356,7 @@ def main() -> None:
                          "(voice, captions, render) with --sheet-configs")
     ap.add_argument("--sheet-configs", default="1core,1,2",
                     help="for --sheet-batch: worker counts, '1core' = 1 worker held to one core")
+    ap.add_argument("--sheet-seconds", type=float, default=15, help="target length for --sheet-batch videos")
     ap.add_argument("--quality", default="draft", help="quality for --sheet-batch (draft or final)")
     ap.add_argument("--cores", type=int, default=0)
     ap.add_argument("--child")
@@ -443,14 +444,14 @@ def main() -> None:
 
 
 def sheet_batch(base: Path, args) -> None:
-    print(f"\nsheet batch: {args.sheet_batch} videos of the bundled sheet, target {args.batch_seconds:.0f} s, "
+    print(f"\nsheet batch: {args.sheet_batch} videos of the bundled sheet, target {args.sheet_seconds:.0f} s, "
           f"quality {args.quality}, whole pipeline, cache off", flush=True)
     per_min = {}
     for config in args.sheet_configs.split(","):
         workers, cores = (1, 1) if config == "1core" else (int(config), 0)
         out = base / f"sheet_{config}.mp4"
         cmd = [sys.executable, __file__, "--child", "sheet", "--out", str(out), "--workers", str(workers),
-               "--batch", str(args.sheet_batch), "--batch-seconds", str(args.batch_seconds), "--quality", args.quality,
+               "--batch", str(args.sheet_batch), "--batch-seconds", str(args.sheet_seconds), "--quality", args.quality,
                "--cores", str(cores)]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=base)
