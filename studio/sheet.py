@@ -288,4 +288,28 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         )
     if not rows:
         problems.append(Problem(file, "the sheet has no product rows", "add one product per row under the header"))
+    problems += give_clashing_names_their_own_files(products, file)
     return Sheet(path=path, products=products, problems=problems)
+
+
+def give_clashing_names_their_own_files(products: list[Product], file: str) -> list[Problem]:
+    """Rows whose videos would get the same file name (the same product name, or names equal once
+    made safe for a file system that ignores case) get their row number in it, so no video
+    overwrites another's; each is reported as a warning."""
+    from .util import safe_filename
+
+    first_row: dict[str, int | None] = {}
+    problems: list[Problem] = []
+    for product in products:
+        key = product.slug.casefold()
+        if key not in first_row:
+            first_row[key] = product.source_row
+            continue
+        suffix = f"_row{product.source_row}"
+        product.output_name = (safe_filename(product.name)[:60 - len(suffix)] or "product") + suffix
+        problems.append(Problem(
+            file, f"'{product.name}' would share its video file name with row {first_row[key]}",
+            f"its videos are named {product.output_name}.mp4 so neither overwrites the other; give the rows "
+            "different names to choose the file names yourself", row=product.source_row, column="name",
+            severity="warning"))
+    return problems

@@ -54,12 +54,14 @@ class Product:
     extra: dict[str, str] = field(default_factory=dict)
     source_file: str = ""
     source_row: int | None = None
+    output_name: str = ""  # file name of its videos when the name alone would clash with another row's
 
     @property
     def slug(self) -> str:
+        """The file name its videos get (without extension)."""
         from .util import safe_filename
 
-        return safe_filename(self.name) or f"row{self.source_row}"
+        return self.output_name or safe_filename(self.name) or f"row{self.source_row}"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

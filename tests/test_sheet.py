@@ -109,3 +109,19 @@ def test_jsonl_bad_line_names_the_line(tmp_path: Path):
     path.write_text('{"name": "a"}\n{oops\n', encoding="utf-8")
     with pytest.raises(StudioError, match="line 2"):
         load_sheet(path)
+
+
+def test_rows_with_the_same_name_get_their_own_video_files(tmp_path: Path):
+    """Two rows of one product (say two prices for two platforms) must not overwrite each other's video."""
+    make_photo(tmp_path / "a.png")
+    long = "超长名字" * 20
+    sheet = load_sheet(write_csv(tmp_path / "s.csv", ["商品名称", "价格", "图片"], [
+        ["保温杯", "59.9", "a.png"], ["保温杯", "49.9", "a.png"], ["Tote", "9", "a.png"], ["tote", "8", "a.png"],
+        [long, "1", "a.png"], [long + "乙", "2", "a.png"]]))
+    stems = [p.slug for p in sheet.products]
+    assert len({s.casefold() for s in stems}) == 6, stems
+    assert stems[:4] == ["保温杯", "保温杯_row3", "Tote", "tote_row5"] and stems[5].endswith("_row7") and len(stems[5]) <= 60
+    warnings = [p for p in sheet.problems if p.severity == "warning" and "file name" in p.message]
+    assert [(p.row, p.column) for p in warnings] == [(3, "name"), (5, "name"), (7, "name")]
+    assert "row 2" in warnings[0].message and "保温杯_row3.mp4" in warnings[0].hint
+    assert all(p.severity != "error" for p in sheet.problems)
