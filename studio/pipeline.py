@@ -92,13 +92,25 @@ def output_stem(product: Product, variant: int) -> str:
     return product.slug if variant == 0 else f"{product.slug}_v{variant + 1}"
 
 
+def _step_weights(product: Product, options: RenderOptions) -> dict[str, float]:
+    """STEP_WEIGHTS, with Whisper's share given to the render when a studio voice goes unchecked."""
+    if product.recording is not None or options.voice_check not in VOICE_CHECKS or options.checks_voice():
+        return STEP_WEIGHTS
+    weights = dict(STEP_WEIGHTS)
+    weights["render"] += weights["subtitles"] - 0.01
+    weights["subtitles"] = 0.01
+    return weights
+
+
 class _Steps:
     """Maps per-step progress onto the whole job's 0..1 and checks for cancel."""
 
-    def __init__(self, on_progress: ProgressCallback, cancel: CancelToken, product: str) -> None:
+    def __init__(self, on_progress: ProgressCallback, cancel: CancelToken, product: str,
+                 weights: dict[str, float] | None = None) -> None:
         self.on_progress = on_progress
         self.cancel = cancel
         self.product = product
+        self.weights = weights or STEP_WEIGHTS
         self.done = 0.0
         self.timings: dict[str, float] = {}
         self._step = ""
@@ -112,12 +124,12 @@ class _Steps:
 
     def report(self, fraction: float, message: str = "") -> None:
         self.cancel.check()
-        total = self.done + STEP_WEIGHTS[self._step] * min(max(fraction, 0.0), 1.0)
+        total = self.done + self.weights[self._step] * min(max(fraction, 0.0), 1.0)
         self.on_progress(Progress(self._step, min(total, 1.0), message or f"{self.product}: {self._step}"))
 
     def end(self) -> None:
         self.timings[self._step] = round(time.perf_counter() - self._t0, 3)
-        self.done += STEP_WEIGHTS[self._step]
+        self.done += self.weights[self._step]
 
 
 def prepare_script(product: Product, options: RenderOptions, variant: int = 0,
@@ -178,7 +190,7 @@ def render_product(
     the result says what failed; only `Cancelled` propagates so callers can stop a batch.
     `script`: scenes the merchant edited, spoken instead of the template's words."""
     cancel = cancel or CancelToken()
-    steps = _Steps(on_progress, cancel, product.name)
+    steps = _Steps(on_progress, cancel, product.name, _step_weights(product, options))
     stem = output_stem(product, variant)
     out_dir = Path(options.out_dir)
     try:

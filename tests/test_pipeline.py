@@ -124,3 +124,12 @@ def test_fingerprint_changes_with_what_makes_the_video(tmp_path: Path):
     assert fp(variant=1) != base
     os.utime(photo, ns=(1, 1))  # the merchant replaced the photo with one of the same name
     assert fp() != base
+
+
+def test_progress_weights_follow_the_voice_check():
+    from studio.pipeline import STEP_WEIGHTS, _step_weights
+
+    draft = _step_weights(Product("a"), RenderOptions(quality="draft"))
+    assert abs(sum(draft.values()) - 1.0) < 1e-9 and draft["subtitles"] < 0.05 < draft["render"] - STEP_WEIGHTS["render"]
+    assert _step_weights(Product("a"), RenderOptions(quality="final")) == STEP_WEIGHTS
+    assert _step_weights(Product("a", recording=Path("me.m4a")), RenderOptions(quality="draft")) == STEP_WEIGHTS
