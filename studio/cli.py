@@ -184,7 +184,7 @@ def _script(args) -> int:
 def _render(args) -> int:
     from tqdm import tqdm
 
-    from .pipeline import render_sheet
+    from .pipeline import disk_space_warning, render_sheet
 
     sheet, scripts, project = _load(args.sheet)
     if args.only:
@@ -197,6 +197,9 @@ def _render(args) -> int:
     if sheet.problems:
         print("problems in the sheet:", file=sys.stderr)
         _print_problems(sheet)
+    warning = disk_space_warning(sheet, options, scripts)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     cancel = CancelToken()
     started = time.perf_counter()
     bar = tqdm(total=jobs * 100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}", dynamic_ncols=True,

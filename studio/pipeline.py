@@ -550,6 +550,39 @@ def render_sheet(
     return report
 
 
+def disk_space_warning(sheet: Sheet, options: RenderOptions, scripts: dict[int, list[Scene]] | None = None) -> str | None:
+    """Before a batch: a warning when the output folder's disk has less free space than the batch
+    may need (each video at its bitrate cap for its estimated length, plus covers and captions);
+    None when it fits or cannot be told."""
+    import shutil
+
+    from .render.encode import AUDIO_KBPS, rate_limits
+    from .script.generate import estimate_seconds
+
+    needed = 0.0
+    for index, product in enumerate(sheet.products):
+        for variant in range(max(1, options.variants)):
+            try:
+                script, _ = prepare_script(product, options, variant, (scripts or {}).get(index))
+                seconds = estimate_seconds(script.lines, script.language)
+                cap, _ = rate_limits(options.quality, seconds, delivery_preset(options, product), options.max_mb)
+            except StudioError:
+                continue  # the render reports it
+            needed += (int(cap.rstrip("k")) + AUDIO_KBPS) * 1000 / 8 * seconds * 1.1 + 1_000_000
+    folder = Path(options.out_dir)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= needed:
+        return None
+    return (f"{folder} has {free / 1e9:.1f} GB free; these videos may need up to {needed / 1e9:.1f} GB. Free some "
+            "space or choose another output folder (a video that does not fit fails on its own and "
+            "leaves no partial file; the ones before it are kept)")
+
+
 class _SharedCancel(CancelToken):
     """A CancelToken backed by a multiprocessing Event, for worker processes."""
 

@@ -133,3 +133,23 @@ def test_progress_weights_follow_the_voice_check():
     assert abs(sum(draft.values()) - 1.0) < 1e-9 and draft["subtitles"] < 0.05 < draft["render"] - STEP_WEIGHTS["render"]
     assert _step_weights(Product("a"), RenderOptions(quality="final")) == STEP_WEIGHTS
     assert _step_weights(Product("a", recording=Path("me.m4a")), RenderOptions(quality="draft")) == STEP_WEIGHTS
+
+
+def test_a_batch_that_may_not_fit_on_the_disk_is_warned_about_first(tmp_path: Path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from studio.pipeline import disk_space_warning
+    from studio.types import Sheet
+
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"png")
+    sheet = Sheet(tmp_path / "s.csv", [Product(f"杯{i}", price=9.9, selling_points=["轻巧"], images=[photo])
+                                       for i in range(3)])
+    options = RenderOptions(out_dir=tmp_path / "not" / "yet" / "made", variants=2)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 0, 10**12))
+    assert disk_space_warning(sheet, options) is None
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 0, 5_000_000))
+    warning = disk_space_warning(sheet, options)
+    assert warning and str(tmp_path) in warning and "0.0 GB free" in warning and "another output folder" in warning
