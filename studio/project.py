@@ -224,7 +224,17 @@ class Project:
                 project.items.append(project._item_from_dict(entry))
             except (TypeError, ValueError, KeyError) as exc:
                 raise StudioError(f"{where}: product {n} is damaged ({exc})") from exc
+        project.assign_output_names()
         return project
+
+    def assign_output_names(self) -> None:
+        """Products whose videos would share a file name (two with one name, say) get their row in
+        it, so no video overwrites another's (see sheet.give_clashing_names_their_own_files)."""
+        from .sheet import give_clashing_names_their_own_files
+
+        for item in self.items:
+            item.product.output_name = ""
+        give_clashing_names_their_own_files([item.product for item in self.items], str(self.file))
 
     def _item_from_dict(self, entry: dict) -> ProjectItem:
         d = dict(entry["product"])

@@ -300,12 +300,12 @@ def give_clashing_names_their_own_files(products: list[Product], file: str) -> l
 
     first_row: dict[str, int | None] = {}
     problems: list[Problem] = []
-    for product in products:
+    for position, product in enumerate(products, 1):
         key = product.slug.casefold()
         if key not in first_row:
-            first_row[key] = product.source_row
+            first_row[key] = product.source_row if product.source_row is not None else position
             continue
-        suffix = f"_row{product.source_row}"
+        suffix = f"_row{product.source_row if product.source_row is not None else position}"
         product.output_name = (safe_filename(product.name)[:60 - len(suffix)] or "product") + suffix
         problems.append(Problem(
             file, f"'{product.name}' would share its video file name with row {first_row[key]}",

@@ -98,3 +98,13 @@ def test_style_overrides_reach_the_template_keys():
     assert ProjectStyle(product_inset=False).template_overrides() == {"product_inset": False}
     assert "product_inset" not in ProjectStyle().template_overrides()  # None: the template decides
     assert cache.voice_key(["a"], "zh", None, 1.0, [0], 2.0) != cache.voice_key(["a"], "zh", None, 1.0, [0], 0.0)
+
+
+def test_products_added_with_the_same_name_get_their_own_video_files(tmp_path: Path):
+    project = Project(folder=tmp_path / "p")
+    project.items = [ProjectItem(Product("保温杯")), ProjectItem(Product("保温杯")), ProjectItem(Product("茶杯"))]
+    project.assign_output_names()
+    assert [it.product.slug for it in project.items] == ["保温杯", "保温杯_row2", "茶杯"]
+    project.items[1].product.name = "保温杯 大号"  # renamed: the clash is gone, so is the suffix
+    again = Project.from_dict(project.folder, project.to_dict())
+    assert [it.product.slug for it in again.items] == ["保温杯", "保温杯_大号", "茶杯"]

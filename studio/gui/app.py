@@ -659,6 +659,7 @@ class MainWindow(QMainWindow):
         """Apply one edit to the project as an undoable step; refresh and autosave."""
         before = self.project.to_dict()
         mutate(self.project)
+        self.project.assign_output_names()
         after = self.project.to_dict()
         if before == after:
             return False
