@@ -146,7 +146,8 @@ def make_media(folder: Path, seconds: float, grain: float = 4) -> dict:
 
 
 # ----------------------------------------------------------------------------- contenders
-def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, encoder: str = "libx264") -> None:
+def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, encoder: str = "libx264",
+             compose: str = "cpu") -> None:
     from studio.render import AudioTrack, Layer, Timeline, VideoStyle
     from studio.render import encode
 
@@ -161,14 +162,24 @@ def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, en
                         AudioTrack("music", media["music"], -20.0, duck=True)], VideoStyle.from_template({}), "zh")
     encode.QUALITY["bench"] = {"x264": (preset, 21), "nvenc": ("p5", 22), "maxrate": "12M"}
     result = encode.render_video(timeline, Path(media["ass"]), out, out.parent / f"work_{out.stem}", encoder=encoder,
-                                 quality="bench", threads=threads)
+                                 quality="bench", threads=threads, compose=compose)
     if result.encoder != encoder:
         raise SystemExit(f"asked for {encoder}, rendered with {result.encoder}: {result.encoder_reason}")
+    if compose == "cuda" and "GPU" not in result.compose:
+        raise SystemExit(f"asked for GPU composition: {result.compose}")
 
 
 def run_ours_nvenc(media: dict, out: Path, preset: str) -> None:
     """Ours with the GPU's H.264 encoder (the composition stays on the CPU)."""
     run_ours(media, out, preset, encoder="h264_nvenc")
+
+
+def run_ours_gpu(media: dict, out: Path, preset: str) -> None:
+    """Ours with the photo zoom on the GPU through torch, and NVENC when the card has it."""
+    from studio.render.encode import probe_nvenc
+    from studio.util import ffmpeg_exe
+
+    run_ours(media, out, preset, encoder="h264_nvenc" if probe_nvenc(ffmpeg_exe())[0] else "libx264", compose="cuda")
 
 
 def run_ffmpeg(media: dict, out: Path, preset: str) -> None:
@@ -242,7 +253,7 @@ def run_moviepy_defaults(media: dict, out: Path, preset: str) -> None:
     run_moviepy(media, out, None)
 
 
-CONTENDERS = {"ours": run_ours, "ours-nvenc": run_ours_nvenc, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy, "moviepy-defaults": run_moviepy_defaults}
+CONTENDERS = {"ours": run_ours, "ours-nvenc": run_ours_nvenc, "ours-gpu": run_ours_gpu, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy, "moviepy-defaults": run_moviepy_defaults}
 
 
 def _render_one(args: tuple) -> None:
@@ -327,7 +338,8 @@ def measure(name: str, media_json: Path, out: Path, preset: str, extra: list[str
             "python_cpu_s": rss["python_cpu_s"]}
 
 
-LABELS = {"ours": "(a) ours", "ours-nvenc": "(a) ours, NVENC (GPU encoder)", "ffmpeg": "(c) one ffmpeg command", "moviepy": "(b) simple MoviePy",
+LABELS = {"ours": "(a) ours", "ours-nvenc": "(a) ours, NVENC (GPU encoder)",
+          "ours-gpu": "(a) ours, composition on the GPU (+ NVENC when present)", "ffmpeg": "(c) one ffmpeg command", "moviepy": "(b) simple MoviePy",
           "moviepy-defaults": "(b) simple MoviePy, write_videofile defaults"}
 
 
@@ -375,7 +387,11 @@ def main() -> None:
     from studio.util import ffmpeg_exe
 
     nvenc_ok, nvenc_reason = probe_nvenc(ffmpeg_exe(), "h264_nvenc")
-    print(f"GPU path: {nvenc_reason}" + ("" if nvenc_ok else " (no GPU rows)"), flush=True)
+    from studio.render.gpu import compose_device
+
+    torch_gpu, torch_reason = compose_device("cuda")
+    print(f"GPU encoder: {nvenc_reason}" + ("" if nvenc_ok else " (no NVENC row)"), flush=True)
+    print(f"GPU composition: {torch_reason}" + ("" if torch_gpu else " (no GPU composition row)"), flush=True)
     for seconds in (float(d) for d in args.durations.split(",") if d):
         media = make_media(base / "media", seconds, args.grain)
         media_json = base / f"media_{int(seconds)}.json"
@@ -384,6 +400,8 @@ def main() -> None:
         if seconds == args.peers_at:
             if nvenc_ok:
                 runs += [("ours-nvenc", args.preset)]
+            if torch_gpu:
+                runs += [("ours-gpu", args.preset)]
             runs += [("ffmpeg", args.preset)]
             if not args.skip_medium and args.preset != "medium":
                 runs += [("ours", "medium")]
@@ -410,6 +428,7 @@ def main() -> None:
 
     ratio(f"a/c  ours / one ffmpeg command, both {p}", ("ours", p, at), ("ffmpeg", p, at))
     ratio(f"GPU: ours with NVENC / one ffmpeg command on the CPU ({p})", ("ours-nvenc", p, at), ("ffmpeg", p, at))
+    ratio(f"GPU: ours composing on the GPU / ours on the CPU ({p})", ("ours-gpu", p, at), ("ours", p, at))
     ratio(f"a/b  ours / simple MoviePy, both {p}", ("ours", p, at), ("moviepy", p, at))
     ratio("a/b  ours / simple MoviePy, both medium (b with write_videofile defaults)", ("ours", "medium", at),
           ("moviepy-defaults", "medium", at))

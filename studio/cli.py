@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--allow-flagged", action="store_true",
                    help="render even when the compliance check blocks a script (recorded in the manifest)")
     r.add_argument("--workers", type=int, default=1, help="videos rendered at once (default 1; 2 pays off on 2+ cores)")
+    r.add_argument("--compose", choices=["auto", "cpu", "cuda"],
+                   help="where photo zooms are drawn: auto (default: a CUDA GPU through torch when there is one), "
+                        "or the saved GPU setting")
     r.add_argument("--voice-check", choices=["auto", "on", "off"],
                    help="Whisper checks a studio voice's pronunciation: auto (default) for final renders, not drafts")
     r.add_argument("--delivery", choices=sorted(PLATFORMS),
@@ -148,7 +151,7 @@ def _options(args, project=None) -> "RenderOptions":
         whisper_model=getattr(args, "whisper_model", None), allow_flagged=getattr(args, "allow_flagged", None),
         target_seconds=getattr(args, "target", None), voice_check=getattr(args, "voice_check", None),
         delivery=getattr(args, "delivery", None), max_mb=getattr(args, "max_mb", None),
-        skip_unchanged=not getattr(args, "force", False),
+        skip_unchanged=not getattr(args, "force", False), compose=getattr(args, "compose", None),
     )
 
 

@@ -52,6 +52,7 @@ class RenderOptions:
     max_mb: float | None = None  # file-size ceiling for each video
     encoder_threads: int | None = None  # x264 threads; None = the usable cores (render_sheet splits them between workers)
     skip_unchanged: bool = True  # a video whose inputs are unchanged since it was rendered is kept, not re-rendered
+    compose: str = "auto"  # where the photo zoom runs: auto (a CUDA GPU when torch sees one) | cpu | cuda
 
     @classmethod
     def from_settings(cls, **overrides) -> "RenderOptions":
@@ -63,6 +64,7 @@ class RenderOptions:
             out_dir=Path(st.output_dir) if st.output_dir else Path("out"),
             whisper_model=st.whisper_model or None,
             encoder={"off": "libx264", "on": "h264_nvenc"}.get(st.gpu, "auto"),
+            compose={"off": "cpu", "on": "cuda"}.get(st.gpu, "auto"),
             default_voices={k: v for k, v in (("zh", st.voice_zh), ("en", st.voice_en)) if v},
             aigc_producer=" ".join(x for x in (st.producer_name, f"({st.producer_id})" if st.producer_id else "") if x),
         )
@@ -356,6 +358,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         encoder=options.encoder, quality=options.quality,
         cancel=steps.cancel, on_progress=lambda f: steps.report(f), metadata={"AIGC": aigc},
         threads=options.encoder_threads, platform=delivery_preset(options, product), max_mb=options.max_mb,
+        compose=options.compose,
     )
     warnings += encode.warnings
     steps.end()
@@ -396,7 +399,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         "video": {
             "width": options.width, "height": options.height, "fps": options.fps,
             "duration_s": round(timeline.duration, 3), "encoder": encode.encoder,
-            "encoder_reason": encode.encoder_reason, "ffmpeg_args": encode.args,
+            "encoder_reason": encode.encoder_reason, "compose": encode.compose, "ffmpeg_args": encode.args,
             "loudness": encode.loudness, "aigc_label": json.loads(aigc),
         },
         "outputs": {"video": video_path.name, "video_bytes": video_path.stat().st_size, "srt": srt_path.name,

@@ -142,3 +142,34 @@ def test_fading_overlay_blends_halfway():
     frame = np.zeros((8, 8, 3), np.uint8)
     sprite.blend_onto(frame, 0.5)
     assert np.all(np.abs(frame.astype(int) - 128) <= 2)
+
+
+def test_torch_composition_matches_the_reference(mixed_timeline: Timeline):
+    """The GPU path's code (photo zoom through torch grid_sample), run on the CPU: every frame within
+    a small bound of the numpy reference frames."""
+    pytest.importorskip("torch")
+    reference = [bytes(f) for f in FrameRenderer(mixed_timeline).yuv_frames()]
+    torch_path = FrameRenderer(mixed_timeline, device="cpu")
+    worst = 0.0
+    for n, frame in enumerate(torch_path.yuv_frames()):
+        a = np.frombuffer(frame, np.uint8)
+        b = np.frombuffer(reference[n], np.uint8)
+        worst = max(worst, float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()))
+    assert n + 1 == len(reference) and worst < 1.5, worst
+    cover = next(l for l in mixed_timeline.layers if l.kind == "photo" and "tall" in l.source)
+    layer = compositor.PhotoLayer(cover, mixed_timeline.style, device="cpu")
+    layer.draw_yuv(cover.start + 3, compositor.YuvFrame(W, H))
+    assert layer._torch is not None  # the frames above really came through torch
+
+
+def test_composition_device_is_chosen_and_explained():
+    from studio.render.gpu import compose_device
+    from studio.util import StudioError
+
+    device, why = compose_device("auto")
+    assert (device is None and "CPU" in why) or (device == "cuda" and "GPU" in why)
+    assert compose_device("cpu")[0] is None and compose_device("torch-cpu")[0] == "cpu"
+    device, why = compose_device("cuda")
+    assert device == "cuda" or ("asked for" in why and device is None)
+    with pytest.raises(StudioError, match="unknown composition device"):
+        compose_device("tpu")

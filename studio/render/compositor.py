@@ -222,8 +222,10 @@ class PhotoLayer:
     Portrait photos cover the frame; square or landscape ones sit full-width over a blurred,
     darkened copy of themselves (the way commerce videos show packshots)."""
 
-    def __init__(self, layer: Layer, style: VideoStyle) -> None:
+    def __init__(self, layer: Layer, style: VideoStyle, device: str | None = None) -> None:
         W, H = style.width, style.height
+        self.device = device  # a torch device for the yuv path's zoom (render.gpu), or None: Pillow
+        self._torch = None
         photo = _load_photo(layer.source)
         self.zoom = float(layer.params.get("zoom", 1.08))
         self.zoom_in = layer.params.get("motion", "in") == "in"
@@ -289,6 +291,10 @@ class PhotoLayer:
                     photo = small
             y, cb, cr = yuv_planes(photo)
             self._yuv = (y, _half(cb), _half(cr))
+            if self.device is not None and self.cover:
+                from .gpu import TorchPlanes
+
+                self._torch = TorchPlanes(tuple(np.asarray(p) for p in self._yuv), self.device)
             if self.background is not None:
                 by, bu, bv = yuv_planes(Image.fromarray(self.background))
                 self._bg_yuv = tuple(np.asarray(p) for p in (by, _half(bu), _half(bv)))
@@ -301,6 +307,11 @@ class PhotoLayer:
             box = (max(0.0, x0 + (bw - w) / 2), max(0.0, y0 + (bh - h) / 2),
                    min(py.width, x0 + (bw + w) / 2), min(py.height, y0 + (bh + h) / 2))
             half = (box[0] / 2, box[1] / 2, min(pu.width, box[2] / 2), min(pu.height, box[3] / 2))
+            if self._torch is not None:
+                out.y[:] = self._torch.crop_resize(0, box, W, H)
+                out.u[:] = self._torch.crop_resize(1, half, W // 2, H // 2)
+                out.v[:] = self._torch.crop_resize(2, half, W // 2, H // 2)
+                return
             out.y[:] = np.asarray(py.resize((W, H), Image.Resampling.BILINEAR, box=box))
             out.u[:] = np.asarray(pu.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
             out.v[:] = np.asarray(pv.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
@@ -522,8 +533,9 @@ class FrameRenderer:
     """Turns frame numbers into RGB frames (`frame`) or the whole video into yuv420p frames in order
     (`yuv_frames`), for one timeline (captions are added by libass)."""
 
-    def __init__(self, timeline: Timeline) -> None:
+    def __init__(self, timeline: Timeline, device: str | None = None) -> None:
         self.timeline = timeline
+        self.device = device  # torch device for the yuv path's photo zoom (render.gpu); None = Pillow
         self._photos: dict[int, PhotoLayer | ClipLayer] = {}  # built on first use
         # overlays are rasterised on first use (and, in yuv_frames, dropped after their last frame),
         # so memory does not grow with the number of scenes; what can fail is checked here, up front
@@ -554,7 +566,7 @@ class FrameRenderer:
             if layer.kind == "clip":
                 obj = ClipLayer(layer, self.timeline.style, self.timeline.fps, yuv=yuv)
             else:
-                obj = PhotoLayer(layer, self.timeline.style)
+                obj = PhotoLayer(layer, self.timeline.style, self.device if yuv else None)
             cache[i] = obj
         return obj
 

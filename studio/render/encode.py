@@ -78,6 +78,7 @@ class EncodeResult:
     args: list[str]
     loudness: dict
     warnings: list[str] = field(default_factory=list)
+    compose: str = ""  # where the frames were composed, and why
 
 
 def usable_cores() -> int:
@@ -178,11 +179,17 @@ def render_video(
     threads: int | None = None,
     platform: str | None = None,
     max_mb: float | None = None,
+    compose: str = "cpu",
 ) -> EncodeResult:
     """Mix the audio, draw every frame and encode; out_path appears only when complete.
 
     threads: x264 threads (default: the usable cores; give cores // workers when several renders
-    run at once). platform / max_mb: a delivery preset from PLATFORMS and/or a file-size ceiling."""
+    run at once). platform / max_mb: a delivery preset from PLATFORMS and/or a file-size ceiling.
+    compose: where the photo zoom runs (render.gpu.COMPOSE_CHOICES; 'auto' takes a CUDA GPU when
+    torch sees one, else the numpy reference path)."""
+    from .gpu import compose_device
+
+    device, compose_reason = compose_device(compose)
     cancel = cancel or CancelToken()
     work_dir.mkdir(parents=True, exist_ok=True)
     voice = next((a for a in timeline.audio if a.role == "voice"), None)
@@ -214,7 +221,7 @@ def render_video(
     meta = {"AIGC": aigc_metadata(), "comment": "made with aigc-studio", **(metadata or {})}
     chosen, reason = choose_encoder(encoder)
     part = out_path.with_name(f".{out_path.stem}.part.mp4")
-    renderer = FrameRenderer(timeline)
+    renderer = FrameRenderer(timeline, device)
     warnings: list[str] = []
     try:
         args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
@@ -226,13 +233,13 @@ def render_video(
         reason += "; failed mid-render, fell back to libx264"
         chosen = "libx264"
         renderer.close()
-        renderer = FrameRenderer(timeline)
+        renderer = FrameRenderer(timeline, device)
         args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
                        on_progress, threads, platform, max_mb)
     finally:
         renderer.close()
     os.replace(part, out_path)
-    return EncodeResult(chosen, reason, args, report.to_dict(), warnings)
+    return EncodeResult(chosen, reason, args, report.to_dict(), warnings, compose_reason)
 
 
 class _EncoderFailed(Exception):
