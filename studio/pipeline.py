@@ -550,6 +550,10 @@ def render_sheet(
             if on_result:
                 on_result(index, result)
     write_batch_summary(report, Path(options.out_dir), sheet)
+    try:
+        (Path(options.out_dir) / ".work").rmdir()  # only when empty: no render left anything behind
+    except OSError:
+        pass
     return report
 
 

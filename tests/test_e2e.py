@@ -49,7 +49,7 @@ def test_sheet_to_finished_video(tiny_sheet: Path, tmp_path: Path, ffprobe: str)
     video, srt, cover, manifest_path = (out / f"保温杯.{ext}" for ext in ("mp4", "srt", "jpg", "json"))
     for f in (video, srt, cover, manifest_path):
         assert f.exists(), f
-    assert not list(out.glob(".*part*")) and not (out / ".work" / "保温杯").exists()
+    assert not list(out.glob(".*part*")) and not (out / ".work").exists()  # nothing left behind
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
 
     info = probe(ffprobe, video)
