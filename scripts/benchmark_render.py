@@ -84,9 +84,6 @@ def overlay_spec(seconds: float, photos: list[Path]) -> list[dict]:
 def _overlay_pngs(spec: list[dict], folder: Path) -> None:
     """Each overlay rasterised once by the studio's own code and saved as an RGBA PNG with its
     position, so (b) and (c) show exactly the pictures (a) draws."""
-    import numpy as np
-    from PIL import Image
-
     from studio.render import Layer, VideoStyle
     from studio.render.compositor import make_sprite
 
@@ -95,11 +92,8 @@ def _overlay_pngs(spec: list[dict], folder: Path) -> None:
         layer = Layer(o["kind"], 0, 1, z=o["z"], source=o.get("source", ""), text=o.get("text", ""),
                       params=o.get("params", {}))
         sprite = make_sprite(layer, style)
-        a = sprite.alpha[:, :, 0].astype(np.uint32)
-        rgb = np.where(a[:, :, None] > 0, (sprite.rgb.astype(np.uint32) + a[:, :, None] // 2) // np.maximum(a, 1)[:, :, None], 0)
-        rgba = np.concatenate([np.minimum(rgb, 255), a[:, :, None]], axis=2).astype(np.uint8)
         o["png"] = str(folder / f"overlay_{k}_{o['kind']}.png")
-        Image.fromarray(rgba).save(o["png"])
+        sprite.to_image().save(o["png"])
         o["x"], o["y"] = sprite.x, sprite.y
 
 

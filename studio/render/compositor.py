@@ -158,6 +158,12 @@ class Sprite:
         alpha = arr[:, :, 3:4]
         return cls(x, y, arr[:, :, :3] * alpha, alpha)
 
+    def to_image(self) -> Image.Image:
+        """The overlay as an RGBA image again (un-premultiplied)."""
+        a = self.alpha[:, :, 0].astype(np.uint32)
+        rgb = np.where(a[:, :, None] > 0, (self.rgb.astype(np.uint32) + a[:, :, None] // 2) // np.maximum(a, 1)[:, :, None], 0)
+        return Image.fromarray(np.concatenate([np.minimum(rgb, 255), a[:, :, None]], axis=2).astype(np.uint8))
+
     def blend_onto(self, frame: np.ndarray, opacity: float = 1.0) -> None:
         h, w = self.alpha.shape[:2]
         fh, fw = frame.shape[:2]
@@ -659,11 +665,8 @@ def _opacity(layer: Layer, n: int) -> float:
 
 
 def _yuv_sprite(sprite: Sprite) -> YuvSprite:
-    """The YUV twin of an RGB sprite (un-premultiplied back to RGBA first)."""
-    a = sprite.alpha[:, :, 0].astype(np.uint32)
-    rgb = np.where(a[:, :, None] > 0, (sprite.rgb.astype(np.uint32) + a[:, :, None] // 2) // np.maximum(a, 1)[:, :, None], 0)
-    rgba = np.concatenate([np.minimum(rgb, 255), a[:, :, None]], axis=2).astype(np.uint8)
-    return YuvSprite(Image.fromarray(rgba), sprite.x, sprite.y)
+    """The YUV twin of an RGB sprite."""
+    return YuvSprite(sprite.to_image(), sprite.x, sprite.y)
 
 
 def render_still(timeline: Timeline, frame: int) -> Image.Image:

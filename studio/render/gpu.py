@@ -37,16 +37,15 @@ def compose_device(choice: str = "auto") -> tuple[str | None, str]:
         return "cpu", "composition through torch on the CPU, as chosen (a check of the GPU code)"
     if not _cuda_driver_present():
         why = "no NVIDIA driver found"
-        return None, (f"cuda was asked for, but {why}; composition on the CPU" if choice == "cuda"
-                      else f"composition on the CPU ({why})")
-    try:
-        import torch
+    else:
+        try:
+            import torch
 
-        if torch.cuda.is_available():
-            return "cuda", f"composition on the GPU ({torch.cuda.get_device_name(0)}) through torch"
-        why = "torch sees no CUDA device"
-    except Exception as exc:  # a broken torch install must not stop a render
-        why = f"torch could not be used ({exc})"
+            if torch.cuda.is_available():
+                return "cuda", f"composition on the GPU ({torch.cuda.get_device_name(0)}) through torch"
+            why = "torch sees no CUDA device"
+        except Exception as exc:  # a broken torch install must not stop a render
+            why = f"torch could not be used ({exc})"
     return None, (f"cuda was asked for, but {why}; composition on the CPU" if choice == "cuda"
                   else f"composition on the CPU ({why})")
 

@@ -88,6 +88,17 @@ def _norm(sd: dict, prefix: str, v: dict, name: str) -> None:
     sd[f"{prefix}.bias"] = v[f"{name}/beta"]
 
 
+def _self_attention_and_mlp(sd: dict, v: dict, src: str, dst: str, n_state: int) -> None:
+    """What every encoder and decoder block has: self-attention (fused q/k/v) and the MLP, with their norms."""
+    _split_fused(sd, [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"], v,
+                 f"{src}/self_attention/linear_0", n_state)
+    _linear(sd, f"{dst}.attn.out", v, f"{src}/self_attention/linear_1")
+    _norm(sd, f"{dst}.attn_ln", v, f"{src}/self_attention/layer_norm")
+    _linear(sd, f"{dst}.mlp.0", v, f"{src}/ffn/linear_0")
+    _linear(sd, f"{dst}.mlp.2", v, f"{src}/ffn/linear_1")
+    _norm(sd, f"{dst}.mlp_ln", v, f"{src}/ffn/layer_norm")
+
+
 def _split_fused(sd: dict, prefixes: list[str], v: dict, name: str, n_state: int) -> None:
     """A fused q/k/v (or k/v) projection in its parts; the key never has a bias in Whisper."""
     w, b = v[f"{name}/weight"], v[f"{name}/bias"]
@@ -122,31 +133,18 @@ def state_dict_from_ct2(folder: Path) -> tuple[dict[str, np.ndarray], dict, list
         _linear(sd, f"encoder.{conv}", v, f"encoder/{conv}")
     sd["encoder.positional_embedding"] = v["encoder/position_encodings/encodings"]
     for i in range(n_enc):
-        src, dst = f"encoder/layer_{i}", f"encoder.blocks.{i}"
-        _split_fused(sd, [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"], v,
-                     f"{src}/self_attention/linear_0", n_state)
-        _linear(sd, f"{dst}.attn.out", v, f"{src}/self_attention/linear_1")
-        _norm(sd, f"{dst}.attn_ln", v, f"{src}/self_attention/layer_norm")
-        _linear(sd, f"{dst}.mlp.0", v, f"{src}/ffn/linear_0")
-        _linear(sd, f"{dst}.mlp.2", v, f"{src}/ffn/linear_1")
-        _norm(sd, f"{dst}.mlp_ln", v, f"{src}/ffn/layer_norm")
+        _self_attention_and_mlp(sd, v, f"encoder/layer_{i}", f"encoder.blocks.{i}", n_state)
     _norm(sd, "encoder.ln_post", v, "encoder/layer_norm")
     sd["decoder.token_embedding.weight"] = v["decoder/embeddings/weight"]
     sd["decoder.positional_embedding"] = v["decoder/position_encodings/encodings"]
     for i in range(n_dec):
         src, dst = f"decoder/layer_{i}", f"decoder.blocks.{i}"
-        _split_fused(sd, [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"], v,
-                     f"{src}/self_attention/linear_0", text_state)
-        _linear(sd, f"{dst}.attn.out", v, f"{src}/self_attention/linear_1")
-        _norm(sd, f"{dst}.attn_ln", v, f"{src}/self_attention/layer_norm")
+        _self_attention_and_mlp(sd, v, src, dst, text_state)
         _linear(sd, f"{dst}.cross_attn.query", v, f"{src}/attention/linear_0")
         _split_fused(sd, [f"{dst}.cross_attn.key", f"{dst}.cross_attn.value"], v, f"{src}/attention/linear_1",
                      text_state)
         _linear(sd, f"{dst}.cross_attn.out", v, f"{src}/attention/linear_2")
         _norm(sd, f"{dst}.cross_attn_ln", v, f"{src}/attention/layer_norm")
-        _linear(sd, f"{dst}.mlp.0", v, f"{src}/ffn/linear_0")
-        _linear(sd, f"{dst}.mlp.2", v, f"{src}/ffn/linear_1")
-        _norm(sd, f"{dst}.mlp_ln", v, f"{src}/ffn/layer_norm")
     _norm(sd, "decoder.ln", v, "decoder/layer_norm")
     heads = [list(map(int, h)) for h in config.get("alignment_heads", [])]
     return sd, dims, heads
