@@ -66,7 +66,9 @@ def rate_limits(quality: str, duration: float, platform: str | None = None,
     if ceiling:
         budget = ceiling * 8_000_000 * 0.95 / max(duration, 0.1) - AUDIO_KBPS * 1000
         if budget < 300_000:
-            raise StudioError(f"{ceiling:g} MB is too small for a {duration:.0f} s video at 1080x1920")
+            least = (300_000 + AUDIO_KBPS * 1000) * max(duration, 0.1) / (8_000_000 * 0.95)
+            raise StudioError(f"{ceiling:g} MB is too small for a {duration:.0f} s video at 1080x1920; "
+                              f"allow at least {least:.1f} MB (--max-mb) or make the video shorter")
         cap = min(cap, int(budget))
     return f"{cap // 1000}k", f"{min(2 * cap, 16_000_000) // 1000}k"  # buffer: 2 s of the cap, at most 16 Mbit as before
 
