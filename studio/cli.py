@@ -246,6 +246,10 @@ def _render(args) -> int:
             print(f"  {r.product}: {r.error}", file=sys.stderr)
         for p in bad_rows:
             print(f"  {p}", file=sys.stderr)
+    if report.stopped:
+        print(f"STOPPED: {report.stopped}", file=sys.stderr)
+    if report.summary_error:
+        print(f"warning: {report.summary_error}", file=sys.stderr)
+    elif report.failed or bad_rows or report.stopped:
         print(f"(details in {options.out_dir / 'summary.json'})", file=sys.stderr)
-        return 1
-    return 0
+    return 0 if report.ok else 1

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .types import Problem, Product, RenderResult, Scene, Script, Sheet
-from .util import CancelToken, Cancelled, Progress, ProgressCallback, StudioError, no_progress
+from .util import CancelToken, Cancelled, Progress, ProgressCallback, StudioError, is_disk_full, no_progress
 
 # share of the job each step takes, for one progress bar across steps (measured on a 2-core CPU)
 STEP_WEIGHTS = {"script": 0.01, "voice": 0.09, "subtitles": 0.20, "compose": 0.02, "render": 0.66, "finish": 0.02}
@@ -203,11 +203,13 @@ def render_product(
         raise
     except StudioError as exc:
         _remove_partials(out_dir, stem)
-        return RenderResult(product.name, None, ok=False, error=str(exc), timings=steps.timings)
+        return RenderResult(product.name, None, ok=False, error=str(exc), timings=steps.timings,
+                            disk_full=is_disk_full(exc))
     except OSError as exc:
         _remove_partials(out_dir, stem)
-        hint = " (the disk is full: free some space or choose another output folder)" if exc.errno == 28 else ""
-        return RenderResult(product.name, None, ok=False, error=f"{exc}{hint}", timings=steps.timings)
+        full = is_disk_full(exc)
+        hint = " (the disk is full: free some space or choose another output folder)" if full else ""
+        return RenderResult(product.name, None, ok=False, error=f"{exc}{hint}", timings=steps.timings, disk_full=full)
     except Exception as exc:  # an unexpected bug must not stop the batch; keep the trace for the report
         _remove_partials(out_dir, stem)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -495,6 +497,9 @@ class BatchReport:
     results: list[RenderResult] = field(default_factory=list)
     sheet_problems: list[Problem] = field(default_factory=list)
     cancelled: bool = False
+    stopped: str = ""  # why the batch stopped before its end (a full disk), with what to do
+    not_started: int = 0  # videos left undone (after a stop or a cancel)
+    summary_error: str = ""  # summary.json could not be written
 
     @property
     def failed(self) -> list[RenderResult]:
@@ -502,7 +507,15 @@ class BatchReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not any(p.severity == "error" for p in self.sheet_problems) and not self.cancelled
+        return (not self.failed and not any(p.severity == "error" for p in self.sheet_problems)
+                and not self.cancelled and not self.stopped)
+
+    def stop_for_full_disk(self, result: RenderResult, remaining: int) -> None:
+        """Record that a full disk stopped the batch at `result`, with `remaining` videos not begun."""
+        self.not_started = remaining
+        self.stopped = (f"the disk filled up while rendering {result.product}, so the batch stopped: "
+                        f"{remaining} video(s) left undone. Free some space (or choose another output folder) "
+                        "and run the same batch again: finished videos are kept")
 
 
 JobCallback = Callable[[int, Product, int], None]
@@ -517,7 +530,8 @@ def render_sheet(
     workers: int = 1,
     scripts: dict[int, list[Scene]] | None = None,
 ) -> BatchReport:
-    """Render every product × variant of a sheet; one bad product never stops the others.
+    """Render every product × variant of a sheet; one bad product never stops the others, but a
+    full disk stops the batch (every later video would fail the same way; `report.stopped` says so).
     `scripts`: edited scripts by index into sheet.products (a project's hand-edited words).
 
     With workers > 1, jobs run in that many processes (voice and Whisper of one job overlap the
@@ -549,7 +563,15 @@ def render_sheet(
             report.results.append(result)
             if on_result:
                 on_result(index, result)
-    write_batch_summary(report, Path(options.out_dir), sheet)
+            if result.disk_full:
+                report.stop_for_full_disk(result, len(jobs) - index - 1)
+                break
+    if report.cancelled:
+        report.not_started = len(jobs) - len(report.results) - 1
+    try:
+        write_batch_summary(report, Path(options.out_dir), sheet)
+    except OSError as exc:  # most likely the same full disk: the caller still has the report
+        report.summary_error = f"could not write {Path(options.out_dir) / 'summary.json'}: {exc}"
     try:
         (Path(options.out_dir) / ".work").rmdir()  # only when empty: no render left anything behind
     except OSError:
@@ -586,8 +608,8 @@ def disk_space_warning(sheet: Sheet, options: RenderOptions, scripts: dict[int, 
     if free >= needed:
         return None
     return (f"{folder} has {free / 1e9:.1f} GB free; these videos may need up to {needed / 1e9:.1f} GB. Free some "
-            "space or choose another output folder (a video that does not fit fails on its own and "
-            "leaves no partial file; the ones before it are kept)")
+            "space or choose another output folder (if the disk fills up, the batch stops at that video, "
+            "leaves no partial file, and the same command run again keeps the finished ones)")
 
 
 class _SharedCancel(CancelToken):
@@ -641,18 +663,22 @@ def _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, repor
     pumper = threading.Thread(target=pump, daemon=True)
     pumper.start()
     results: dict[int, RenderResult] = {}
+    full: RenderResult | None = None  # the first job that found the disk full
     try:
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(event, queue)) as pool:
             futures = [pool.submit(_worker_render, i, p, options, v, sheet.problems_for_row(p.source_row), script)
                        for i, (p, v, script) in enumerate(jobs)]
             for future in as_completed(futures):
                 index, result = future.result()
-                if result is None:
-                    report.cancelled = True
+                if result is None:  # cancelled by the user, or stopped after a full disk
+                    report.cancelled = report.cancelled or full is None
                     continue
                 results[index] = result
                 if on_result:
                     on_result(index, result)
+                if result.disk_full and full is None:
+                    full = result
+                    event.set()  # the running jobs stop and clean up; queued ones stop at their first step
     except BaseException:
         event.set()
         raise
@@ -662,6 +688,11 @@ def _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, repor
     if cancel.cancelled:
         report.cancelled = True
     report.results.extend(results[i] for i in sorted(results))
+    if full is not None:
+        report.cancelled = cancel.cancelled
+        report.stop_for_full_disk(full, len(jobs) - len(results))
+    elif report.cancelled:
+        report.not_started = len(jobs) - len(results)
 
 
 def write_batch_summary(report: BatchReport, out_dir: Path, sheet: Sheet) -> Path:
@@ -675,5 +706,7 @@ def write_batch_summary(report: BatchReport, out_dir: Path, sheet: Sheet) -> Pat
         "failed": [{"product": r.product, "error": r.error} for r in report.failed],
         "sheet_problems": [p.to_dict() | {"text": str(p)} for p in report.sheet_problems],
         "cancelled": report.cancelled,
+        "stopped": report.stopped or None,
+        "not_started": report.not_started,
     })
     return path

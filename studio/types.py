@@ -212,3 +212,4 @@ class RenderResult:
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     reused: bool = False  # an unchanged earlier render was kept (nothing was rendered)
+    disk_full: bool = False  # it failed because the disk is full: a batch stops here

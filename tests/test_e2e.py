@@ -147,6 +147,58 @@ def test_two_workers_render_every_product(tmp_path: Path):
     assert used[used.index("-threads") + 1] == str(max(1, usable_cores() // 2))  # the workers share the cores
 
 
+def _three_cups(tmp_path: Path) -> Path:
+    make_photo(tmp_path / "a.png")
+    return write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
+                     [["水杯", "9.9", "轻巧", "a.png"], ["茶杯", "19.9", "耐热", "a.png"], ["饭盒", "29", "密封", "a.png"]])
+
+
+def _fill_disk_for(out: Path, stem: str) -> None:
+    """The video's part file points at /dev/full: ffmpeg's writes fail with the kernel's ENOSPC."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f".{stem}.part.mp4").symlink_to("/dev/full")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_stops_the_batch_and_the_same_command_finishes_it(tmp_path: Path, capsys):
+    """An overnight batch meets a full disk at the second video: it stops there (every later video
+    would fail the same way), says so, leaves no partial file; run again, it keeps the first and
+    renders the rest."""
+    sheet, out = _three_cups(tmp_path), tmp_path / "out"
+    args = ["render", str(sheet), "--out", str(out), "--quality", "draft", "--template", str(_short_template(tmp_path))]
+    _fill_disk_for(out, "茶杯")
+    assert cli(args) == 1
+    err = capsys.readouterr().err
+    assert "STOPPED" in err and "disk" in err and "茶杯" in err and "1 video(s) left undone" in err
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["水杯.mp4"]
+    assert not [p for p in out.iterdir() if ".part" in p.name] and not (out / ".work").exists()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["stopped"] and summary["not_started"] == 1 and not summary["cancelled"]
+    assert [f["product"] for f in summary["failed"]] == ["茶杯"] and "disk is full" in summary["failed"][0]["error"]
+
+    assert cli(args) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [(r["product"], r["kept_unchanged"]) for r in summary["rendered"]] == [
+        ("水杯", True), ("茶杯", False), ("饭盒", False)]
+    assert summary["stopped"] is None
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_stops_parallel_workers_too(tmp_path: Path):
+    from studio.pipeline import RenderOptions, render_sheet
+    from studio.sheet import load_sheet
+
+    sheet, out = _three_cups(tmp_path), tmp_path / "out"
+    _fill_disk_for(out, "水杯")
+    report = render_sheet(load_sheet(sheet), RenderOptions(out_dir=out, quality="draft",
+                                                           template=str(_short_template(tmp_path))), workers=2)
+    assert report.stopped and not report.cancelled and not report.ok
+    assert report.results[0].product == "水杯" and report.results[0].disk_full
+    assert len(report.results) + report.not_started == 3
+    assert not [p for p in out.iterdir() if ".part" in p.name] and not (out / ".work").exists()
+    assert {p.stem for p in out.glob("*.mp4")} == {r.product for r in report.results if r.ok}
+
+
 def test_blocking_compliance_finding_stops_render_unless_overridden(tmp_path: Path, capsys):
     make_photo(tmp_path / "cup.png")
     template = _short_template(tmp_path)

@@ -535,6 +535,35 @@ def test_queue_one_at_a_time_and_cancel_all(window, two_products, qtbot, monkeyp
     qtbot.waitUntil(lambda: not window.cancel_button.isEnabled(), timeout=5000)
 
 
+def test_a_full_disk_halts_the_queue_and_says_what_to_do(window, two_products, qtbot, monkeypatch):
+    """The first job finds the disk full (the pipeline's real ENOSPC path is in test_e2e): the jobs
+    behind it are not started, and the window says why and what to do."""
+    from studio.gui import worker as worker_mod
+    from studio.types import RenderResult
+
+    calls = []
+
+    def full_disk(product, options, variant=0, on_progress=None, cancel=None, notes=None, script=None):
+        calls.append(product.name)
+        return RenderResult(product.name, None, ok=False, error="the disk is full while writing out", disk_full=True)
+
+    monkeypatch.setattr(worker_mod, "render_product", full_disk)
+    window.load_sheet(two_products)
+    window.variants_spin.setValue(2)
+    jobs = window.render_all()
+    assert len(jobs) == 4
+    qtbot.waitUntil(lambda: not window.worker.busy and window.job_state(jobs[-1]) == "cancelled", timeout=10_000)
+    assert calls == ["保温杯"]
+    assert window.job_state(jobs[0]) == "failed" and [window.job_state(j) for j in jobs[1:]] == ["cancelled"] * 3
+    qtbot.waitUntil(lambda: "3" in window.statusBar().currentMessage(), timeout=5000)
+    assert "磁盘已满" in window.halt_message and "全部渲染" in window.statusBar().currentMessage()
+    monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render(calls))
+    again = window.render_all()  # space freed: everything queues again
+    assert len(again) == 4 and window.halt_message == ""
+    window.cancel_all()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
+
+
 def test_closing_while_rendering_asks_then_cancels(window, two_products, qtbot, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 

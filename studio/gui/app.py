@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.job_stage: dict[int, str] = {}
         self.job_started: dict[int, float] = {}
         self.results: dict[int, RenderResult] = {}
+        self.halt_message = ""  # why the queue stopped on its own (a full disk), until new work is queued
         self.findings: list = []
         self.current_script = None
         self.preview_result: PreviewResult | None = None
@@ -604,6 +605,7 @@ class MainWindow(QMainWindow):
         self.worker.cancelled.connect(self._on_cancelled)
         self.worker.failed.connect(self._on_failed)
         self.worker.idle.connect(self._on_idle)
+        self.worker.halted.connect(self._on_halted)
         self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
 
@@ -1391,6 +1393,7 @@ class MainWindow(QMainWindow):
         return new
 
     def _queue_job(self, job: Job, row: int) -> int:
+        self.halt_message = ""
         self.jobs[job.id] = job
         self.job_product_row[job.id] = row
         self.job_status[job.id] = "queued"
@@ -1570,6 +1573,18 @@ class MainWindow(QMainWindow):
         self._show_job_state(job_id, "cancelled")
         self.set_status(self.job_product_row[job_id], "cancelled")
 
+    @Slot(int)
+    def _on_halted(self, not_started: int) -> None:
+        message = self.t(f"磁盘已满：队列停止，{not_started} 个视频未开始。请腾出空间（或换一个输出文件夹）后点「全部渲染」，"
+                         "已完成的视频会保留。",
+                         f"The disk is full: the queue stopped and {not_started} video(s) were not started. Free some "
+                         "space (or choose another output folder), then press Render all: finished videos are kept.")
+        self.halt_message = message
+        self.statusBar().showMessage(message)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.t("磁盘已满", "Disk full"), message, parent=self)
+        box.setModal(False)
+        box.open()  # not exec(): the window (and an offscreen test) keeps running
+
     @Slot()
     def _on_idle(self) -> None:
         busy = self.worker.busy
@@ -1577,7 +1592,7 @@ class MainWindow(QMainWindow):
         if busy:  # something was queued while the loop was finishing
             emit(self._kick)
         else:
-            self.statusBar().showMessage(self.t("队列已空", "Queue idle"))
+            self.statusBar().showMessage(self.halt_message or self.t("队列已空", "Queue idle"))
 
     # ------------------------------------------------------------------ files and folders
     def set_output_dir(self, path: str | Path) -> None:

@@ -43,6 +43,7 @@ class RenderWorker(QObject):
     cancelled = Signal(int)  # job id
     failed = Signal(int, str)  # job id, message: an unexpected error outside render_product's own handling
     idle = Signal()  # the queue is empty
+    halted = Signal(int)  # a job found the disk full: the queued jobs (count) were cancelled, not started
 
     def __init__(self, cancel_grace_s: float = 1.0) -> None:
         super().__init__()
@@ -166,6 +167,17 @@ class RenderWorker(QObject):
             emit(self.failed, job.id, f"internal error: {box['error']}")
         else:
             emit(self.finished, job.id, box["result"])
+            if box["result"].disk_full:
+                self._halt()
+
+    def _halt(self) -> None:
+        """The disk is full: every queued job would fail the same way, so none of them starts."""
+        with self._lock:
+            removed, self._queue = self._queue, []
+        for job in removed:
+            job.cancel.cancel()
+            emit(self.cancelled, job.id)
+        emit(self.halted, len(removed))
 
 
 def remove_orphan_outputs(job: Job) -> list[Path]:

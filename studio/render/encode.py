@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from ..util import CancelToken, Cancelled, StudioError, ffmpeg_exe
+from ..util import CancelToken, Cancelled, DiskFull, StudioError, ffmpeg_exe
 from . import audio as audio_mix
 from .compositor import FrameRenderer
 from .timeline import Timeline
@@ -299,7 +299,7 @@ def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name
         part.unlink(missing_ok=True)
         text = "\n".join(stderr_tail)
         if "No space left" in text:
-            raise StudioError(f"the disk is full while writing {part.parent}: free some space and render again")
+            raise DiskFull(f"the disk is full while writing {part.parent}: free some space and render again")
         raise _EncoderFailed(f"ffmpeg ({encoder}) stopped with exit code {code}: {text[-600:] or 'no message'}")
     return cmd[1:]
 
