@@ -109,9 +109,34 @@ def test_obfuscated_forms_map_back_to_original_span(line, term):
     ("The ultimate frisbee disc for the beach.", "en"),
     ("Vet visits are easier with this carrier.", "en"),
     ("Price goes up with size.", "en"),
+    ("解决了收纳的痛点", "zh"),
+    ("告别炎热夏天，清凉一夏", "zh"),
+    ("解决行业通病，接口更耐用", "zh"),
+    ("告别选择困难症，一套搞定", "zh"),
+    ("厨房油污一擦就没了", "zh"),
+    ("Kills 99.9% of germs on hard surfaces.", "en"),
+    ("Gets rid of stains fast.", "en"),
+    ("No more tangled cables.", "en"),
 ])
 def test_exceptions_not_flagged(line, lang):
     assert check_text(line, lang, category="food") == []
+
+
+def test_condition_and_its_cure_in_one_clause():
+    """The structural rule: an illness or symptom and its going away, in either order."""
+    for line, lang in [("这款枕头治好了我多年的颈椎病", "zh"), ("用了三天，湿疹全消了", "zh"),
+                       ("喝了一周，胃痛再也没犯过", "zh"), ("Clears up breakouts in 48 hours", "en"),
+                       ("Your back pain is gone in a week", "en")]:
+        assert cats(check_text(line, lang, category="home")) == ["medical_claim"], line
+
+
+def test_a_lexicon_naming_an_unknown_term_list_says_which(tmp_path):
+    from studio.compliance.rules import load_lexicon
+
+    (tmp_path / "x.yaml").write_text("language: xx\nterms:\n  ok: [a]\nrules:\n  - id: r1\n    category: absolute_term\n"
+                                     "    pattern: '<<ok>><<missing>>'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"r1.*<<missing>>.*known: ok"):
+        load_lexicon(tmp_path / "x.yaml")
 
 
 def test_product_and_brand_names_are_exempt():
@@ -243,7 +268,8 @@ def test_corpus_is_well_formed():
     recs = load_corpus(DEFAULT_CORPUS)
     assert len(recs) >= 150
     assert 0.35 <= sum(1 for r in recs if r["violations"]) / len(recs) <= 0.65
-    assert {r["split"] for r in recs} == {"dev", "heldout-v1", "heldout-v2", "heldout-v3", "heldout-v4", "heldout-v5"}
+    assert {r["split"] for r in recs} == {"dev", "heldout-v1", "heldout-v2", "heldout-v3", "heldout-v4", "heldout-v5",
+                                            "heldout-v6"}
     assert any("product" in r for r in recs)  # price agreement is measured too
     assert {"beauty", "food", "pets", "digital", "apparel", "home", "baby"} <= {r["category"] for r in recs}
 
@@ -253,7 +279,8 @@ def test_corpus_precision_recall_floors(capsys):
     # floors a little below the measured figures (see the README); every held-out split was tuned on
     # after its first blind run (the blind figures are in the README)
     floors = {"dev": (0.95, 0.95, 0.95), "heldout-v1": (0.95, 0.95, 0.95), "heldout-v2": (0.93, 0.93, 0.95),
-              "heldout-v3": (0.95, 0.90, 0.95), "heldout-v4": (0.95, 0.95, 0.95), "heldout-v5": (0.95, 0.95, 0.95)}
+              "heldout-v3": (0.95, 0.90, 0.95), "heldout-v4": (0.95, 0.95, 0.95), "heldout-v5": (0.95, 0.95, 0.95),
+              "heldout-v6": (0.90, 0.90, 0.95)}
     for split, (p, r, acc) in floors.items():
         rep = evaluate(recs, split)
         assert rep.lines >= 30, split

@@ -167,15 +167,29 @@ class Lexicon:
     allow: list[re.Pattern]
 
 
+def _expand_terms(pattern: str, terms: dict[str, str], rule_id: str) -> str:
+    """Replace every <<name>> in a rule's pattern with the lexicon's term list `name` (an alternation)."""
+    def term(m: re.Match) -> str:
+        if m.group(1) not in terms:
+            raise ValueError(f"rule {rule_id}: unknown term list <<{m.group(1)}>> (known: {', '.join(sorted(terms))})")
+        return terms[m.group(1)]
+
+    return re.sub(r"<<(\w+)>>", term, pattern)
+
+
 def load_lexicon(path: Path) -> Lexicon:
+    """A lexicon file: rules (regex patterns, which may name term lists as <<name>>), term lists
+    under `terms` (each a list of regex alternatives) and `allow` patterns."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     lang = str(data.get("language", Path(path).stem))
     flags = re.IGNORECASE
+    terms = {str(k): "(?:" + "|".join(str(t) for t in v) + ")" for k, v in (data.get("terms") or {}).items()}
     rules = []
     for r in data.get("rules", []):
         scope = r.get("scope", ["all"])
+        pattern = _expand_terms(str(r["pattern"]), terms, str(r["id"]))
         rules.append(Rule(
-            id=str(r["id"]), category=str(r["category"]), pattern=re.compile(r["pattern"], flags),
+            id=str(r["id"]), category=str(r["category"]), pattern=re.compile(pattern, flags),
             severity=str(r.get("severity", "block")), reason=str(r.get("reason", "")), rule=str(r.get("rule", "")),
             scope=tuple([scope] if isinstance(scope, str) else scope), replace=str(r.get("replace", "")),
             replace_map={str(k).lower() if lang == "en" else str(k): str(v) for k, v in (r.get("replace_map") or {}).items()},
