@@ -43,6 +43,29 @@ def test_variants_are_reproducible_and_differ():
     assert len(set(a)) >= 2
 
 
+def test_variants_start_their_photos_one_further_on_and_keep_a_templates_own_choice(tmp_path: Path):
+    """Variants of one product look different too (platforms rank near-duplicates down): scenes without
+    image= start one photo further on per variant, zoom motion alternates the other way; image=2 stays."""
+    from studio.render.style import VideoStyle
+    from studio.render.timeline import build_timeline
+    from studio.types import Captions, LineSpan, Voiceover
+
+    t = load_template(_template(tmp_path, "[hook]\n你好\n[point]\n一\n[point image=2]\n二\n[cta]\n买\n"))
+    p = zh_product(images=[Path("a.jpg"), Path("b.jpg"), Path("c.jpg")])
+    images = [[s.image for s in generate_script(p, t, variant=v).scenes] for v in range(3)]
+    assert images == [[0, 1, 1, 3], [1, 2, 1, 4], [2, 3, 1, 5]]
+    layers = []
+    for v in range(2):
+        script = generate_script(p, t, variant=v)
+        spans = [LineSpan(scene.lines[0], i * 1.0, i * 1.0 + 0.9, scene=i) for i, scene in enumerate(script.scenes)]
+        voice = Voiceover(tmp_path / "v.wav", 24000, 4.0, spans, "x", True)
+        timeline = build_timeline(p, script, voice, Captions([], "zh", "script-aligned"), VideoStyle())
+        layers.append([(l.source, l.params["motion"]) for l in timeline.layers if l.kind == "photo"])
+    assert [s for s, _ in layers[0]] == ["a.jpg", "b.jpg", "b.jpg", "a.jpg"]
+    assert [s for s, _ in layers[1]] == ["b.jpg", "c.jpg", "b.jpg", "b.jpg"]
+    assert [m for _, m in layers[0]] == ["in", "out", "in", "out"] and [m for _, m in layers[1]] == ["out", "in", "out", "in"]
+
+
 def test_short_name_from_marketplace_title():
     assert short_name("加拿大原装进口 爱肯拿Acana 无谷深海鱼配方全犬粮 6kg") == "无谷深海鱼配方全犬粮"
     assert short_name("Canvas Tote") == "Canvas Tote"

@@ -124,7 +124,7 @@ def build_timeline(
                 layers.append(Layer("inset", start, end, z=1, source=str(photos[0])))
         else:
             layers.append(Layer("photo", start, end, z=0, source=str(image),
-                                params={"zoom": style.zoom, "motion": "in" if n % 2 == 0 else "out"}))
+                                params={"zoom": style.zoom, "motion": "in" if (n + script.variant) % 2 == 0 else "out"}))
         if scene.kind == "hook":
             layers.append(Layer("title", start, end, z=2, text=scene.overlay or product.name))
         elif scene.kind == "offer" and product.price is not None:

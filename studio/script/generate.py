@@ -223,8 +223,9 @@ def render_template_text(template: Template, product: Product, variant: int = 0,
 TRANSLATION_MARK = "||"  # `中文句子 || English line`: the second part is the bilingual caption, never spoken
 
 
-def parse_script_text(text: str, template_name: str = "?") -> list[Scene]:
-    """Split rendered template text into scenes (see the module docstring for the format)."""
+def parse_script_text(text: str, template_name: str = "?", first_image: int = 0) -> list[Scene]:
+    """Split rendered template text into scenes (see the module docstring for the format). A scene
+    without `image=` shows photo `first_image` + its position (wrapping around the product's photos)."""
     scenes: list[Scene] = []
     current: Scene | None = None
     for raw in text.splitlines():
@@ -243,12 +244,12 @@ def parse_script_text(text: str, template_name: str = "?") -> list[Scene]:
                 if "=" in token:
                     key, value = token.split("=", 1)
                     attrs[key] = value
-            image = int(attrs["image"]) - 1 if attrs.get("image", "").isdigit() else len(scenes)
+            image = int(attrs["image"]) - 1 if attrs.get("image", "").isdigit() else first_image + len(scenes)
             current = Scene(kind=kind, lines=[], image=max(image, 0), overlay=attrs.get("overlay", ""))
             scenes.append(current)
             continue
         if current is None:
-            current = Scene(kind="hook", lines=[], image=0)
+            current = Scene(kind="hook", lines=[], image=first_image)
             scenes.append(current)
         spoken, _, translation = line.partition(TRANSLATION_MARK)
         current.lines.append(spoken.strip() if translation else line)
@@ -425,7 +426,9 @@ def generate_script(product: Product, template: Template, variant: int = 0, seed
     while text in earlier and attempt < 20:  # re-roll the choices, reproducibly
         attempt += 1
         text, report = _fit(renderer, product, variant, seed * 1000 + 7919 * attempt, target_seconds)
-    scenes = parse_script_text(text, template.name)
+    # each variant starts its photos one further on, so variants of a product also look different
+    # (platforms rank near-duplicate videos down); a template's own image= choices are kept
+    scenes = parse_script_text(text, template.name, first_image=variant)
     warnings = []
     if template.language != product.language:
         warnings.append(
