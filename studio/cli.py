@@ -3,6 +3,8 @@
     python main.py render SHEET|PROJECT [--template NAME] [--out DIR] [--variants N]
     python main.py script SHEET [--template NAME] [--variants N]   # print scripts, render nothing
     python main.py templates                                         # list templates
+    python main.py export-template NAME FILE.zip                     # share a template as one file
+    python main.py import-template FILE.zip [--name NAME] [--replace]
 """
 from __future__ import annotations
 
@@ -55,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--target", type=float, help="target length in seconds; default: the template's")
 
     sub.add_parser("templates", help="list the templates and voices")
+    ex = sub.add_parser("export-template", help="pack a template (its folder, preview, music) into one .zip to share")
+    ex.add_argument("template", help="template name or folder")
+    ex.add_argument("file", type=Path, help="the .zip to write")
+    im = sub.add_parser("import-template", help="install a shared template .zip into your template folder")
+    im.add_argument("file", type=Path, help="the .zip to import")
+    im.add_argument("--name", help="install it under this name instead of its own")
+    im.add_argument("--replace", action="store_true", help="replace an imported template of the same name")
 
     st = sub.add_parser("settings", help="show or change saved settings (AI-content label producer, models, GPU)")
     st.add_argument("--producer-name", help="your shop or company name, written into every video's AIGC label")
@@ -72,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "templates":
             return _templates()
+        if args.command == "export-template":
+            return _export_template(args)
+        if args.command == "import-template":
+            return _import_template(args)
         if args.command == "script":
             return _script(args)
         if args.command == "settings":
@@ -95,6 +108,25 @@ def _templates() -> int:
     for b in templates.broken:  # a broken template must not just vanish from the list
         print(f"{b.name:<22} BROKEN: {b.error}", file=sys.stderr)
     print("voices:", ", ".join(available_voices()))
+    return 0
+
+
+def _export_template(args) -> int:
+    from .script import export_template
+
+    result = export_template(args.template, args.file)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"exported {args.template} ({result.files} files) -> {result.path}")
+    return 0
+
+
+def _import_template(args) -> int:
+    from .script import import_template
+
+    template = import_template(args.file, name=args.name, replace=args.replace)
+    print(f"imported {template.name} ({template.language}, {template.title}) -> {template.folder}")
+    print(f"use it with: main.py render SHEET --template {template.name}")
     return 0
 
 

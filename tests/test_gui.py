@@ -359,6 +359,37 @@ def test_gallery_filters_and_picks_a_template(window, sheet, qtbot):
     assert window.project.style.template == name == window.template_combo.currentData()
 
 
+def test_gallery_imports_and_exports_a_shared_template(window, sheet, tmp_path, qtbot, monkeypatch):
+    """A creator's template travels as one .zip: exported from the gallery, imported in the gallery,
+    picked and used; a bad package is refused in the dialog with the reason."""
+    import zipfile
+
+    monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))
+    window.load_sheet(sheet)
+    gallery = window.open_gallery()
+    gallery.grid.setCurrentItem(gallery.grid.item(0))
+    first = gallery.chosen
+    package = gallery.export_selected(tmp_path / "shared.zip")
+    assert package == tmp_path / "shared.zip" and f"{first}/template.yaml" in zipfile.ZipFile(package).namelist()
+    renamed = tmp_path / "renamed.zip"  # someone renames it before sharing it back
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(renamed, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("template.yaml"):
+                data = data.replace(f"name: {first}".encode(), b"name: friends_template")
+            dst.writestr(info.filename.replace(first, "friends_template"), data)
+    assert gallery.import_package(renamed) == "friends_template"
+    assert "friends_template" in gallery.visible_names() and gallery.chosen == "friends_template"
+    assert gallery.import_package(tmp_path / "nothing.zip") is None
+    assert "no such file" in gallery.share_message.text()
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    assert gallery.import_package(renamed) is None and "已存在" in gallery.share_message.text()
+    gallery.accept()
+    assert window.project.style.template == "friends_template" == window.template_combo.currentData()
+
+
 def test_settings_dialog_saves_what_a_merchant_sets(window, tmp_path):
     from studio.settings import Settings
 

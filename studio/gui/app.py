@@ -1017,7 +1017,13 @@ class MainWindow(QMainWindow):
 
     def open_gallery(self) -> TemplateGallery:
         gallery = TemplateGallery(self.i18n, self.project.style.template, self)
-        gallery.accepted.connect(lambda: gallery.chosen and self.set_template(gallery.chosen))
+
+        def use_chosen() -> None:
+            self._fill_template_combo()  # the gallery may have imported templates
+            if gallery.chosen:
+                self.set_template(gallery.chosen)
+
+        gallery.accepted.connect(use_chosen)
         gallery.open()
         return gallery
 

@@ -7,11 +7,11 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
 from ..project import PLATFORMS
-from ..script import list_templates
+from ..script import export_template, import_template, list_templates
 from ..settings import Settings
 from ..util import StudioError
 from ..voice import available_voices
@@ -87,6 +87,32 @@ class TemplateGallery(QDialog):
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setProperty("data_widget", True)
+        self._fill(current)
+        sharing = QHBoxLayout()
+        self.import_button = QPushButton(t("导入模板…", "Import template…"))
+        self.import_button.setToolTip(t("安装别人分享的模板（.zip）", "Install a template someone shared (.zip)"))
+        self.import_button.clicked.connect(lambda: self.import_package())
+        self.export_button = QPushButton(t("导出所选…", "Export selected…"))
+        self.export_button.setToolTip(t("把所选模板打包成一个 .zip 分享", "Pack the selected template into one .zip to share"))
+        self.export_button.clicked.connect(lambda: self.export_selected())
+        self.share_message = QLabel()
+        self.share_message.setWordWrap(True)
+        sharing.addWidget(self.import_button)
+        sharing.addWidget(self.export_button)
+        sharing.addWidget(self.share_message, 1)
+        buttons = _buttons(self, tr, QDialogButtonBox.Ok, ("使用此模板", "Use this template"), self.accept)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        if self.error:
+            layout.addWidget(QLabel(t("模板读取失败：", "Templates could not be read: ") + self.error))
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.description)
+        layout.addLayout(sharing)
+        layout.addWidget(buttons)
+
+    def _fill(self, current: str | None) -> None:
+        """(Re)build the grid from self.templates, selecting `current`."""
+        self.grid.clear()
         for tpl in self.templates:
             icon = QIcon(QPixmap(str(tpl.folder / "preview.png"))) if (tpl.folder / "preview.png").is_file() else QIcon()
             item = QListWidgetItem(icon, f"{tpl.title}\n[{tpl.language}] {tpl.target_seconds:g}s")
@@ -95,14 +121,57 @@ class TemplateGallery(QDialog):
             self.grid.addItem(item)
             if tpl.name == current:
                 self.grid.setCurrentItem(item)
-        buttons = _buttons(self, tr, QDialogButtonBox.Ok, ("使用此模板", "Use this template"), self.accept)
-        layout = QVBoxLayout(self)
-        layout.addLayout(filters)
-        if self.error:
-            layout.addWidget(QLabel(t("模板读取失败：", "Templates could not be read: ") + self.error))
-        layout.addWidget(self.grid, 1)
-        layout.addWidget(self.description)
-        layout.addWidget(buttons)
+
+    def import_package(self, path: str | Path | None = None) -> str | None:
+        """Install a shared template package (asks for the file when `path` is None) and select it;
+        returns its name, or None when nothing was imported (the reason is shown in the dialog)."""
+        t = self.tr_.text
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, t("导入模板", "Import template"), "",
+                                                  t("模板包 (*.zip)", "Template package (*.zip)"))
+            if not path:
+                return None
+        try:
+            template = import_template(path)
+        except StudioError as exc:
+            if "already installed" not in str(exc):
+                self.share_message.setText(t("无法导入：", "Not imported: ") + str(exc))
+                return None
+            answer = QMessageBox.question(self, t("替换模板", "Replace template"),
+                                          t("已经装过同名模板，要替换吗？", "A template of this name is installed. Replace it?"))
+            if answer != QMessageBox.StandardButton.Yes:
+                self.share_message.setText(t("未导入（同名模板已存在）", "Not imported (a template of this name exists)"))
+                return None
+            try:
+                template = import_template(path, replace=True)
+            except StudioError as again:
+                self.share_message.setText(t("无法导入：", "Not imported: ") + str(again))
+                return None
+        self.templates = list_templates()
+        self._fill(template.name)
+        self.apply_filters()
+        self.share_message.setText(t("已导入：", "Imported: ") + f"{template.title} ({template.name})")
+        return template.name
+
+    def export_selected(self, path: str | Path | None = None) -> Path | None:
+        """Pack the selected template into a .zip (asks where when `path` is None); returns the file."""
+        t = self.tr_.text
+        if not self.chosen:
+            self.share_message.setText(t("先选一个模板", "Select a template first"))
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, t("导出模板", "Export template"), f"{self.chosen}.zip",
+                                                  t("模板包 (*.zip)", "Template package (*.zip)"))
+            if not path:
+                return None
+        try:
+            result = export_template(self.chosen, path)
+        except StudioError as exc:
+            self.share_message.setText(t("无法导出：", "Not exported: ") + str(exc))
+            return None
+        self.share_message.setText(t("已导出：", "Exported: ") + str(result.path)
+                                   + "".join(f"\n{w}" for w in result.warnings))
+        return result.path
 
     def visible_names(self) -> list[str]:
         return [self.grid.item(i).data(Qt.UserRole) for i in range(self.grid.count()) if not self.grid.item(i).isHidden()]

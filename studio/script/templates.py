@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..util import TEMPLATES_DIR, StudioError, sha1_of
+from ..util import TEMPLATES_DIR, StudioError, data_home, sha1_of
 
 log = logging.getLogger(__name__)
 
@@ -149,11 +149,17 @@ class Template:
         return None
 
 
+def user_templates_dir() -> Path:
+    """Where imported templates are installed (studio/script/share.py); STUDIO_HOME moves it."""
+    return data_home() / "templates"
+
+
 def template_dirs() -> list[Path]:
-    """Folders searched for templates: the bundled ones, then STUDIO_TEMPLATES (os.pathsep-separated)."""
+    """Folders searched for templates: the bundled ones, the imported ones, then STUDIO_TEMPLATES
+    (os.pathsep-separated)."""
     import os
 
-    dirs = [TEMPLATES_DIR]
+    dirs = [TEMPLATES_DIR, user_templates_dir()]
     for extra in os.environ.get("STUDIO_TEMPLATES", "").split(os.pathsep):
         if extra:
             dirs.append(Path(extra))
