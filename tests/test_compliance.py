@@ -117,6 +117,8 @@ def test_obfuscated_forms_map_back_to_original_span(line, term):
     ("Kills 99.9% of germs on hard surfaces.", "en"),
     ("Gets rid of stains fast.", "en"),
     ("No more tangled cables.", "en"),
+    ("湿疹宝宝能用吗？可以，温和无香精", "zh"),
+    ("Acne-prone skin? This gentle wash won't clog pores.", "en"),
 ])
 def test_exceptions_not_flagged(line, lang):
     assert check_text(line, lang, category="food") == []
@@ -126,7 +128,8 @@ def test_condition_and_its_cure_in_one_clause():
     """The structural rule: an illness or symptom and its going away, in either order."""
     for line, lang in [("这款枕头治好了我多年的颈椎病", "zh"), ("用了三天，湿疹全消了", "zh"),
                        ("喝了一周，胃痛再也没犯过", "zh"), ("Clears up breakouts in 48 hours", "en"),
-                       ("Your back pain is gone in a week", "en")]:
+                       ("Your back pain is gone in a week", "en"), ("宝宝湿疹反反复复？用了它就再没复发", "zh"),
+                       ("Itchy skin? Our oatmeal shampoo makes it disappear", "en")]:
         assert cats(check_text(line, lang, category="home")) == ["medical_claim"], line
 
 
