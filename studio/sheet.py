@@ -159,13 +159,48 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+_PRICE_LABEL = re.compile(r"^(?:到手价?|券后价?|活动价|现价|售价|秒杀价|直播价|特价|价格|单价|优惠价|团购价|拼团价|会员价"
+                          r"|折后价?|price|now|only|sale|from)[:：]?", re.I)
+_PRICE_TAIL = re.compile(r"(?:包邮|起售?|/[^\d/]{1,4}|每[件个盒瓶袋只斤套份]|each|ea\.?)$", re.I)
+_CURRENCY = re.compile(r"^(?:[¥￥$€£]|rmb|cny|usd|us\$)|(?:[¥￥$€£]|元|圆|块钱?|rmb|cny|usd|dollars?)$", re.I)
+_PRICE_RANGE = re.compile(r"^[¥￥$]?\d[\d.,]*(?:元)?[-~～—至到][¥￥$]?\d[\d.,]*(?:元)?$")
+
+
 def parse_price(text: str) -> float | None:
-    """'¥59.9', '59.9元', '$19.99', '1,299' -> float; None when no number is present."""
-    cleaned = re.sub(r"[,，\s]", "", text)
-    m = re.search(r"\d+(?:\.\d+)?", cleaned)
-    if not m or re.sub(r"[¥￥$€£元圆块rmbRMBcnyCNYusdUSD:：.\d]", "", cleaned):
+    """A price cell -> float; None when it is not one price. Takes what sheets really hold: '¥59.9',
+    '59.9元', '$1,299.00', '1.299,00 €', full-width digits, a label ('到手价69', '券后¥39', 'Now $9'),
+    a unit or a from-price ('59.9元/件', '99起', '包邮'). A range ('59.9-79.9') is not one price."""
+    import unicodedata
+
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    for _ in range(3):  # labels, units and currency marks, in any order around the number
+        before = cleaned
+        cleaned = _PRICE_LABEL.sub("", cleaned)
+        cleaned = _PRICE_TAIL.sub("", cleaned)
+        cleaned = _CURRENCY.sub("", cleaned)
+        if cleaned == before:
+            break
+    if not re.fullmatch(r"\d[\d.,]*", cleaned) or re.search(r"[.,]{2}", cleaned):
         return None
-    return float(m.group())
+    if "," in cleaned and "." in cleaned:  # both: the last one is the decimal mark
+        decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        cleaned = cleaned.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif "," in cleaned:  # 1,299 or 12,50
+        cleaned = cleaned.replace(",", "." if re.fullmatch(r"\d+,\d{1,2}", cleaned) else "")
+    if cleaned.count(".") > 1:
+        return None
+    return float(cleaned)
+
+
+def price_problem(text: str) -> tuple[str, str] | None:
+    """What is wrong with a price cell that parse_price refused, and what to do: (message, hint)."""
+    import unicodedata
+
+    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if _PRICE_RANGE.match(compact):
+        return (f"price '{text}' is a range, not one price",
+                "write the one price the video should show (e.g. the low end, and say 起 / 'from' in the offer)")
+    return f"price '{text}' is not a number", "write the price as a number, e.g. 59.9"
 
 
 def _resolve_images(cell: str, base: Path) -> tuple[list[Path], list[str]]:
@@ -232,7 +267,10 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         price_text = fields.get("price", "")
         price = parse_price(price_text) if price_text else None
         if price_text and price is None:
-            problem("price", f"price '{price_text}' is not a number", "write the price as a number, e.g. 59.9")
+            problem("price", *price_problem(price_text))
+        elif price is not None and re.search(r"起|from", price_text, re.I):
+            problem("price", f"price '{price_text}' is a starting price; the video shows {price:g}",
+                    "make sure the script says 起 / 'from', or write the exact price", "warning")
         elif not price_text:
             problem("price", "no price given", "the video will not show a price tag", severity="warning")
         original_price = parse_price(fields.get("original_price", "")) if fields.get("original_price") else None

@@ -143,6 +143,8 @@ def test_bad_cell_edits_are_refused_with_a_reason(window, sheet, qtbot):
     qtbot.waitUntil(lambda: window.table.item(0, COL_PRICE).text() == "59.9", timeout=5000)
     assert "59.9" in window.statusBar().currentMessage() or "数字" in window.statusBar().currentMessage()
     assert window.project.items[0].product.price == 59.9
+    window.table.item(0, COL_PRICE).setText("到手价49")  # read the way a sheet's price cell is
+    qtbot.waitUntil(lambda: window.project.items[0].product.price == 49.0, timeout=5000)
     window.table.item(0, COL_LANG).setText("fr")
     qtbot.waitUntil(lambda: window.table.item(0, COL_LANG).text() == "zh", timeout=5000)
     window.table.item(0, COL_NAME).setText("")

@@ -71,10 +71,27 @@ def test_unreadable_file_raises_clear_error(tmp_path: Path):
         load_sheet(tmp_path / "x.txt")
 
 
-@pytest.mark.parametrize("text,value", [("59.9", 59.9), ("¥59.9", 59.9), ("59.9元", 59.9), ("$1,299", 1299.0),
-                                        ("十块", None), ("abc", None)])
+@pytest.mark.parametrize("text,value", [
+    ("59.9", 59.9), ("¥59.9", 59.9), ("59.9元", 59.9), ("$1,299", 1299.0), ("十块", None), ("abc", None),
+    ("¥59.90", 59.9), ("１２９", 129.0), ("￥ 88", 88.0), ("RMB 99", 99.0), ("1,299.00", 1299.0),
+    ("1.299,00 €", 1299.0), ("12,50", 12.5), ("到手价69", 69.0), ("券后¥39", 39.0), ("99.00起", 99.0),
+    ("59.9 元/件", 59.9), ("Now $9.99", 9.99), ("29.9包邮", 29.9), ("0", 0.0),
+    ("59.9-79.9", None), ("面议", None), ("1.2.3", None), ("2 for $10", None), ("12.5k", None), ("", None),
+])
 def test_parse_price(text, value):
     assert parse_price(text) == value
+
+
+def test_price_range_and_from_price_are_explained(tmp_path: Path):
+    make_photo(tmp_path / "a.png")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
+                      [["保温杯", "59.9-79.9", "保温", "a.png"], ["水杯", "19.9元起", "轻巧", "a.png"]])
+    result = load_sheet(sheet)
+    assert [p.name for p in result.products] == ["水杯"] and result.products[0].price == 19.9
+    (rng,) = [p for p in result.problems if p.severity == "error"]
+    assert rng.row == 2 and "range" in rng.message and "起" in rng.hint
+    (start,) = [p for p in result.problems if p.severity == "warning" and p.column == "价格"]
+    assert start.row == 3 and "starting price" in start.message
 
 
 def test_bundled_example_sheet_is_valid():

@@ -32,6 +32,7 @@ from ..project import PLATFORMS, Project, ProjectItem, default_project_folder
 from ..script import list_templates
 from ..script.editing import scenes_to_text, spoken_line_blocks, text_to_scenes
 from ..settings import Settings
+from ..sheet import parse_price
 from ..types import Problem, Product, RenderResult
 from ..util import ASSETS_DIR, PROJECT_ROOT, StudioError, cjk_font_path
 from ..subtitles.export import CAPTION_KINDS
@@ -801,12 +802,11 @@ class MainWindow(QMainWindow):
         if col == COL_PRICE:
             if not text:
                 return None
-            try:
-                value = float(text.replace("¥", "").replace("$", "").replace("元", "").replace(",", ""))
-            except ValueError:
-                raise StudioError(self.t(f"价格“{text}”不是数字，例如 59.9", f"price '{text}' is not a number, e.g. 59.9"))
-            if value < 0:
+            if text.strip().startswith("-"):
                 raise StudioError(self.t("价格不能是负数", "The price cannot be negative"))
+            value = parse_price(text)  # the same reading as a sheet's price cell
+            if value is None:
+                raise StudioError(self.t(f"价格“{text}”不是一个价格，例如 59.9", f"price '{text}' is not one price, e.g. 59.9"))
             return value
         if col == COL_POINTS:
             return [p for p in POINT_SPLIT.split(text) if p]
