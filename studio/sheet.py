@@ -33,6 +33,31 @@ FIELD_SYNONYMS: dict[str, list[str]] = {
 }
 
 _POINT_SPLIT = re.compile(r"[、；;|\n]+|(?<!\d)/(?!\d)")
+# an enumeration marker: 1、 2. 3) (4) ① ❷ ⑶ at the start or after a space or separator ("2.5L" is not one)
+_POINT_MARKER = re.compile(r"(?:^|(?<=[\s;；、,，。|]))(?:\d{1,2}(?:[、)）]|[:：.．](?!\d))|[（(]\d{1,2}[)）])\s*"
+                           r"|[\u2460-\u2473\u2776-\u277f\u2474-\u2487]\s*")
+_LABEL_POINT = re.compile(r"【([^】]{1,12})】\s*([^【]*)")
+_LINE_NUMBER = re.compile(r"(?m)^[ \t]*(\d{1,2})([.．、)）:：])[ \t]*(?=(.?))")
+_LEADING_MARKER = re.compile(r"^(?:\d{1,2}(?:[、)）]|[:：.．](?!\d))|[（(]\d{1,2}[)）]|[\u2460-\u2473\u2776-\u277f\u2474-\u2487])\s*")
+
+
+def split_selling_points(text: str) -> list[str]:
+    """A selling-points cell -> the points: split on 、 ； ; | / and new lines, on enumeration markers
+    ('1、保温 2、轻巧', '①保温②轻巧', '1) … 2) …'), and on 【label】 heads ('【保温】12小时' ->
+    '保温：12小时'); bullets and markers are dropped, so the voice never reads '1' as a point."""
+    labelled = _LABEL_POINT.findall(text)
+    if len(labelled) >= 2:
+        text = "\n".join(f"{label.strip()}：{body.strip(' ，,；;')}" if body.strip(" ，,；;") else label.strip()
+                         for label, body in labelled)
+    marks = _LINE_NUMBER.findall(text)  # (number, mark, next character)
+    if (len(marks) >= 2 and [int(n) for n, _, _ in marks] == list(range(1, len(marks) + 1))
+            and any(mark not in ".．" or not nxt.isdigit() for _, mark, nxt in marks)):
+        text = _LINE_NUMBER.sub("", text)  # "1.保温\n2.316不锈钢": numbered lines, even before a digit
+    if len(_POINT_MARKER.findall(text)) >= 2:
+        text = _POINT_MARKER.sub("\n", text)
+    points = [_LEADING_MARKER.sub("", p.strip(" \t-•·*●▪■◆◇★☆✔✓")).strip(" ，,。")
+              for p in _POINT_SPLIT.split(text)]
+    return [p for p in points if p and not re.fullmatch(r"[\d\s.、)）(（]+", p)]
 _IMAGE_SPLIT = re.compile(r"[;；|\n,，]+")
 _NUMBERED_POINT = re.compile(r"^(?:卖点|亮点|sellingpoint|point|feature)(\d+)$")
 _LANGS = {"zh": "zh", "中文": "zh", "cn": "zh", "zh-cn": "zh", "chinese": "zh", "en": "en", "英文": "en", "english": "en"}
@@ -275,7 +300,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
             problem("price", "no price given", "the video will not show a price tag", severity="warning")
         original_price = parse_price(fields.get("original_price", "")) if fields.get("original_price") else None
 
-        points = [p.strip(" \t-•·") for p in _POINT_SPLIT.split(fields.get("selling_points", ""))]
+        points = split_selling_points(fields.get("selling_points", ""))
         points += [text for _, text in sorted(numbered_points)]
         points = [p for p in points if p]
         if not points:

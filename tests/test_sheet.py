@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.sheet import load_sheet, parse_price
+from studio.sheet import load_sheet, parse_price, split_selling_points
 from studio.util import StudioError
 
 from .conftest import make_photo, write_csv
@@ -80,6 +80,28 @@ def test_unreadable_file_raises_clear_error(tmp_path: Path):
 ])
 def test_parse_price(text, value):
     assert parse_price(text) == value
+
+
+@pytest.mark.parametrize("cell, points", [
+    ("1、保温12小时 2、316不锈钢 3、轻巧便携", ["保温12小时", "316不锈钢", "轻巧便携"]),
+    ("①保温12小时②316不锈钢③轻巧", ["保温12小时", "316不锈钢", "轻巧"]),
+    ("1.保温12小时\n2.316不锈钢", ["保温12小时", "316不锈钢"]),
+    ("(1)保温 (2)轻巧", ["保温", "轻巧"]),
+    ("1) Keeps cold 2) BPA free", ["Keeps cold", "BPA free"]),
+    ("1. Keeps cold\n2. 24h\n3. BPA free", ["Keeps cold", "24h", "BPA free"]),
+    ("【保温】12小时长效保温【材质】316不锈钢", ["保温：12小时长效保温", "材质：316不锈钢"]),
+    ("- Keeps drinks cold 24h\n- BPA free", ["Keeps drinks cold 24h", "BPA free"]),
+    ("1、保温", ["保温"]),
+    ("保温；轻巧|好看", ["保温", "轻巧", "好看"]),
+    # numbers that are not list markers stay
+    ("2.5L大容量\n3.5mm耳机孔", ["2.5L大容量", "3.5mm耳机孔"]),
+    ("1:1还原设计；轻巧", ["1:1还原设计", "轻巧"]),
+    ("5G全网通 6.7英寸大屏", ["5G全网通 6.7英寸大屏"]),
+    ("【爆款】保温杯", ["【爆款】保温杯"]),
+    ("保温12小时，316不锈钢内胆", ["保温12小时，316不锈钢内胆"]),
+])
+def test_selling_points_as_sheets_write_them(cell, points):
+    assert split_selling_points(cell) == points
 
 
 def test_price_range_and_from_price_are_explained(tmp_path: Path):

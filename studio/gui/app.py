@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from ..project import PLATFORMS, Project, ProjectItem, default_project_folder
 from ..script import list_templates
 from ..script.editing import scenes_to_text, spoken_line_blocks, text_to_scenes
 from ..settings import Settings
-from ..sheet import parse_price
+from ..sheet import parse_price, split_selling_points
 from ..types import Problem, Product, RenderResult
 from ..util import ASSETS_DIR, PROJECT_ROOT, StudioError, cjk_font_path
 from ..subtitles.export import CAPTION_KINDS
@@ -63,7 +62,6 @@ DEFAULT_OUT_DIR = PROJECT_ROOT / "out"
 SHEET_FILTER = ("商品表格 (*.csv *.xlsx *.json *.yaml *.yml);;所有文件 (*)",
                 "Product sheets (*.csv *.xlsx *.json *.yaml *.yml);;All files (*)")
 MEDIA_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mov", ".m4v", ".webm", ".mkv"}
-POINT_SPLIT = re.compile(r"\s*[|、；;\n]\s*")
 
 # products table columns
 COL_ROW, COL_NAME, COL_PRICE, COL_POINTS, COL_PHOTOS, COL_LANG, COL_STATUS = range(7)
@@ -809,7 +807,7 @@ class MainWindow(QMainWindow):
                 raise StudioError(self.t(f"价格“{text}”不是一个价格，例如 59.9", f"price '{text}' is not one price, e.g. 59.9"))
             return value
         if col == COL_POINTS:
-            return [p for p in POINT_SPLIT.split(text) if p]
+            return split_selling_points(text)
         if col == COL_LANG:
             if text not in ("zh", "en"):
                 raise StudioError(self.t(f"语言“{text}”只能是 zh 或 en", f"language '{text}' must be zh or en"))
