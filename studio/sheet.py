@@ -228,9 +228,35 @@ def price_problem(text: str) -> tuple[str, str] | None:
     return f"price '{text}' is not a number", "write the price as a number, e.g. 59.9"
 
 
-def _resolve_images(cell: str, base: Path) -> tuple[list[Path], list[str]]:
+_WEB = re.compile(r"^(?:https?:)?//|^www\.", re.I)
+
+
+def find_file(item: str, base: Path) -> tuple[Path | None, str]:
+    """A file named in a sheet cell -> (path, note). Relative names are looked up next to the sheet.
+    A sheet made on another PC still works when the file sits next to it: a Windows path
+    ('C:\\Users\\me\\a.jpg') or a name in other letter case ('A.JPG') is found there, and the note
+    says where it was found. (None, reason) when it is not there; a web address gets its own reason."""
+    if _WEB.match(item):
+        return None, "is a web address; the studio works offline: save the file next to the sheet and write its name"
+    windows = "\\" in item or re.match(r"^[A-Za-z]:", item)
+    candidate = Path(item.replace("\\", "/") if windows else item).expanduser()
+    if not candidate.is_absolute() and not re.match(r"^[A-Za-z]:", item):
+        candidate = base / candidate
+    if candidate.is_file():
+        return candidate, ""
+    for folder, name in ((candidate.parent, candidate.name), (base, candidate.name)):
+        if folder.is_dir():
+            same = next((p for p in sorted(folder.iterdir()) if p.name.lower() == name.lower() and p.is_file()), None)
+            if same is not None:
+                return same, f"'{item}' was not there; used {same.name} found in {folder}"
+    return None, f"not found (looked in {base})"
+
+
+def _resolve_images(cell: str, base: Path) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
+    """The photos and clips of an images cell: (found, [(item, why not found)], notes)."""
     images: list[Path] = []
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []
+    notes: list[str] = []
     for item in (s.strip() for s in _IMAGE_SPLIT.split(cell)):
         if not item:
             continue
@@ -239,15 +265,19 @@ def _resolve_images(cell: str, base: Path) -> tuple[list[Path], list[str]]:
             candidate = base / candidate
         if candidate.is_dir():
             found = sorted(p for p in candidate.iterdir() if p.suffix.lower() in _IMAGE_EXTS)
-            images.extend(found) if found else missing.append(item)
+            images.extend(found) if found else missing.append((item, f"holds no photos or clips ({candidate})"))
         elif any(ch in item for ch in "*?["):
             found = sorted(Path(p) for p in glob.glob(str(candidate)) if Path(p).suffix.lower() in _IMAGE_EXTS)
-            images.extend(found) if found else missing.append(item)
-        elif candidate.is_file():
-            images.append(candidate)
+            images.extend(found) if found else missing.append((item, f"matches no photos or clips (in {base})"))
         else:
-            missing.append(item)
-    return images, missing
+            path, note = find_file(item, base)
+            if path is None:
+                missing.append((item, note))
+            else:
+                images.append(path)
+                if note:
+                    notes.append(note)
+    return images, missing, notes
 
 
 def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
@@ -306,22 +336,22 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         if not points:
             problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
 
-        images, missing = _resolve_images(fields.get("images", ""), path.parent)
-        for item in missing:
-            problem("images", f"photo '{item}' not found (looked in {path.parent})",
-                    "fix the file name, or put the photo next to the sheet")
+        images, missing, notes = _resolve_images(fields.get("images", ""), path.parent)
+        for item, why in missing:
+            problem("images", f"photo '{item}' {why}", "fix the file name, or put the photo next to the sheet")
+        for note in notes:
+            problem("images", f"photo {note}", "write the file name as it is, to be sure", "warning")
         if not images and not missing:
             problem("images", "no product photo", "add at least one photo path (图片)")
 
         recording = None
         if fields.get("recording"):
-            candidate = Path(fields["recording"]).expanduser()
-            candidate = candidate if candidate.is_absolute() else path.parent / candidate
-            if candidate.is_file():
-                recording = candidate
-            else:
-                problem("recording", f"voice recording '{fields['recording']}' not found (looked in {path.parent})",
+            recording, note = find_file(fields["recording"], path.parent)
+            if recording is None:
+                problem("recording", f"voice recording '{fields['recording']}' {note}",
                         "fix the file name, or clear the cell to use the built-in voice")
+            elif note:
+                problem("recording", f"voice recording {note}", "write the file name as it is, to be sure", "warning")
 
         language = _LANGS.get(fields.get("language", "").strip().lower(), "")
         if not language:

@@ -104,6 +104,30 @@ def test_selling_points_as_sheets_write_them(cell, points):
     assert split_selling_points(cell) == points
 
 
+def test_photos_named_the_way_another_pc_wrote_them_are_found_next_to_the_sheet(tmp_path: Path):
+    """A sheet made on a Windows PC (absolute paths, other letter case) with the photos copied next to
+    it still renders, with a warning that says which file was used; a web address is explained."""
+    (tmp_path / "photos").mkdir()
+    make_photo(tmp_path / "Cup.PNG")
+    make_photo(tmp_path / "photos" / "lid.jpg")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片", "配音"], [
+        ["A", "9", "x", "C:\\Users\\me\\Desktop\\cup.png", ""],
+        ["B", "9", "x", "cup.png;photos\\lid.jpg", ""],
+        ["C", "9", "x", "https://img.example.com/cup.jpg", ""],
+        ["D", "9", "x", "cup.png", "D:\\rec\\me.m4a"],
+    ])
+    result = load_sheet(sheet)
+    by_name = {p.name: p for p in result.products}
+    assert [i.name for i in by_name["A"].images] == ["Cup.PNG"]
+    assert [i.name for i in by_name["B"].images] == ["Cup.PNG", "lid.jpg"]
+    assert "C" not in by_name and "D" not in by_name
+    errors = {p.row: p.message for p in result.problems if p.severity == "error"}
+    assert "web address" in errors[4] and "offline" in errors[4]
+    assert "me.m4a" in errors[5] and "not found" in errors[5]
+    warnings = [p.message for p in result.problems if p.severity == "warning" and p.row == 2]
+    assert warnings and "used Cup.PNG" in warnings[0]
+
+
 def test_price_range_and_from_price_are_explained(tmp_path: Path):
     make_photo(tmp_path / "a.png")
     sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
