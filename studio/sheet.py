@@ -78,7 +78,7 @@ def load_sheet(path: str | Path) -> Sheet:
         raise StudioError(f"{path}: file not found (check the path, or pick the sheet again)")
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
+        if suffix in (".csv", ".tsv"):
             rows = _read_csv(path)
         elif suffix in (".xlsx", ".xlsm"):
             rows = _read_xlsx(path)
@@ -91,12 +91,34 @@ def load_sheet(path: str | Path) -> Sheet:
 
             rows = _read_records(yaml.safe_load(path.read_text(encoding="utf-8-sig")), path)
         else:
-            raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .xlsx, .json, .jsonl or .yaml)")
+            raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .tsv, .xlsx, .json, .jsonl or .yaml)")
     except StudioError:
         raise
     except Exception as exc:  # a corrupt file: say which and why
         raise StudioError(f"{path}: could not read the sheet ({exc}); re-export it as UTF-8 CSV or XLSX") from exc
     return _parse_rows(rows, path)
+
+
+def _known_headers(cells: list[Any]) -> int:
+    """How many cells of a row are column names the studio knows."""
+    return sum(1 for c in cells if c is not None and str(c).strip()
+               and (_norm_header(str(c)) in _HEADER_TO_FIELD or _NUMBERED_POINT.match(_norm_header(str(c)))))
+
+
+def _table(path: Path, grid: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a grid under its header row, with their spreadsheet row numbers. The header row is
+    the first of the top ten with two or more known column names (a title or notes above the table
+    are skipped); the first row when none is."""
+    header_at = next((i for i, cells in enumerate(grid[:10]) if _known_headers(cells) >= 2), 0)
+    if not grid or not any(str(c).strip() for c in grid[header_at] if c is not None):
+        raise StudioError(f"{path}: the sheet is empty (the first row must hold column names)")
+    names = [str(h).strip() if h is not None else "" for h in grid[header_at]]
+    rows = []
+    for i, values in enumerate(grid[header_at + 1:], start=header_at + 2):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        rows.append((i, {n: v for n, v in zip(names, values) if n}))
+    return rows
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -109,29 +131,30 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
             continue
     else:
         raise StudioError(f"{path}: the text encoding is neither UTF-8 nor GBK; save it as 'CSV UTF-8' in Excel")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise StudioError(f"{path}: the sheet is empty (the first row must hold column names)")
-    return [(i + 2, row) for i, row in enumerate(reader)]
+    lines = text.splitlines()[:10]
+    # Excel saves ';' where the decimal mark is ',' and tabs for "Text (Tab delimited)"
+    delimiter = max(",;\t|", key=lambda d: max((_known_headers(line.split(d)) for line in lines), default=0)
+                    * 100 + sum(line.count(d) for line in lines[:1]))
+    if path.suffix.lower() == ".tsv":
+        delimiter = "\t"
+    grid = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return _table(path, grid)
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, dict[str, Any]]]:
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    header = next(it, None)
-    if not header:
-        raise StudioError(f"{path}: the first sheet is empty (the first row must hold column names)")
-    names = [str(h).strip() if h is not None else "" for h in header]
-    rows = []
-    for i, values in enumerate(it):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        rows.append((i + 2, {n: v for n, v in zip(names, values) if n}))
-    wb.close()
-    return rows
+    try:
+        grids = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+    finally:
+        wb.close()
+    if not any(grids):
+        raise StudioError(f"{path}: the workbook is empty (the first row must hold column names)")
+    # the first worksheet that holds a product table (a notes or instructions sheet may come first)
+    grid = next((g for g in grids if any(_known_headers(cells) >= 2 for cells in g[:10])),
+                next(g for g in grids if g))
+    return _table(path, grid)
 
 
 def _read_records(data: Any, path: Path) -> list[tuple[int, dict[str, Any]]]:

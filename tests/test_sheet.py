@@ -38,6 +38,39 @@ def test_english_headers_xlsx(tmp_path: Path):
     assert p.selling_points == ["Heavy canvas", "zip pocket"]
 
 
+def test_workbook_with_notes_sheet_title_row_and_blank_rows(tmp_path: Path):
+    """As agencies keep them: an instructions sheet first, then the products under a title and a
+    blank row. The table is found, and row numbers are the spreadsheet's own."""
+    import openpyxl
+
+    make_photo(tmp_path / "a.jpg")
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "说明"
+    notes.append(["填写说明：每行一个商品，图片放在表格旁边"])
+    products = wb.create_sheet("商品")
+    products.append(["2026 双十一商品清单"])
+    products.append([])
+    products.append(["商品名称", "价格", "卖点", "图片"])
+    products.append(["脐橙", 39.8, "1、甜 2、多汁", "a.jpg"])
+    products.append(["", "", "", ""])
+    products.append(["坏行", "九块九", "甜", "a.jpg"])
+    wb.save(tmp_path / "s.xlsx")
+    s = load_sheet(tmp_path / "s.xlsx")
+    assert [(p.name, p.price, p.selling_points, p.source_row) for p in s.products] == [("脐橙", 39.8, ["甜", "多汁"], 4)]
+    assert [(p.row, p.column) for p in s.problems if p.severity == "error"] == [(6, "价格")]
+
+
+@pytest.mark.parametrize("delimiter, suffix", [(";", ".csv"), ("\t", ".csv"), ("\t", ".tsv"), (",", ".csv")])
+def test_csv_with_semicolons_tabs_or_a_title_row(tmp_path: Path, delimiter, suffix):
+    make_photo(tmp_path / "a.jpg")
+    lines = ["Product list 2026", delimiter.join(["Name", "Price", "Selling points", "Images"]),
+             delimiter.join(["Canvas Tote", "24,99" if delimiter == ";" else "24.99", "Heavy canvas", "a.jpg"])]
+    (tmp_path / f"s{suffix}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (p,) = load_sheet(tmp_path / f"s{suffix}").products
+    assert (p.name, p.price, p.selling_points, p.source_row) == ("Canvas Tote", 24.99, ["Heavy canvas"], 3)
+
+
 def test_gbk_csv_from_excel(tmp_path: Path):
     make_photo(tmp_path / "a.jpg")
     text = "商品名称,价格,图片\n脐橙,39.8,a.jpg\n"
