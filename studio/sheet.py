@@ -82,6 +82,8 @@ def load_sheet(path: str | Path) -> Sheet:
             rows = _read_csv(path)
         elif suffix in (".xlsx", ".xlsm"):
             rows = _read_xlsx(path)
+        elif suffix == ".xls":
+            rows = _read_xls(path)
         elif suffix == ".json":
             rows = _read_records(json.loads(path.read_text(encoding="utf-8-sig")), path)
         elif suffix in (".jsonl", ".ndjson"):  # one product per line, as marketplace exports often are
@@ -91,7 +93,7 @@ def load_sheet(path: str | Path) -> Sheet:
 
             rows = _read_records(yaml.safe_load(path.read_text(encoding="utf-8-sig")), path)
         else:
-            raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .tsv, .xlsx, .json, .jsonl or .yaml)")
+            raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .tsv, .xlsx, .xls, .json, .jsonl or .yaml)")
     except StudioError:
         raise
     except Exception as exc:  # a corrupt file: say which and why
@@ -119,6 +121,16 @@ def _table(path: Path, grid: list[list[Any]]) -> list[tuple[int, dict[str, Any]]
             continue
         rows.append((i, {n: v for n, v in zip(names, values) if n}))
     return rows
+
+
+def _workbook_table(path: Path, grids: list[list[list[Any]]]) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a workbook's first worksheet that holds a product table (a notes or instructions
+    sheet may come first; with none, the first non-empty worksheet)."""
+    if not any(grids):
+        raise StudioError(f"{path}: the workbook is empty (the first row must hold column names)")
+    grid = next((g for g in grids if any(_known_headers(cells) >= 2 for cells in g[:10])),
+                next(g for g in grids if g))
+    return _table(path, grid)
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -149,12 +161,29 @@ def _read_xlsx(path: Path) -> list[tuple[int, dict[str, Any]]]:
         grids = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
     finally:
         wb.close()
-    if not any(grids):
-        raise StudioError(f"{path}: the workbook is empty (the first row must hold column names)")
-    # the first worksheet that holds a product table (a notes or instructions sheet may come first)
-    grid = next((g for g in grids if any(_known_headers(cells) >= 2 for cells in g[:10])),
-                next(g for g in grids if g))
-    return _table(path, grid)
+    return _workbook_table(path, grids)
+
+
+def _read_xls(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """An Excel 97-2003 workbook (xlrd); read like an .xlsx."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path))
+    grids = []
+    for sheet in book.sheets():
+        grid = []
+        for r in range(sheet.nrows):
+            row = []
+            for cell in sheet.row(r):
+                if cell.ctype == xlrd.XL_CELL_EMPTY:
+                    row.append(None)
+                elif cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                else:
+                    row.append(cell.value)
+            grid.append(row)
+        grids.append(grid)
+    return _workbook_table(path, grids)
 
 
 def _read_records(data: Any, path: Path) -> list[tuple[int, dict[str, Any]]]:

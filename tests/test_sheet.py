@@ -71,6 +71,25 @@ def test_csv_with_semicolons_tabs_or_a_title_row(tmp_path: Path, delimiter, suff
     assert (p.name, p.price, p.selling_points, p.source_row) == ("Canvas Tote", 24.99, ["Heavy canvas"], 3)
 
 
+def test_old_excel_xls(tmp_path: Path):
+    import xlwt
+
+    make_photo(tmp_path / "a.jpg")
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("商品")
+    for r, row in enumerate([["商品清单"], [], ["商品名称", "价格", "卖点", "图片"], ["脐橙", 39.8, "甜；多汁", "a.jpg"],
+                             ["坏行", "九块九", "甜", "a.jpg"]]):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    wb.save(str(tmp_path / "s.xls"))
+    s = load_sheet(tmp_path / "s.xls")
+    assert [(p.name, p.price, p.selling_points, p.source_row) for p in s.products] == [("脐橙", 39.8, ["甜", "多汁"], 4)]
+    assert [(p.row, p.column) for p in s.problems if p.severity == "error"] == [(5, "价格")]
+    (tmp_path / "bad.xls").write_bytes(b"not a workbook")
+    with pytest.raises(StudioError, match="bad.xls: could not read the sheet"):
+        load_sheet(tmp_path / "bad.xls")
+
+
 def test_gbk_csv_from_excel(tmp_path: Path):
     make_photo(tmp_path / "a.jpg")
     text = "商品名称,价格,图片\n脐橙,39.8,a.jpg\n"

@@ -59,8 +59,8 @@ SCENE_NAMES = {"hook": ("开场", "Hook"), "point": ("卖点", "Point"), "proof"
                "offer": ("优惠", "Offer"), "cta": ("号召", "Call to action")}
 EXAMPLE_SHEET = PROJECT_ROOT / "examples" / "products.csv"
 DEFAULT_OUT_DIR = PROJECT_ROOT / "out"
-SHEET_FILTER = ("商品表格 (*.csv *.tsv *.xlsx *.xlsm *.json *.jsonl *.yaml *.yml);;所有文件 (*)",
-                "Product sheets (*.csv *.tsv *.xlsx *.xlsm *.json *.jsonl *.yaml *.yml);;All files (*)")
+SHEET_FILTER = ("商品表格 (*.csv *.tsv *.xlsx *.xlsm *.xls *.json *.jsonl *.yaml *.yml);;所有文件 (*)",
+                "Product sheets (*.csv *.tsv *.xlsx *.xlsm *.xls *.json *.jsonl *.yaml *.yml);;All files (*)")
 MEDIA_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mov", ".m4v", ".webm", ".mkv"}
 
 # products table columns
