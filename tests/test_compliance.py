@@ -266,6 +266,20 @@ def test_check_script_uses_product_name_and_category():
     assert blocking(fs) == fs
 
 
+def test_a_marketplace_titles_promotion_is_not_a_name_and_the_hooks_title_is_checked():
+    """'【全网最低价】小熊保温杯' as the product name: the bracketed promotion is checked wherever it is
+    said or shown (the hook shows the name when it has no headline); the name itself stays exempt."""
+    p = Product(name="【全网最低价】小熊保温杯", price=59.9)
+    script = Script(scenes=[Scene(kind="hook", lines=["今天推荐【全网最低价】小熊保温杯"]),
+                            Scene(kind="cta", lines=["快来买"])], language="zh", template="t", template_hash="h")
+    fs = check_script(script, p)
+    assert [(f.line, f.overlay, f.text) for f in fs] == [(0, -1, "全网最低价"), (-1, 0, "全网最低价")]
+    assert fs[1].suggestion == "【限时优惠价】小熊保温杯"
+    clean = Product(name="第一坊红糖姜茶", price=19.9)
+    script.scenes[0].lines = ["今天推荐第一坊红糖姜茶"]
+    assert check_script(script, clean) == []
+
+
 # ---------------------------------------------------------------- the corpus
 def test_corpus_is_well_formed():
     recs = load_corpus(DEFAULT_CORPUS)

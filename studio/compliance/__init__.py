@@ -11,6 +11,7 @@ span, the reason, the law, and the line rewritten without the problem. Rules are
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ..types import Product, Script
@@ -32,9 +33,14 @@ def check_text(text: str, language: str, *, category: str = "", product_names: I
     return _check_text(text, language, category=category, product_names=list(product_names or ()), line=-1)
 
 
+_PROMO_BRACKETS = re.compile(r"【[^】]*】|\[[^\]]*\]|「[^」]*」|〖[^〗]*〗")
+
+
 def _names(product: Product) -> list[str]:
-    names = [product.name, product.brand]
-    return [n for n in names if n and n.strip()]
+    """The spans never flagged: the brand and the product's name, but not the promotions a
+    marketplace title carries in brackets ('【全网最低价】小熊保温杯': only 小熊保温杯 is a name)."""
+    parts = [p.strip() for p in _PROMO_BRACKETS.split(product.name or "")]
+    return [n for n in [*parts, product.brand] if n and n.strip()]
 
 
 def check_lines(lines: list[str], product: Product, language: str = "") -> list[Finding]:
@@ -61,8 +67,10 @@ def check_script(script: Script, product: Product) -> list[Finding]:
     language = script.language or product.language
     findings = check_lines(script.lines, product, language)
     for index, scene in enumerate(script.scenes):
-        if scene.overlay.strip():
-            for f in check_lines([scene.overlay], product, language):
+        # what the scene shows on screen: its headline; the hook shows the product name when it has none
+        shown = scene.overlay.strip() or (product.name if scene.kind == "hook" else "")
+        if shown:
+            for f in check_lines([shown], product, language):
                 f.line, f.overlay = -1, index
                 findings.append(f)
     return findings
