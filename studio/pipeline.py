@@ -257,7 +257,8 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             shutil.rmtree(work, ignore_errors=True)
             steps.end()
             return finished
-    warnings += script.warnings
+    # with the merchant's own recording the script is not spoken, so its length does not matter
+    warnings += [w for w in script.warnings if not (product.recording is not None and w.startswith("length:"))]
     findings = compliance.check_script(script, product)
     blockers = compliance.blocking(findings)
     if blockers and not options.allow_flagged:
@@ -299,7 +300,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     transcript = None
     if not check_skipped:
         key = cache.transcript_key(voiceover.audio_path, script.language, options.whisper_engine,
-                                   f"{options.whisper_model}|{bool(voiceover.lines)}")
+                                   f"{options.whisper_model}|{bool(voiceover.lines)}|vad")
         transcript = cache.load_transcript(key)
         if transcript is None:
             transcript = subtitles.transcribe(
@@ -308,10 +309,15 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
                 # a known script only needs timing; free speech needs Whisper's full effort and the product's words
                 temperatures=(0.0,) if voiceover.lines else (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
                 initial_prompt=None if voiceover.lines else subtitles.priming_prompt(product, script.language),
+                speech_only=not voiceover.lines,  # a recording: no words invented over music or noise
             )
             cache.store_transcript(key, transcript)
         else:
             cache_hits.append("transcript")
+        if not voiceover.lines and not transcript.words:
+            raise StudioError(f"no speech was heard in the recording '{product.recording}': check that it is the "
+                              "right file (a voice, not music or silence), or clear the voiceover (配音) cell to "
+                              "use a studio voice")
     if not voiceover.lines:  # free talk: captions from the transcript, numbers as the sheet writes them
         transcript = subtitles.with_sheet_forms(transcript, product)
     style = render_stage.VideoStyle.from_template(tstyle, options.width, options.height,

@@ -127,6 +127,26 @@ def test_merchants_own_recording_replaces_the_voice(tmp_path: Path):
     assert "canvas" in srt and "laptop" in srt
 
 
+def test_a_recording_without_speech_is_refused_not_captioned_with_invented_words(tmp_path: Path, capsys):
+    """Music, a tone or hiss picked by mistake as the merchant's voice: Whisper, primed with the product's
+    name, invents words over it; the voice-activity check finds no speech and the render says so."""
+    import subprocess
+
+    from studio.util import ffmpeg_exe
+
+    for name, source in (("hiss.m4a", "anoisesrc=d=6:c=pink:a=0.02"), ("tone.m4a", "sine=f=440:d=6")):
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", source, "-c:a", "aac", str(tmp_path / name)],
+                       check=True)
+    make_photo(tmp_path / "a.png")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片", "配音"],
+                      [["静音杯", "9.9", "轻巧", "a.png", "hiss.m4a"], ["音调杯", "9.9", "轻巧", "a.png", "tone.m4a"]])
+    out = tmp_path / "out"
+    assert cli(["render", str(sheet), "--out", str(out), "--quality", "draft"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("no speech was heard") == 2 and "hiss.m4a" in err and "tone.m4a" in err
+    assert not list(out.glob("*.mp4")) and not list(out.glob("*.srt"))
+
+
 def test_two_workers_render_every_product(tmp_path: Path):
     from studio.pipeline import RenderOptions, render_sheet
     from studio.sheet import load_sheet

@@ -152,11 +152,14 @@ def transcribe(
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+    speech_only: bool = False,
 ) -> Transcript:
     """Recognise speech in an audio or video file; words carry start/end times in seconds.
 
     `temperatures=(0.0,)` skips Whisper's re-decoding fallback: right when the script is known and
-    only the timing matters (several times faster on hard passages)."""
+    only the timing matters (several times faster on hard passages). `speech_only` keeps only words
+    where a voice-activity detector (Silero, shipped inside faster-whisper) hears speech: Whisper
+    invents words over music, tones and noise, most of all when primed with a prompt."""
     audio_path = Path(audio_path)
     if not audio_path.exists():
         raise StudioError(f"audio file not found: {audio_path}")
@@ -168,10 +171,32 @@ def transcribe(
                                               on_progress)
     else:
         raise StudioError(f"unknown Whisper engine '{engine}' (use faster-whisper or openai-whisper)")
+    if speech_only:
+        regions = speech_regions(audio_path)
+        if regions is not None:
+            heard = [w for w in words if any(a - 0.25 <= (w.start + w.end) / 2 <= b + 0.25 for a, b in regions)]
+            if len(heard) < len(words):
+                words = heard
+                text = ("" if lang == "zh" else " ").join(w.text for w in words)
     if lang == "zh":
         text = to_simplified(text)
         words = [Word(to_simplified(w.text), w.start, w.end, w.probability) for w in words]
     return Transcript(words=words, text=text.strip(), language=lang, engine=engine, model=name)
+
+
+def speech_regions(audio_path: Path) -> list[tuple[float, float]] | None:
+    """(start, end) seconds where Silero VAD hears speech; None when the detector is not available."""
+    try:
+        from faster_whisper.audio import decode_audio
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+    except ImportError:
+        return None
+    try:
+        audio = decode_audio(str(audio_path), sampling_rate=16000)
+    except Exception as exc:  # PyAV raises its own types for unreadable or audio-less files
+        raise StudioError(f"cannot read the audio of '{audio_path}': {exc}") from exc
+    return [(t["start"] / 16000, t["end"] / 16000)
+            for t in get_speech_timestamps(audio, VadOptions(speech_pad_ms=200))]
 
 
 def _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_progress,
