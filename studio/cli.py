@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--allow-flagged", action="store_true",
                    help="render even when the compliance check blocks a script (recorded in the manifest)")
     r.add_argument("--workers", type=int, default=1, help="videos rendered at once (default 1; 2 pays off on 2+ cores)")
+    r.add_argument("--ai-backgrounds", type=int, metavar="N",
+                   help="paint N backgrounds per video with a local diffusers model (0-6; default: the template's, "
+                        "usually 0); the product photo shows on a card over them")
+    r.add_argument("--diffusers-model", metavar="DIR",
+                   help="a local diffusers text-to-image model folder (default: the one in settings)")
+    r.add_argument("--ai-steps", type=int, metavar="N", help="denoising steps per AI background (default 20)")
     r.add_argument("--compose", choices=["auto", "cpu", "cuda"],
                    help="where photo zooms are drawn: auto (default: a CUDA GPU through torch when there is one), "
                         "or the saved GPU setting")
@@ -184,6 +190,8 @@ def _options(args, project=None) -> "RenderOptions":
         target_seconds=getattr(args, "target", None), voice_check=getattr(args, "voice_check", None),
         delivery=getattr(args, "delivery", None), max_mb=getattr(args, "max_mb", None),
         skip_unchanged=not getattr(args, "force", False), compose=getattr(args, "compose", None),
+        ai_backgrounds=getattr(args, "ai_backgrounds", None), diffusers_model=getattr(args, "diffusers_model", None),
+        ai_background_steps=getattr(args, "ai_steps", None),
     )
 
 

@@ -53,6 +53,13 @@ class RenderOptions:
     encoder_threads: int | None = None  # x264 threads; None = the usable cores (render_sheet splits them between workers)
     skip_unchanged: bool = True  # a video whose inputs are unchanged since it was rendered is kept, not re-rendered
     compose: str = "auto"  # where the photo zoom runs: auto (a CUDA GPU when torch sees one) | cpu | cuda
+    # AI backgrounds from a local diffusers model (studio/imagery.py): how many per video (None = the
+    # template's `ai_backgrounds` style key), the model folder (from Settings), denoising steps, and
+    # the painted size (width, height; multiples of 8), scaled up to the frame
+    ai_backgrounds: int | None = None
+    diffusers_model: str | None = None
+    ai_background_steps: int = 20
+    ai_background_size: tuple[int, int] = (512, 912)
 
     @classmethod
     def from_settings(cls, **overrides) -> "RenderOptions":
@@ -65,6 +72,7 @@ class RenderOptions:
             whisper_model=st.whisper_model or None,
             encoder={"off": "libx264", "on": "h264_nvenc"}.get(st.gpu, "auto"),
             compose={"off": "cpu", "on": "cuda"}.get(st.gpu, "auto"),
+            diffusers_model=st.diffusers_model or None,
             default_voices={k: v for k, v in (("zh", st.voice_zh), ("en", st.voice_en)) if v},
             aigc_producer=" ".join(x for x in (st.producer_name, f"({st.producer_id})" if st.producer_id else "") if x),
         )
@@ -92,6 +100,25 @@ _NOT_IN_FINGERPRINT = ("out_dir", "variants", "encoder_threads", "skip_unchanged
 
 def output_stem(product: Product, variant: int) -> str:
     return product.slug if variant == 0 else f"{product.slug}_v{variant + 1}"
+
+
+def ai_backgrounds_for(options: RenderOptions, tstyle: dict) -> int:
+    """How many AI backgrounds a video gets: the option, else the template's style (0 = none)."""
+    wanted = options.ai_backgrounds if options.ai_backgrounds is not None else tstyle.get("ai_backgrounds") or 0
+    try:
+        wanted = int(wanted)
+    except (TypeError, ValueError):
+        raise StudioError(f"ai_backgrounds must be a whole number from 0 to 6, not '{wanted}'") from None
+    if not 0 <= wanted <= 6:
+        raise StudioError(f"ai_backgrounds must be from 0 to 6, not {wanted}")
+    return wanted
+
+
+def _with_imagery(weights: dict[str, float]) -> dict[str, float]:
+    """The step weights with painting backgrounds taking a third of the job (it is slow on a CPU)."""
+    done = {k: v for k, v in weights.items() if k == "script"}
+    rest = {k: v * 0.67 for k, v in weights.items() if k != "script"}
+    return {**done, "imagery": 1.0 - sum(done.values()) - sum(rest.values()), **rest}
 
 
 def _step_weights(product: Product, options: RenderOptions) -> dict[str, float]:
@@ -264,7 +291,28 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     if blockers and not options.allow_flagged:
         raise StudioError(describe_findings(blockers, script.lines) +
                           "\nfix the words (sheet or template), or render anyway with --allow-flagged")
+    backgrounds_wanted = ai_backgrounds_for(options, tstyle)
+    if backgrounds_wanted and not options.diffusers_model:
+        raise StudioError("AI backgrounds need a local diffusers model folder: set it in Settings (diffusers model) "
+                          "or pass --diffusers-model PATH; or set AI backgrounds to 0")
     steps.end()
+
+    # 1b. AI backgrounds, when asked for (a local diffusers model; cached)
+    backgrounds = None
+    if backgrounds_wanted:
+        from . import imagery
+
+        steps.weights = _with_imagery(steps.weights)
+        steps.begin("imagery")
+        backgrounds = imagery.generate_backgrounds(
+            product, options.diffusers_model, backgrounds_wanted, work / "imagery",
+            prompt=str(tstyle.get("background_prompt") or ""), seed=options.seed * 1000 + variant * 10,
+            steps=options.ai_background_steps, size=tuple(options.ai_background_size),
+            frame=(options.width, options.height),
+            device={"cpu": "cpu", "torch-cpu": "cpu", "cuda": "cuda"}.get(options.compose, "auto"),
+            cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+        )
+        steps.end()
 
     # 2. voice-over
     steps.begin("voice")
@@ -353,6 +401,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     timeline = render_stage.build_timeline(
         product, script, voiceover, captions, style, music=music,
         music_gain_db=float(tstyle.get("music_gain_db", -20)), fps=options.fps,
+        backgrounds=backgrounds.paths if backgrounds else (),
     )
     (work / "timeline.json").write_text(timeline.to_json(), encoding="utf-8")
     steps.end()
@@ -390,6 +439,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
             "override": bool(blockers) and options.allow_flagged,
         },
         "voice": {"voice": voiceover.voice, "synthetic": voiceover.synthetic, "duration_s": round(voiceover.duration, 3)},
+        "imagery": backgrounds.to_dict() if backgrounds else None,
         "duration": {
             "target_s": script.fit.get("target_s", template.target_seconds),
             "estimated_s": estimate_seconds(script.lines, script.language, speed),

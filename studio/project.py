@@ -44,6 +44,7 @@ class ProjectStyle:
     quality: str = "final"  # draft | final
     target_seconds: float | None = None  # video length the scripts are fitted to (None = the template's)
     product_inset: bool | None = None  # the product photo on a card over video clips (None = the template's)
+    ai_backgrounds: int | None = None  # backdrops painted by the diffusers model in Settings (None = the template's)
 
     def template_overrides(self) -> dict[str, Any]:
         """The keys of a template's `style:` block this style overrides."""
@@ -66,6 +67,8 @@ class ProjectStyle:
             out["pitch"] = float(self.pitch)
         if self.product_inset is not None:
             out["product_inset"] = bool(self.product_inset)
+        if self.ai_backgrounds is not None:
+            out["ai_backgrounds"] = int(self.ai_backgrounds)
         return out
 
 

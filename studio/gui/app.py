@@ -53,7 +53,7 @@ STATUS = {
     "failed": (("● 失败", "● Failed"), "#c62828", ("失败：队列里写了原因和怎么改", "failed: the queue says why")),
     "cancelled": (("● 已取消", "● Cancelled"), "#757575", ("已取消，没有留下视频", "cancelled: no video was written")),
 }
-STAGE_NAMES = {"script": ("脚本", "Script"), "voice": ("配音", "Voice"), "subtitles": ("字幕", "Subtitles"),
+STAGE_NAMES = {"script": ("脚本", "Script"), "imagery": ("AI 背景", "AI backgrounds"), "voice": ("配音", "Voice"), "subtitles": ("字幕", "Subtitles"),
                "compose": ("合成", "Compose"), "render": ("渲染", "Render"), "finish": ("收尾", "Finish")}
 SCENE_NAMES = {"hook": ("开场", "Hook"), "point": ("卖点", "Point"), "proof": ("证明", "Proof"),
                "offer": ("优惠", "Offer"), "cta": ("号召", "Call to action")}
@@ -264,6 +264,10 @@ class MainWindow(QMainWindow):
         self.music_combo.setItemText(0, self.t("模板默认", "Template's"))
         for i, text in enumerate((self.t("模板默认", "Template's"), self.t("显示", "Show"), self.t("不显示", "Hide"))):
             self.inset_combo.setItemText(i, text)
+        for i in range(self.backgrounds_combo.count()):
+            count = self.backgrounds_combo.itemData(i)
+            self.backgrounds_combo.setItemText(i, self.t("模板默认", "Template's") if count is None else
+                                               self.t("不用", "None") if count == 0 else self.t(f"{count} 张", str(count)))
         self.music_combo.setItemText(1, self.t("无音乐", "No music"))
         self.voice_combo.setItemText(0, self.t("模板默认", "Template's"))
         self.caption_size.setSpecialValueText(self.t("模板默认", "Template's"))
@@ -541,6 +545,14 @@ class MainWindow(QMainWindow):
         self.inset_combo.currentIndexChanged.connect(
             lambda _: self._style_changed(product_inset=self.inset_combo.currentData()))
         form.addRow(self._label("视频上显示商品图", "Product photo over clips"), self.inset_combo)
+        self.backgrounds_combo = QComboBox()
+        for value in (None, 0, 1, 2, 3):
+            self.backgrounds_combo.addItem("", value)
+        self.backgrounds_combo.currentIndexChanged.connect(
+            lambda _: self._style_changed(ai_backgrounds=self.backgrounds_combo.currentData()))
+        self._tr(self.backgrounds_combo.setToolTip, "用设置里的本地扩散模型画背景，商品图放在卡片上",
+                 "Backdrops painted by the local diffusers model in Settings, with the product photo on a card")
+        form.addRow(self._label("AI 背景", "AI backgrounds"), self.backgrounds_combo)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -941,7 +953,7 @@ class MainWindow(QMainWindow):
         st = self.project.style
         self._sync_options()
         widgets = (self.pitch_spin, self.target_combo, self.caption_kind, self.caption_size, self.music_combo, self.voice_combo, self.speed_spin, self.platform_combo,
-                   self.quality_combo, self.template_combo, self.inset_combo)
+                   self.quality_combo, self.template_combo, self.inset_combo, self.backgrounds_combo)
         for w in widgets:
             w.blockSignals(True)
         self.caption_size.setValue(st.caption_size or 0)
@@ -957,6 +969,7 @@ class MainWindow(QMainWindow):
         self.platform_combo.setCurrentIndex(max(0, self.platform_combo.findData(st.platform)))
         self.quality_combo.setCurrentIndex(max(0, self.quality_combo.findData(st.quality)))
         self.inset_combo.setCurrentIndex({None: 0, True: 1, False: 2}[st.product_inset])
+        self.backgrounds_combo.setCurrentIndex(max(0, self.backgrounds_combo.findData(st.ai_backgrounds)))
         self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(st.template)))
         for w in widgets:
             w.blockSignals(False)

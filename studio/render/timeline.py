@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from ..types import Captions, Product, Script, Voiceover
 from .style import VideoStyle
@@ -96,9 +97,12 @@ def build_timeline(
     music: Path | None = None,
     music_gain_db: float = -20.0,
     fps: int = 30,
+    backgrounds: Sequence[Path] = (),
 ) -> Timeline:
     """Lay the script's scenes over the voice-over: each scene shows its photo from its first
-    spoken line until the next scene starts; overlays follow the scene kind."""
+    spoken line until the next scene starts; overlays follow the scene kind. AI `backgrounds` join
+    the product's pictures; a scene showing one gets the product photo on a card over it (the
+    priced offer scene always shows a real photo)."""
     total = max(1, int(round(voiceover.duration * fps)))
     scene_starts: dict[int, float] = {}
     for span in voiceover.lines:
@@ -110,16 +114,25 @@ def build_timeline(
     layers: list[Layer] = []
     currency = "¥" if script.language == "zh" else "$"
     photos = [p for p in product.images if Path(p).suffix.lower() not in VIDEO_EXTS]
+    painted = {str(p) for p in backgrounds}
+    pictures = [*product.images, *backgrounds]
     for n, (scene_index, start_s) in enumerate(ordered):
         scene = script.scenes[scene_index]
         start = 0 if n == 0 else int(round(start_s * fps))
         end = total if n + 1 == len(ordered) else int(round(ordered[n + 1][1] * fps))
         if end <= start:
             continue
-        image = product.images[scene.image % len(product.images)]
-        if Path(image).suffix.lower() in VIDEO_EXTS:
+        priced = scene.kind == "offer" and product.price is not None
+        image = pictures[scene.image % len(pictures)]
+        if priced and str(image) in painted:
+            image = product.images[scene.image % len(product.images)]
+        if str(image) in painted:
+            layers.append(Layer("photo", start, end, z=0, source=str(image),
+                                params={"zoom": style.zoom, "motion": "in" if (n + script.variant) % 2 == 0 else "out"}))
+            if photos:
+                layers.append(Layer("inset", start, end, z=1, source=str(photos[0])))
+        elif Path(image).suffix.lower() in VIDEO_EXTS:
             layers.append(Layer("clip", start, end, z=0, source=str(image)))
-            priced = scene.kind == "offer" and product.price is not None
             if style.product_inset and photos and not priced:
                 layers.append(Layer("inset", start, end, z=1, source=str(photos[0])))
         else:
@@ -134,7 +147,7 @@ def build_timeline(
         elif scene.overlay:
             layers.append(Layer("headline", start, end, z=2, text=scene.overlay))
     label = "AI生成" if script.language == "zh" else "AI-generated"
-    if voiceover.synthetic:
+    if voiceover.synthetic or painted:
         layers.append(Layer("label", 0, min(total, int(AI_LABEL_SECONDS * fps)), z=9, text=label))
     audio = [AudioTrack("voice", str(voiceover.audio_path), 0.0)]
     if music is not None:

@@ -29,7 +29,9 @@ STYLE_DEFAULTS: dict[str, Any] = {
     "voice": None,  # voice id; None = the language default
     "speed": 1.0,
     "pitch": 0.0,  # semitones, -6..+6 (the pace is kept)
-    "product_inset": True,  # over video clips, show the product photo on a small card
+    "product_inset": True,  # over video clips (and AI backgrounds), show the product photo on a small card
+    "ai_backgrounds": 0,  # backdrops painted by a local diffusers model (studio/imagery.py), 0-6
+    "background_prompt": "",  # what they show (English); "" = a scene that suits the product's category
 }
 
 REQUIRED_KEYS = ("name", "language")

@@ -1,0 +1,164 @@
+"""AI backgrounds from a local diffusers model: a tiny random Stable Diffusion pipeline is built in code,
+saved, and loaded through the same path a merchant's model folder takes (no model hub)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from studio.imagery import background_prompt, generate_backgrounds, load_pipeline
+from studio.types import Product
+from studio.util import Cancelled, CancelToken, StudioError
+
+from .conftest import make_photo, write_csv
+
+SMALL = dict(steps=2, size=(64, 112), frame=(108, 192))
+
+
+def build_tiny_pipeline(folder: Path) -> Path:
+    """A 1.7 M-parameter StableDiffusionPipeline (random weights) saved with save_pretrained."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(block_out_channels=(32, 64), layers_per_block=1, sample_size=16, in_channels=4,
+                                out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
+                                attention_head_dim=4, norm_num_groups=8)
+    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4,
+                        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+                        norm_num_groups=8, sample_size=32)
+    text = CLIPTextModel(CLIPTextConfig(bos_token_id=0, eos_token_id=1, hidden_size=32, intermediate_size=37,
+                                        layer_norm_eps=1e-5, num_attention_heads=4, num_hidden_layers=2,
+                                        pad_token_id=1, vocab_size=100))
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for ch in "abcdefghijklmnopqrstuvwxyz0123456789,.-'":
+        vocab[ch] = len(vocab)
+        vocab[ch + "</w>"] = len(vocab)
+    words = folder / "tokenizer_source"
+    words.mkdir(parents=True)
+    (words / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    (words / "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
+    tokenizer = CLIPTokenizer(str(words / "vocab.json"), str(words / "merges.txt"), pad_token="<|endoftext|>",
+                              model_max_length=77)
+    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+                              set_alpha_to_one=False, steps_offset=1)
+    pipe = StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text, tokenizer=tokenizer, scheduler=scheduler,
+                                   safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe.save_pretrained(folder / "model")
+    return folder / "model"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    return build_tiny_pipeline(tmp_path_factory.mktemp("sd"))
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    import studio.cache
+
+    monkeypatch.setattr(studio.cache, "cache_dir", lambda: tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def test_prompts_suit_the_product_and_a_template_can_say_its_own():
+    assert "marble bathroom" in background_prompt(Product("面霜", 99, category="护肤"))
+    assert "kitchen table" in background_prompt(Product("橙子", 9, category="水果"))
+    assert "desk" in background_prompt(Product("耳机", 99, category="数码"))
+    assert "studio backdrop" in background_prompt(Product("礼品", 9))
+    assert background_prompt(Product("x", 1), 0) != background_prompt(Product("x", 1), 1)  # each one framed anew
+    assert background_prompt(Product("x", 1), 0, "a snowy mountain cabin").startswith("a snowy mountain cabin, ")
+
+
+def test_backgrounds_are_painted_at_frame_size_cached_and_reproducible(tiny_model, tmp_path, cache):
+    from PIL import Image
+
+    product = Product("面霜", 99, category="beauty")
+    first = generate_backgrounds(product, tiny_model, 2, tmp_path / "a", seed=7, **SMALL)
+    assert [p.name for p in first.paths] == ["background_1.png", "background_2.png"] and first.cached == 0
+    assert all(Image.open(p).size == (108, 192) for p in first.paths) and first.device == "cpu"
+    assert first.paths[0].read_bytes() != first.paths[1].read_bytes()
+    again = generate_backgrounds(product, tiny_model, 2, tmp_path / "b", seed=7, **SMALL)
+    assert again.cached == 2 and [p.read_bytes() for p in again.paths] == [p.read_bytes() for p in first.paths]
+    fresh = generate_backgrounds(product, tiny_model, 1, tmp_path / "c", seed=7, **SMALL)
+    assert fresh.cached == 1
+    import studio.cache
+
+    studio.cache.cache_dir = lambda: None  # caching off: painted again, the same picture
+    painted = generate_backgrounds(product, tiny_model, 1, tmp_path / "d", seed=7, **SMALL)
+    assert painted.cached == 0 and painted.paths[0].read_bytes() == first.paths[0].read_bytes()
+    other = generate_backgrounds(product, tiny_model, 1, tmp_path / "e", seed=8, **SMALL)
+    assert other.paths[0].read_bytes() != first.paths[0].read_bytes()
+    assert json.dumps(first.to_dict())
+
+
+def test_progress_and_cancel_between_steps(tiny_model, tmp_path, cache):
+    seen = []
+    generate_backgrounds(Product("x", 1), tiny_model, 2, tmp_path / "p", on_progress=seen.append, **SMALL)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 4
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        generate_backgrounds(Product("x", 1), tiny_model, 1, tmp_path / "q", seed=99, cancel=token, **SMALL)
+    assert not (tmp_path / "q" / "background_1.png").exists()
+
+
+def test_timeline_shows_backdrops_with_the_product_card_and_the_real_photo_with_the_price(tmp_path):
+    from studio.render.style import VideoStyle
+    from studio.render.timeline import build_timeline
+    from studio.types import Captions, LineSpan, Scene, Script, Voiceover
+
+    product = Product("保温杯", 59.9, images=[tmp_path / "cup.png"])
+    kinds = ["hook", "point", "point", "offer", "cta"]
+    script = Script([Scene(kind=k, lines=[k], image=i) for i, k in enumerate(kinds)], "zh", "t", "h")
+    spans = [LineSpan(k, i * 1.0, i * 1.0 + 0.9, scene=i) for i, k in enumerate(kinds)]
+    voice = Voiceover(tmp_path / "v.wav", 24000, 5.0, spans, "x", synthetic=False)
+    backdrops = [tmp_path / "background_1.png", tmp_path / "background_2.png"]
+    timeline = build_timeline(product, script, voice, Captions([], "zh", "transcript"), VideoStyle(),
+                              backgrounds=backdrops)
+    base = [Path(l.source).name for l in sorted(timeline.layers, key=lambda l: l.start) if l.kind == "photo"]
+    assert base == ["cup.png", "background_1.png", "background_2.png", "cup.png", "background_1.png"]
+    cards = [(l.start, Path(l.source).name) for l in timeline.layers if l.kind == "inset"]
+    assert [name for _, name in cards] == ["cup.png"] * 3  # over each backdrop, never over the price scene
+    assert any(l.kind == "label" for l in timeline.layers)  # painted pictures: the AI label shows
+    plain = build_timeline(product, script, voice, Captions([], "zh", "transcript"), VideoStyle())
+    assert not any(l.kind in ("label", "inset") for l in plain.layers)
+
+
+def test_a_wrong_model_folder_says_what_to_do(tmp_path):
+    with pytest.raises(StudioError, match="has no model_index.json.*save_pretrained"):
+        load_pipeline(tmp_path)
+    (tmp_path / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", '
+                                               '"UNet2DConditionModel"]}', encoding="utf-8")
+    with pytest.raises(StudioError, match="could not load the diffusers model"):
+        load_pipeline(tmp_path)
+    with pytest.raises(StudioError, match="multiples of 8"):
+        generate_backgrounds(Product("x", 1), tmp_path, 1, tmp_path / "o", size=(100, 100))
+
+
+@pytest.mark.slow
+def test_a_video_with_ai_backgrounds(tiny_model, tmp_path, cache, monkeypatch):
+    """One photo, two painted backdrops: scenes cycle photo -> backdrop with the product card -> …,
+    the priced offer scene shows the real photo, the AI label is on, the manifest says what was painted."""
+    from studio.pipeline import RenderOptions, render_product
+    from studio.sheet import load_sheet
+
+    make_photo(tmp_path / "cup.png")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片", "类目"],
+                      [["保温杯", "59.9", "保温12小时；316不锈钢", "cup.png", "家居"]])
+    product = load_sheet(sheet).products[0]
+    options = RenderOptions(out_dir=tmp_path / "out", quality="draft", ai_backgrounds=2, diffusers_model=str(tiny_model),
+                            ai_background_steps=2, ai_background_size=(64, 112), target_seconds=12)
+    stages = []
+    result = render_product(product, options, on_progress=lambda p: stages.append(p.stage))
+    assert result.ok, result.error
+    assert "imagery" in stages and stages.index("imagery") < stages.index("voice")
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert manifest["imagery"]["images"] == 2 and manifest["imagery"]["device"] == "cpu"
+    assert "modern home interior" in manifest["imagery"]["prompts"][0]
+    assert manifest["timings_s"]["imagery"] > 0
+    options.ai_backgrounds = 1
+    options.diffusers_model = None
+    failed = render_product(product, options)
+    assert not failed.ok and "diffusers model folder" in failed.error
