@@ -198,9 +198,11 @@ def _paint(pipe, device: str, prompt: str, seed: int, steps: int, size: tuple[in
         return kwargs
 
     generator = torch.Generator(device="cpu").manual_seed(seed)  # the same image on CPU and GPU runs
+    accepted = inspect.signature(pipe.__call__).parameters
+    extra = {k: v for k, v in (("negative_prompt", NEGATIVE_PROMPT), ("callback_on_step_end", step_end))
+             if k in accepted}  # pipelines differ in what they take
     with torch.inference_mode():
-        result = pipe(prompt, negative_prompt=NEGATIVE_PROMPT, num_inference_steps=steps, width=size[0],
-                      height=size[1], generator=generator, callback_on_step_end=step_end)
+        result = pipe(prompt, num_inference_steps=steps, width=size[0], height=size[1], generator=generator, **extra)
     return result.images[0]
 
 
