@@ -406,12 +406,18 @@ def test_settings_dialog_saves_what_a_merchant_sets(window, tmp_path):
     dialog.save()
     assert "nowhere" in dialog.error.text() and dialog.isVisible()  # a missing folder is refused, named
     dialog.whisper_model.setText("")
+    (tmp_path / "sd").mkdir()
+    dialog.diffusers_model.setText(str(tmp_path / "sd"))
+    dialog.save()
+    assert "model_index.json" in dialog.error.text() and dialog.isVisible()  # not a diffusers folder: said so
+    (tmp_path / "sd" / "model_index.json").write_text("{}", encoding="utf-8")
     dialog.save()
     saved = Settings.load()
     assert (saved.producer_name, saved.gpu, saved.voice_zh) == ("小熊杯具店", "off", "zh-baker-slow")
     assert window.options.encoder == "libx264" and "小熊杯具店" in window.options.aigc_producer
     assert window.options.out_dir == tmp_path / "videos"
     assert window.options.default_voices["zh"] == "zh-baker-slow"
+    assert window.options.diffusers_model == str(tmp_path / "sd") and window.options.compose == "cpu"
 
 
 # ---------------------------------------------------------------- sheets and problems

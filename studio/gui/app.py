@@ -1663,7 +1663,7 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, settings: Settings) -> None:
         self.settings = settings
         fresh, _ = _initial_options()
-        for key in ("whisper_model", "encoder", "aigc_producer", "default_voices"):
+        for key in ("whisper_model", "encoder", "compose", "diffusers_model", "aigc_producer", "default_voices"):
             setattr(self.options, key, getattr(fresh, key))
         if settings.output_dir:
             self.set_output_dir(settings.output_dir)

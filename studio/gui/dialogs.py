@@ -313,6 +313,11 @@ class SettingsDialog(QDialog):
             if folder and not Path(folder).exists():
                 self.error.setText(f"{folder}: " + self.tr_.text("文件夹不存在", "no such folder"))
                 return
+        if new.diffusers_model and not (Path(new.diffusers_model) / "model_index.json").is_file():
+            self.error.setText(f"{new.diffusers_model}: " + self.tr_.text(
+                "不是 diffusers 模型文件夹（缺少 model_index.json，应为 save_pretrained 保存的文件夹）",
+                "not a diffusers model folder (no model_index.json; choose a folder saved with save_pretrained)"))
+            return
         try:
             new.save()
         except (StudioError, OSError) as exc:
