@@ -121,9 +121,29 @@ def test_timeline_shows_backdrops_with_the_product_card_and_the_real_photo_with_
     assert base == ["cup.png", "background_1.png", "background_2.png", "cup.png", "background_1.png"]
     cards = [(l.start, Path(l.source).name) for l in timeline.layers if l.kind == "inset"]
     assert [name for _, name in cards] == ["cup.png"] * 3  # over each backdrop, never over the price scene
+    assert all(l.params.get("hero") for l in timeline.layers if l.kind == "inset")
     assert any(l.kind == "label" for l in timeline.layers)  # painted pictures: the AI label shows
     plain = build_timeline(product, script, voice, Captions([], "zh", "transcript"), VideoStyle())
     assert not any(l.kind in ("label", "inset") for l in plain.layers)
+
+    # drawn: the product large in the middle of the painted scene, the backdrop around it
+    from PIL import Image
+
+    from studio.render.compositor import FrameRenderer, inset_card
+
+    make_photo(tmp_path / "cup.png", color=(200, 30, 30))
+    for path in backdrops:
+        Image.new("RGB", (1080, 1920), (20, 160, 60)).save(path)
+    small = VideoStyle.from_template({}, width=270, height=480)
+    timeline = build_timeline(product, script, voice, Captions([], "zh", "transcript"), small, fps=10,
+                              backgrounds=backdrops)
+    frame = FrameRenderer(timeline).frame(17)  # scene 2 (a backdrop), the card faded in
+    card, x, y = inset_card(str(tmp_path / "cup.png"), small, hero=True)
+    assert card.width >= small.width * 0.5 and abs(x + card.width / 2 - small.width / 2) <= 1
+    r, g, b = frame[y + card.height // 2, x + card.width // 2].astype(int)
+    assert r > 150 and g < 90, (r, g, b)  # the red product
+    r, g, b = frame[small.height - 20, 10].astype(int)
+    assert g > 120 and r < 90, (r, g, b)  # the green backdrop
 
 
 def test_a_wrong_model_folder_says_what_to_do(tmp_path):

@@ -512,16 +512,17 @@ def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
         im.alpha_composite(text, (pad_x, pad_y))
         return Sprite.from_image(im, style.safe_left, style.safe_top - im.height - int(10 * s))
     if layer.kind == "inset":
-        return Sprite.from_image(*inset_card(layer.source, style))
+        return Sprite.from_image(*inset_card(layer.source, style, hero=bool(layer.params.get("hero"))))
     raise StudioError(f"unknown overlay kind '{layer.kind}' in the timeline")
 
 
-def inset_card(photo: str, style: VideoStyle) -> tuple[Image.Image, int, int]:
-    """The product photo on a white rounded card over video footage, so the product stays in view:
-    right-aligned in the middle band, where a price tag would sit (the timeline gives scenes with a
-    price tag no inset). (card, x, y)"""
+def inset_card(photo: str, style: VideoStyle, hero: bool = False) -> tuple[Image.Image, int, int]:
+    """The product photo on a white rounded card, so the product stays in view: over video footage a
+    small card right-aligned in the middle band, where a price tag would sit (the timeline gives scenes
+    with a price tag no inset); over a painted backdrop (`hero`) a large card in the middle, between
+    the headline and the captions. (card, x, y)"""
     s = style.scale
-    size, border, radius = int(300 * s), max(2, int(10 * s)), int(28 * s)
+    size, border, radius = int((620 if hero else 300) * s), max(2, int(10 * s)), int(28 * s)
     card = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     ImageDraw.Draw(card).rounded_rectangle((0, 0, size - 1, size - 1), radius=radius, fill=(255, 255, 255, 250))
     inner = size - 2 * border
@@ -530,6 +531,8 @@ def inset_card(photo: str, style: VideoStyle) -> tuple[Image.Image, int, int]:
     ImageDraw.Draw(mask).rounded_rectangle((0, 0, picture.width - 1, picture.height - 1),
                                            radius=max(1, radius - border), fill=255)
     card.paste(picture, ((size - picture.width) // 2, (size - picture.height) // 2), mask)
+    if hero:
+        return card, (style.width - size) // 2, int(style.height * 0.31)
     x = style.width - style.safe_right - size
     y = int(style.height * 0.36)
     return card, x, y

@@ -129,8 +129,8 @@ def build_timeline(
         if str(image) in painted:
             layers.append(Layer("photo", start, end, z=0, source=str(image),
                                 params={"zoom": style.zoom, "motion": "in" if (n + script.variant) % 2 == 0 else "out"}))
-            if photos:
-                layers.append(Layer("inset", start, end, z=1, source=str(photos[0])))
+            if photos:  # the product, large, in the painted scene
+                layers.append(Layer("inset", start, end, z=1, source=str(photos[0]), params={"hero": True}))
         elif Path(image).suffix.lower() in VIDEO_EXTS:
             layers.append(Layer("clip", start, end, z=0, source=str(image)))
             if style.product_inset and photos and not priced:
