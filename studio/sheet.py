@@ -123,14 +123,19 @@ def _table(path: Path, grid: list[list[Any]]) -> list[tuple[int, dict[str, Any]]
     return rows
 
 
+def _table_sheet(tops: list[list[list[Any]]]) -> int | None:
+    """Which worksheet holds the products, from the top rows of each: the first with a known header
+    row (a notes or instructions sheet may come first), else the first non-empty one."""
+    found = next((i for i, top in enumerate(tops) if any(_known_headers(cells) >= 2 for cells in top)), None)
+    return found if found is not None else next((i for i, top in enumerate(tops) if top), None)
+
+
 def _workbook_table(path: Path, grids: list[list[list[Any]]]) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of a workbook's first worksheet that holds a product table (a notes or instructions
-    sheet may come first; with none, the first non-empty worksheet)."""
-    if not any(grids):
+    """The rows of a workbook's product worksheet (see _table_sheet)."""
+    pick = _table_sheet([g[:10] for g in grids])
+    if pick is None:
         raise StudioError(f"{path}: the workbook is empty (the first row must hold column names)")
-    grid = next((g for g in grids if any(_known_headers(cells) >= 2 for cells in g[:10])),
-                next(g for g in grids if g))
-    return _table(path, grid)
+    return _table(path, grids[pick])
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -157,11 +162,13 @@ def _read_xlsx(path: Path) -> list[tuple[int, dict[str, Any]]]:
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        grids = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+    try:  # look at the top of every worksheet, then read only the one holding the products
+        tops = [[list(r) for r in ws.iter_rows(max_row=10, values_only=True)] for ws in wb.worksheets]
+        pick = _table_sheet(tops)
+        grid = [list(r) for r in wb.worksheets[pick].iter_rows(values_only=True)] if pick is not None else []
     finally:
         wb.close()
-    return _workbook_table(path, grids)
+    return _workbook_table(path, [grid])
 
 
 def _read_xls(path: Path) -> list[tuple[int, dict[str, Any]]]:
