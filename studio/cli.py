@@ -17,6 +17,17 @@ from .render.encode import PLATFORMS
 from .util import CancelToken, StudioError
 
 
+def _size(text: str) -> tuple[int, int]:
+    """'512x912' -> (512, 912): both multiples of 8, from 64 to 2048."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 512x912") from None
+    if not (64 <= w <= 2048 and 64 <= h <= 2048) or w % 8 or h % 8:
+        raise argparse.ArgumentTypeError(f"{w}x{h}: both sides must be multiples of 8 from 64 to 2048")
+    return w, h
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="main.py", description="Offline short-video studio: product sheet -> vertical videos.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -44,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--diffusers-model", metavar="DIR",
                    help="a local diffusers text-to-image model folder (default: the one in settings)")
     r.add_argument("--ai-steps", type=int, metavar="N", help="denoising steps per AI background (default 20)")
+    r.add_argument("--ai-size", metavar="WxH", type=_size,
+                   help="the size AI backgrounds are painted at, then scaled to the frame (default 512x912; "
+                        "smaller is much faster on a CPU)")
     r.add_argument("--compose", choices=["auto", "cpu", "cuda"],
                    help="where photo zooms are drawn: auto (default: a CUDA GPU through torch when there is one), "
                         "or the saved GPU setting")
@@ -191,7 +205,7 @@ def _options(args, project=None) -> "RenderOptions":
         delivery=getattr(args, "delivery", None), max_mb=getattr(args, "max_mb", None),
         skip_unchanged=not getattr(args, "force", False), compose=getattr(args, "compose", None),
         ai_backgrounds=getattr(args, "ai_backgrounds", None), diffusers_model=getattr(args, "diffusers_model", None),
-        ai_background_steps=getattr(args, "ai_steps", None),
+        ai_background_steps=getattr(args, "ai_steps", None), ai_background_size=getattr(args, "ai_size", None),
     )
 
 
