@@ -182,3 +182,20 @@ def test_a_video_with_ai_backgrounds(tiny_model, tmp_path, cache, monkeypatch):
     options.diffusers_model = None
     failed = render_product(product, options)
     assert not failed.ok and "diffusers model folder" in failed.error
+
+
+@pytest.mark.slow
+def test_command_line_paints_backgrounds(tiny_model, tmp_path, cache, capsys, monkeypatch):
+    from studio.cli import main as cli
+
+    monkeypatch.setenv("STUDIO_SETTINGS", str(tmp_path / "settings.json"))  # no model in the settings
+
+    make_photo(tmp_path / "cup.png")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"], [["水杯", "19.9", "轻巧", "cup.png"]])
+    out = tmp_path / "out"
+    args = ["render", str(sheet), "--out", str(out), "--quality", "draft", "--target", "8", "--ai-backgrounds", "1",
+            "--ai-steps", "2", "--ai-size", "64x112"]
+    assert cli(args) == 1 and "diffusers model folder" in capsys.readouterr().err  # no model set anywhere
+    assert cli(args + ["--diffusers-model", str(tiny_model)]) == 0
+    imagery = json.loads((out / "水杯.json").read_text(encoding="utf-8"))["imagery"]
+    assert (imagery["images"], imagery["steps"], imagery["size"]) == (1, 2, [64, 112])
