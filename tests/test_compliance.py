@@ -286,18 +286,19 @@ def test_corpus_is_well_formed():
     assert len(recs) >= 150
     assert 0.35 <= sum(1 for r in recs if r["violations"]) / len(recs) <= 0.65
     assert {r["split"] for r in recs} == {"dev", "heldout-v1", "heldout-v2", "heldout-v3", "heldout-v4", "heldout-v5",
-                                            "heldout-v6", "heldout-v7"}
+                                            "heldout-v6", "heldout-v7", "heldout-v8"}
     assert any("product" in r for r in recs)  # price agreement is measured too
     assert {"beauty", "food", "pets", "digital", "apparel", "home", "baby"} <= {r["category"] for r in recs}
 
 
 def test_corpus_precision_recall_floors(capsys):
     recs = load_corpus(DEFAULT_CORPUS)
-    # floors a little below the measured figures (see the README); every held-out split was tuned on
-    # after its first blind run (the blind figures are in the README)
+    # floors a little below the measured figures (see the README); every held-out split up to v7 was
+    # tuned on after its first blind run (the blind figures are in the README); v8 never was
     floors = {"dev": (0.95, 0.95, 0.95), "heldout-v1": (0.95, 0.95, 0.95), "heldout-v2": (0.93, 0.93, 0.95),
               "heldout-v3": (0.95, 0.90, 0.95), "heldout-v4": (0.95, 0.95, 0.95), "heldout-v5": (0.95, 0.95, 0.95),
-              "heldout-v6": (0.95, 0.95, 0.95), "heldout-v7": (0.95, 0.85, 0.90)}
+              "heldout-v6": (0.95, 0.95, 0.95), "heldout-v7": (0.95, 0.85, 0.90),
+              "heldout-v8": (0.95, 0.30, 0.60)}  # v8: blind, never tuned on
     for split, (p, r, acc) in floors.items():
         rep = evaluate(recs, split)
         assert rep.lines >= 30, split
