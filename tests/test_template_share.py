@@ -95,6 +95,14 @@ def test_a_bad_package_is_refused_with_the_reason_and_leaves_nothing(tmp_path, h
     assert _leftovers(home / "templates") == []
 
 
+def test_a_zip_made_on_a_mac_or_windows_imports(tmp_path, home):
+    """Finder adds __MACOSX/ and ._ files, Explorer Thumbs.db: they are not part of the template."""
+    files = {f"mine/{k}": v for k, v in GOOD.items()}
+    files.update({"__MACOSX/mine/._template.yaml": b"\0\5\26\7", "mine/.DS_Store": b"\0", "mine/Thumbs.db": b"\0"})
+    template = import_template(_zip(tmp_path / "mac.zip", files))
+    assert sorted(p.name for p in template.folder.iterdir()) == ["script.j2", "template.yaml"]
+
+
 def test_not_a_zip_and_a_link_are_refused(tmp_path, home):
     (tmp_path / "x.zip").write_text("hello", encoding="utf-8")
     with pytest.raises(StudioError, match="not a template package"):

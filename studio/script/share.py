@@ -104,7 +104,7 @@ def import_template(package: str | Path, name: str | None = None, replace: bool 
     except (zipfile.BadZipFile, OSError) as exc:
         raise StudioError(f"{package} is not a template package (a .zip file): {exc}") from None
     with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
+        infos = [i for i in zf.infolist() if not i.is_dir() and not _os_litter(i.filename)]
         root = _package_root(package, infos)
         name = name or root.name or package.stem
         if not _NAME.match(name):
@@ -139,6 +139,13 @@ def import_template(package: str | Path, name: str | None = None, replace: bool 
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return load_template(final)
+
+
+def _os_litter(name: str) -> bool:
+    """Files a zip tool adds on its own (macOS Finder's __MACOSX/ and ._ files, .DS_Store, Thumbs.db)."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    return ("__MACOSX" in path.parts or path.name.startswith("._") or path.name in (".DS_Store", "Thumbs.db",
+                                                                                     "desktop.ini"))
 
 
 def _package_root(package: Path, infos: list[zipfile.ZipInfo]) -> PurePosixPath:
