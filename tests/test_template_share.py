@@ -103,6 +103,20 @@ def test_a_zip_made_on_a_mac_or_windows_imports(tmp_path, home):
     assert sorted(p.name for p in template.folder.iterdir()) == ["script.j2", "template.yaml"]
 
 
+def test_a_zip_with_gbk_names_from_chinese_windows(tmp_path, home):
+    class GbkName(zipfile.ZipInfo):  # what Windows' own "send to compressed folder" writes on a Chinese PC
+        def _encodeFilenameFlags(self):
+            return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+    package = tmp_path / "gbk.zip"
+    with zipfile.ZipFile(package, "w") as zf:
+        zf.writestr(GbkName("我的模板/template.yaml"), "name: 我的模板\nlanguage: zh\n")
+        zf.writestr(GbkName("我的模板/script.j2"), "[hook]\n你好\n")
+    assert zipfile.ZipFile(package).namelist()[0] != "我的模板/template.yaml"  # Python alone garbles it
+    template = import_template(package)
+    assert template.name == "我的模板" and template.folder.name == "我的模板"
+
+
 def test_not_a_zip_and_a_link_are_refused(tmp_path, home):
     (tmp_path / "x.zip").write_text("hello", encoding="utf-8")
     with pytest.raises(StudioError, match="not a template package"):

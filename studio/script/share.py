@@ -104,6 +104,8 @@ def import_template(package: str | Path, name: str | None = None, replace: bool 
     except (zipfile.BadZipFile, OSError) as exc:
         raise StudioError(f"{package} is not a template package (a .zip file): {exc}") from None
     with zf:
+        for info in zf.infolist():
+            info.filename = _zip_name(info)
         infos = [i for i in zf.infolist() if not i.is_dir() and not _os_litter(i.filename)]
         root = _package_root(package, infos)
         name = name or root.name or package.stem
@@ -139,6 +141,25 @@ def import_template(package: str | Path, name: str | None = None, replace: bool 
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return load_template(final)
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name as its maker meant it: zips made on Chinese Windows store GBK names without
+    the UTF-8 flag, which Python reads as cp437 ('Ä£°å' for 模板); backslashes become slashes."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            raw = name.encode("cp437")
+        except UnicodeEncodeError:
+            raw = None
+        if raw is not None and not raw.isascii():
+            for encoding in ("utf-8", "gb18030"):
+                try:
+                    name = raw.decode(encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+    return name.replace("\\", "/")
 
 
 def _os_litter(name: str) -> bool:
