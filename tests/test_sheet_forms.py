@@ -31,3 +31,23 @@ def test_transcript_words_are_split_and_rewritten():
     tr = Transcript([Word("现在只要五十九块九", 0.0, 1.8)], "现在只要五十九块九", "zh", "faster-whisper", "base")
     fixed = with_sheet_forms(tr, product)
     assert fixed.text == "现在只要¥59.9" and fixed.words[-1].end == 1.8
+
+
+def test_homophones_of_the_sheets_words_take_the_sheets_characters():
+    from studio.subtitles.sheet_forms import apply_sheet_words
+
+    p = Product("小熊保温杯", 59.9, selling_points=["316不锈钢内胆", "保温12小时"], category="保温杯")
+    heard = [Word(c, i * 0.2, i * 0.2 + 0.2) for i, c in enumerate("这 款 不 秀 钢， 宝 温 效 果 好 报 温".split())]
+    fixed = apply_sheet_words(heard, p)
+    assert "".join(w.text for w in fixed) == "这款不锈钢，保温效果好报温"  # 报温 has another tone: left alone
+    assert [(w.start, w.end) for w in fixed] == [(w.start, w.end) for w in heard]  # each character keeps its time
+    assert apply_sheet_words(heard, Product("Tote", 9.9, selling_points=["Strong canvas"])) == heard
+
+
+def test_transcript_of_free_talk_gets_the_sheets_numbers_and_words():
+    from studio.types import Transcript
+
+    p = Product("小熊保温杯", 59.9, selling_points=["316不锈钢内胆"], language="zh")
+    heard = Transcript([Word("不秀钢内胆", 0.0, 1.0), Word("只要五十九块九", 1.0, 2.0)], "不秀钢内胆只要五十九块九",
+                       "zh", "faster-whisper", "base")
+    assert with_sheet_forms(heard, p).text == "不锈钢内胆只要¥59.9"

@@ -1,10 +1,15 @@
-"""Numbers in recognised speech written the way the product sheet writes them.
+"""Numbers and product words in recognised speech written the way the product sheet writes them.
 
 When captions come from the transcript (the merchant's own free talk), Whisper writes numbers its
 own way: 12线 where the sheet says 一二线, 五十九块九 where the sheet's price is 59.9. Every
 number-bearing term of the sheet (name, brand, selling points, offer, extra columns, prices) gets a
 key that ignores the numeral system; a run of recognised words with the same key is replaced by the
 sheet's own text, keeping the run's start and end times.
+
+Whisper also mishears product words as homophones (不秀钢 for 不锈钢, 宝温 for 保温). A run of
+recognised Chinese characters that sounds exactly like a word of the sheet (same pinyin; for a
+two-character word the same tones too) but is written otherwise takes the sheet's characters,
+each keeping its own time.
 """
 from __future__ import annotations
 
@@ -71,6 +76,57 @@ def apply_sheet_forms(words: list[Word], product: Product, language: str) -> lis
     return out
 
 
+_CJK = re.compile(r"^[\u4e00-\u9fff]$")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_MAX_TERM = 8
+
+
+def sheet_words(product: Product) -> dict[tuple[str, ...], str]:
+    """pinyin key -> the sheet's Chinese word, for every 2-8 character stretch of the product's name,
+    brand, category, selling points and offer (two-character words keyed with tones)."""
+    from pypinyin import Style, lazy_pinyin
+
+    texts = [product.name, product.brand, product.category, product.offer, *product.selling_points]
+    words: dict[tuple[str, ...], str] = {}
+    for text in texts:
+        for run in _CJK_RUN.findall(text or ""):
+            for n in range(min(_MAX_TERM, len(run)), 1, -1):
+                for i in range(len(run) - n + 1):
+                    term = run[i:i + n]
+                    key = tuple(lazy_pinyin(term, style=Style.TONE3 if n == 2 else Style.NORMAL))
+                    words.setdefault(key, term)
+    return words
+
+
+def apply_sheet_words(words: list[Word], product: Product) -> list[Word]:
+    """Chinese one-character words with homophones of the sheet's words written as the sheet writes
+    them (longest first; every character keeps its time, punctuation after it stays)."""
+    from pypinyin import Style, lazy_pinyin
+
+    terms = sheet_words(product)
+    if not terms:
+        return list(words)
+    out = list(words)
+    chars = [w.text.rstrip(" ，。！？、,.!?；;：:") for w in words]
+    i = 0
+    while i < len(out):
+        for n in range(min(_MAX_TERM, len(out) - i), 1, -1):
+            run = chars[i:i + n]
+            if not all(_CJK.match(c) for c in run):
+                continue
+            text = "".join(run)
+            term = terms.get(tuple(lazy_pinyin(text, style=Style.TONE3 if n == 2 else Style.NORMAL)))
+            if term is not None and term != text:
+                for k in range(n):
+                    w = out[i + k]
+                    out[i + k] = Word(term[k] + w.text[len(chars[i + k]):], w.start, w.end, w.probability)
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
 def with_sheet_forms(transcript, product: Product):
     """A transcript whose numbers are written as the sheet writes them (for captions from free talk)."""
     from dataclasses import replace
@@ -79,6 +135,8 @@ def with_sheet_forms(transcript, product: Product):
 
     words = _split_words(transcript.words, transcript.language) if transcript.language == "zh" else transcript.words
     fixed = apply_sheet_forms(words, product, transcript.language)
+    if transcript.language == "zh":
+        fixed = apply_sheet_words(fixed, product)
     if [w.text for w in fixed] == [w.text for w in words]:
         return transcript
     sep = "" if transcript.language == "zh" else " "
