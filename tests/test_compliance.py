@@ -119,6 +119,9 @@ def test_obfuscated_forms_map_back_to_original_span(line, term):
     ("No more tangled cables.", "en"),
     ("湿疹宝宝能用吗？可以，温和无香精", "zh"),
     ("Acne-prone skin? This gentle wash won't clog pores.", "en"),
+    ("30-day money-back guarantee.", "en"),
+    ("Guaranteed to fit or your money back.", "en"),
+    ("2-year guarantee on the motor.", "en"),
 ])
 def test_exceptions_not_flagged(line, lang):
     assert check_text(line, lang, category="food") == []
