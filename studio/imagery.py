@@ -197,13 +197,26 @@ def _paint(pipe, device: str, prompt: str, seed: int, steps: int, size: tuple[in
             on_step((step + 1) / steps)
         return kwargs
 
-    generator = torch.Generator(device="cpu").manual_seed(seed)  # the same image on CPU and GPU runs
     accepted = inspect.signature(pipe.__call__).parameters
     extra = {k: v for k, v in (("negative_prompt", NEGATIVE_PROMPT), ("callback_on_step_end", step_end))
              if k in accepted}  # pipelines differ in what they take
-    with torch.inference_mode():
-        result = pipe(prompt, num_inference_steps=steps, width=size[0], height=size[1], generator=generator, **extra)
-    return result.images[0]
+    for attempt in range(3):
+        generator = torch.Generator(device="cpu").manual_seed(seed + 7919 * attempt)  # the same image on CPU and GPU
+        try:
+            with torch.inference_mode():
+                result = pipe(prompt, num_inference_steps=steps, width=size[0], height=size[1], generator=generator,
+                              **extra)
+        except RuntimeError as exc:  # torch.cuda.OutOfMemoryError is one
+            if "out of memory" in str(exc).lower():
+                raise StudioError(f"the {device.upper()} ran out of memory painting a {size[0]}x{size[1]} background: "
+                                  "paint smaller (--ai-size 384x680) or on the CPU (GPU setting: off)") from exc
+            raise
+        flagged = getattr(result, "nsfw_content_detected", None)
+        if not (flagged and flagged[0]):
+            return result.images[0]
+        # the model's own safety checker blacked the picture out: paint it again from another seed
+    raise StudioError(f"the model's safety checker rejected every background painted for '{prompt[:60]}…'; "
+                      "set another background_prompt in the template, or AI backgrounds to 0")
 
 
 def _fill(image, frame: tuple[int, int], Image):

@@ -199,3 +199,29 @@ def test_command_line_paints_backgrounds(tiny_model, tmp_path, cache, capsys, mo
     assert cli(args + ["--diffusers-model", str(tiny_model)]) == 0
     imagery = json.loads((out / "水杯.json").read_text(encoding="utf-8"))["imagery"]
     assert (imagery["images"], imagery["steps"], imagery["size"]) == (1, 2, [64, 112])
+
+
+def test_a_picture_the_models_safety_checker_blacks_out_is_painted_again(tiny_model):
+    """A real model folder may hold a safety checker that blacks a picture out (nsfw flag): that
+    picture is painted again from another seed, and three refusals in a row stop with what to do."""
+    from studio.imagery import _paint
+
+    pipe, device = load_pipeline(tiny_model)
+    calls = []
+
+    class Checked:  # the tiny pipeline with a checker that flags its first `refusals` pictures
+        def __init__(self, refusals):
+            self.refusals = refusals
+
+        def __call__(self, prompt, num_inference_steps, width, height, generator, negative_prompt=None,
+                     callback_on_step_end=None):
+            result = pipe(prompt, num_inference_steps=num_inference_steps, width=width, height=height,
+                          generator=generator, negative_prompt=negative_prompt)
+            calls.append(generator.initial_seed())
+            result.nsfw_content_detected = [len(calls) <= self.refusals]
+            return result
+
+    image = _paint(Checked(1), device, "a kitchen", 5, 2, (64, 64), None, None)
+    assert image.size == (64, 64) and calls == [5, 5 + 7919]
+    with pytest.raises(StudioError, match="safety checker rejected"):
+        _paint(Checked(9), device, "a kitchen", 5, 2, (64, 64), None, None)
