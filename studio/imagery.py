@@ -146,23 +146,19 @@ def generate_backgrounds(
     `frame`, into `out_dir` (PNG). Cached images are reused; a cancel stops between denoising steps."""
     from PIL import Image
 
-    from .cache import cache_dir
-
     folder = Path(model_dir).expanduser()
     if size[0] % 8 or size[1] % 8:
         raise StudioError(f"AI background size {size[0]}x{size[1]} must be multiples of 8")
     started = time.perf_counter()
     pipe, used = None, resolve_device(device)
-    stamp = _model_stamp(folder) if folder.is_dir() else ""
-    cache_root = cache_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     prompts = [background_prompt(product, i, prompt) for i in range(count)]
+    hits = _cache_paths(folder, prompts, seed, steps, size, frame)
     paths: list[Path] = []
     cached = 0
     for i, text in enumerate(prompts):
-        key = sha1_of("imagery-1", stamp, text, NEGATIVE_PROMPT, *(str(v) for v in (seed + i, steps, *size, *frame)))
         target = out_dir / f"background_{i + 1}.png"
-        hit = cache_root / "imagery" / f"{key}.png" if cache_root else None
+        hit = hits[i] if hits else None
         if hit is not None and hit.is_file():
             target.write_bytes(hit.read_bytes())
             paths.append(target)
@@ -185,6 +181,31 @@ def generate_backgrounds(
     if on_progress:
         on_progress(1.0)
     return Backgrounds(paths, str(folder), prompts, seed, steps, size, used, cached, time.perf_counter() - started)
+
+
+def _cache_paths(folder: Path, prompts: list[str], seed: int, steps: int, size: tuple[int, int],
+                 frame: tuple[int, int]) -> list[Path] | None:
+    """Where each prompt's picture is cached (None when caching is off)."""
+    from .cache import cache_dir
+
+    root = cache_dir()
+    if root is None:
+        return None
+    stamp = _model_stamp(folder) if folder.is_dir() else ""
+    return [root / "imagery" / (sha1_of("imagery-1", stamp, text, NEGATIVE_PROMPT,
+                                        *(str(v) for v in (seed + i, steps, *size, *frame))) + ".png")
+            for i, text in enumerate(prompts)]
+
+
+def cached_backgrounds(product: Product, model_dir: str | Path, count: int, *, prompt: str = "", seed: int = 0,
+                       steps: int = 20, size: tuple[int, int] = (512, 912),
+                       frame: tuple[int, int] = (1080, 1920), **_) -> list[Path]:
+    """The backdrops a render with these settings painted already (all of them, or none): what the
+    live preview shows without painting anything."""
+    folder = Path(model_dir).expanduser()
+    hits = _cache_paths(folder, [background_prompt(product, i, prompt) for i in range(count)], seed, steps,
+                        tuple(size), tuple(frame)) if folder.is_dir() else None
+    return hits if hits and all(p.is_file() for p in hits) else []
 
 
 def _paint(pipe, device: str, prompt: str, seed: int, steps: int, size: tuple[int, int], cancel, on_step):
@@ -228,5 +249,5 @@ def _fill(image, frame: tuple[int, int], Image):
     return resized.crop((left, top, left + frame[0], top + frame[1]))
 
 
-__all__ = ["Backgrounds", "NEGATIVE_PROMPT", "background_prompt", "generate_backgrounds", "load_pipeline",
-           "resolve_device"]
+__all__ = ["Backgrounds", "NEGATIVE_PROMPT", "background_prompt", "cached_backgrounds", "generate_backgrounds",
+           "load_pipeline", "resolve_device"]

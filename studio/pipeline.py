@@ -114,6 +114,14 @@ def ai_backgrounds_for(options: RenderOptions, tstyle: dict) -> int:
     return wanted
 
 
+def background_request(options: RenderOptions, tstyle: dict, variant: int) -> dict:
+    """How a product's AI backgrounds are painted (the render paints them, the preview looks them up)."""
+    return {"prompt": str(tstyle.get("background_prompt") or ""), "seed": options.seed * 1000 + variant * 10,
+            "steps": options.ai_background_steps, "size": tuple(options.ai_background_size),
+            "frame": (options.width, options.height),
+            "device": {"cpu": "cpu", "torch-cpu": "cpu", "cuda": "cuda"}.get(options.compose, "auto")}
+
+
 def _with_imagery(weights: dict[str, float]) -> dict[str, float]:
     """The step weights with painting backgrounds taking a third of the job (it is slow on a CPU)."""
     done = {k: v for k, v in weights.items() if k == "script"}
@@ -306,11 +314,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         steps.begin("imagery")
         backgrounds = imagery.generate_backgrounds(
             product, options.diffusers_model, backgrounds_wanted, work / "imagery",
-            prompt=str(tstyle.get("background_prompt") or ""), seed=options.seed * 1000 + variant * 10,
-            steps=options.ai_background_steps, size=tuple(options.ai_background_size),
-            frame=(options.width, options.height),
-            device={"cpu": "cpu", "torch-cpu": "cpu", "cuda": "cuda"}.get(options.compose, "auto"),
-            cancel=steps.cancel, on_progress=lambda f: steps.report(f),
+            **background_request(options, tstyle, variant), cancel=steps.cancel, on_progress=lambda f: steps.report(f),
         )
         steps.end()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .pipeline import RenderOptions, effective_style, prepare_script
+from .pipeline import RenderOptions, ai_backgrounds_for, background_request, effective_style, prepare_script
 from .types import Captions, LineSpan, Product, Scene, Script, Transcript, Voiceover, Word
 from .util import StudioError, ffmpeg_exe
 
@@ -55,8 +55,15 @@ class Preview:
             self.voiceover, transcript, self.script.language, max_width_px=self.style.caption_max_width,
             font_path=self.style.font_path, font_size=self.style.caption_px)
         music = self.template.resolve_asset(tstyle.get("music"))
+        self.backgrounds: list[Path] = []  # AI backgrounds a render painted already (the preview paints none)
+        wanted = ai_backgrounds_for(options, tstyle)
+        if wanted and options.diffusers_model:
+            from .imagery import cached_backgrounds
+
+            self.backgrounds = cached_backgrounds(product, options.diffusers_model, wanted,
+                                                  **background_request(options, tstyle, variant))
         self.timeline = render.build_timeline(product, self.script, self.voiceover, self.captions, self.style,
-                                              music=music, fps=options.fps)
+                                              music=music, fps=options.fps, backgrounds=self.backgrounds)
         self._dir = tempfile.TemporaryDirectory(prefix="studio-preview-")
         self._ass = Path(self._dir.name) / "captions.ass"
         from .pipeline import bilingual_translations

@@ -1,5 +1,6 @@
 """AI backgrounds from a local diffusers model: a tiny random Stable Diffusion pipeline is built in code,
 saved, and loaded through the same path a merchant's model folder takes (no model hub)."""
+import dataclasses
 import json
 from pathlib import Path
 
@@ -178,6 +179,18 @@ def test_a_video_with_ai_backgrounds(tiny_model, tmp_path, cache, monkeypatch):
     assert manifest["imagery"]["images"] == 2 and manifest["imagery"]["device"] == "cpu"
     assert "modern home interior" in manifest["imagery"]["prompts"][0]
     assert manifest["timings_s"]["imagery"] > 0
+    # the live preview shows what the render painted (it paints nothing itself)
+    from studio.preview import Preview
+
+    preview = Preview(product, options, width=270)
+    try:
+        assert len(preview.backgrounds) == 2
+        assert sum(1 for l in preview.timeline.layers if l.kind == "inset" and l.params.get("hero")) >= 1
+    finally:
+        preview.close()
+    other = Preview(product, dataclasses.replace(options, seed=5), width=270)  # not painted for this seed yet
+    assert other.backgrounds == []
+    other.close()
     options.ai_backgrounds = 1
     options.diffusers_model = None
     failed = render_product(product, options)
