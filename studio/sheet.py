@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .types import Problem, Product, Sheet
-from .util import StudioError
+from .util import StudioError, decode_utf8_or_gbk
 
 # canonical field -> header synonyms (compared case-insensitively, spaces/underscores ignored)
 FIELD_SYNONYMS: dict[str, list[str]] = {
@@ -139,14 +139,8 @@ def _workbook_table(path: Path, grids: list[list[list[Any]]]) -> list[tuple[int,
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_utf8_or_gbk(path.read_bytes())
+    if text is None:
         raise StudioError(f"{path}: the text encoding is neither UTF-8 nor GBK; save it as 'CSV UTF-8' in Excel")
     lines = text.splitlines()[:10]
     # Excel saves ';' where the decimal mark is ',' and tabs for "Text (Tab delimited)"

@@ -85,6 +85,16 @@ def safe_filename(name: str, max_len: int = 60) -> str:
     return name[:max_len]
 
 
+def decode_utf8_or_gbk(raw: bytes) -> str | None:
+    """Text as Chinese PCs write it: UTF-8 (with or without a BOM), else GBK/GB18030; None when neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def sha1_of(*parts: bytes | str) -> str:
     h = hashlib.sha1()
     for part in parts:

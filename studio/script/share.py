@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from ..util import TEMPLATES_DIR, StudioError
+from ..util import TEMPLATES_DIR, StudioError, decode_utf8_or_gbk
 from .templates import Template, load_template, user_templates_dir
 
 MAX_FILES = 200
@@ -153,12 +153,7 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
         except UnicodeEncodeError:
             raw = None
         if raw is not None and not raw.isascii():
-            for encoding in ("utf-8", "gb18030"):
-                try:
-                    name = raw.decode(encoding)
-                    break
-                except UnicodeDecodeError:
-                    continue
+            name = decode_utf8_or_gbk(raw) or name
     return name.replace("\\", "/")
 
 
