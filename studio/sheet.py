@@ -22,7 +22,10 @@ FIELD_SYNONYMS: dict[str, list[str]] = {
     "price": ["price", "saleprice", "price_cny", "price_rmb", "price_usd", "价格", "售价", "现价", "到手价", "活动价", "单价"],
     "original_price": ["originalprice", "listprice", "msrp", "原价", "划线价", "市场价"],
     "selling_points": ["sellingpoints", "sellingpoint", "features", "highlights", "卖点", "亮点", "产品卖点", "特点"],
-    "images": ["images", "image", "photos", "photo", "pictures", "picture", "图片", "主图", "商品图片", "照片", "图"],
+    "images": ["images", "image", "photos", "photo", "pictures", "picture", "imageurl", "imageurls", "img", "imgurl",
+               "pic", "picurl", "图片", "主图", "商品图片", "照片", "图", "主图链接", "图片链接", "图片地址"],
+    # listing attributes ("全体型犬, 全年龄犬, 鱼肉"): said as selling points when the sheet has none
+    "attributes": ["attributes", "商品属性", "属性", "产品属性", "规格参数", "产品参数"],
     "category": ["category", "类目", "品类", "分类", "类别"],
     "audience": ["audience", "target", "targetaudience", "人群", "目标人群", "适用人群", "受众"],
     "platform": ["platform", "平台", "投放平台"],
@@ -357,6 +360,8 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
             elif field and field not in fields:
                 fields[field] = text
                 headers[field] = str(header)
+                if field == "attributes":  # templates still see the column itself
+                    extra[str(header)] = text
             else:
                 extra[str(header)] = text
         if not any(fields.values()) and not numbered_points and not any(extra.values()):
@@ -386,6 +391,8 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         points = split_selling_points(fields.get("selling_points", ""))
         points += [text for _, text in sorted(numbered_points)]
         points = [p for p in points if p]
+        if not points and fields.get("attributes"):
+            points = split_selling_points(re.sub(r"[,，]\s*", "；", fields["attributes"]))
         if not points:
             problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
 

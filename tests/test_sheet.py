@@ -180,6 +180,24 @@ def test_photos_named_the_way_another_pc_wrote_them_are_found_next_to_the_sheet(
     assert warnings and "used Cup.PNG" in warnings[0]
 
 
+def test_a_marketplace_listing_with_attributes_and_an_image_url(tmp_path: Path):
+    """As shops export them: a title, price_cny, nested attributes, an image_url. The attributes become
+    the selling points when there are none; the web address is explained; a local photo works."""
+    import json
+
+    make_photo(tmp_path / "a.jpg")
+    rows = [{"title": "谷登GOLDEN 益生菌 5g*20袋", "price_cny": 62.0, "attributes": {"商品属性": "粉剂, 益生菌"},
+             "image_url": "https://img.example.com/x.jpg"},
+            {"title": "猫抓板", "price_cny": 19.0, "attributes": {"商品属性": "瓦楞纸，耐抓"}, "image_url": "a.jpg"}]
+    (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    s = load_sheet(tmp_path / "s.jsonl")
+    (p,) = s.products
+    assert (p.name, p.price, p.selling_points) == ("猫抓板", 19.0, ["瓦楞纸", "耐抓"])
+    assert p.extra["商品属性"] == "瓦楞纸，耐抓"
+    (err,) = [x for x in s.problems if x.severity == "error"]
+    assert err.row == 1 and "web address" in err.message
+
+
 def test_price_range_and_from_price_are_explained(tmp_path: Path):
     make_photo(tmp_path / "a.png")
     sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"],
