@@ -392,7 +392,9 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         points += [text for _, text in sorted(numbered_points)]
         points = [p for p in points if p]
         if not points and fields.get("attributes"):
-            points = split_selling_points(re.sub(r"[,，]\s*", "；", fields["attributes"]))
+            tags = split_selling_points(re.sub(r"[,，]\s*", "；", fields["attributes"]))
+            # short tags ("全体型犬, 全年龄犬, 鱼肉") read as one point, not three one-word points
+            points = ["、".join(tags)] if tags and all(len(t) <= 8 for t in tags) else tags
         if not points:
             problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
 

@@ -192,7 +192,7 @@ def test_a_marketplace_listing_with_attributes_and_an_image_url(tmp_path: Path):
     (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     s = load_sheet(tmp_path / "s.jsonl")
     (p,) = s.products
-    assert (p.name, p.price, p.selling_points) == ("猫抓板", 19.0, ["瓦楞纸", "耐抓"])
+    assert (p.name, p.price, p.selling_points) == ("猫抓板", 19.0, ["瓦楞纸、耐抓"])
     assert p.extra["商品属性"] == "瓦楞纸，耐抓"
     (err,) = [x for x in s.problems if x.severity == "error"]
     assert err.row == 1 and "web address" in err.message
