@@ -277,6 +277,8 @@ def _render(args) -> int:
             tqdm.write(f"  kept   {result.video}  (unchanged since it was rendered; --force renders it again)")
         elif result.ok:
             tqdm.write(f"  ok     {result.video}  ({sum(result.timings.values()):.1f}s)")
+            for warning in result.warnings[:3]:  # the rest are in the manifest
+                tqdm.write(f"         note: {warning}")
         else:
             tqdm.write(f"  FAILED {result.product}: {result.error}")
 

@@ -477,9 +477,10 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
+    sheet_notes = {str(n) for n in notes}
     return RenderResult(
         product.name, video_path, srt=srt_path, cover=cover_path, manifest=manifest_path,
-        ok=True, timings=steps.timings,
+        ok=True, timings=steps.timings, warnings=[w for w in warnings if w not in sheet_notes],
     )
 
 

@@ -213,3 +213,4 @@ class RenderResult:
     timings: dict[str, float] = field(default_factory=dict)
     reused: bool = False  # an unchanged earlier render was kept (nothing was rendered)
     disk_full: bool = False  # it failed because the disk is full: a batch stops here
+    warnings: list[str] = field(default_factory=list)  # what the render noticed (not the sheet's own notes)

@@ -147,6 +147,18 @@ def test_a_recording_without_speech_is_refused_not_captioned_with_invented_words
     assert not list(out.glob("*.mp4")) and not list(out.glob("*.srt"))
 
 
+def test_what_a_render_noticed_is_printed_under_its_video(tmp_path: Path, capsys):
+    template = _short_template(tmp_path)
+    (template / "template.yaml").write_text("name: short_zh\nlanguage: zh\ntarget_seconds: 6\nstyle:\n  music: gone.m4a\n",
+                                            encoding="utf-8")
+    make_photo(tmp_path / "a.png")
+    sheet = write_csv(tmp_path / "s.csv", ["商品名称", "价格", "卖点", "图片"], [["水杯", "9.9", "轻巧", "a.png"]])
+    assert cli(["render", str(sheet), "--out", str(tmp_path / "out"), "--quality", "draft", "--template",
+                str(template)]) == 0
+    out = capsys.readouterr().out
+    assert "ok " in out and "note: music 'gone.m4a' not found" in out
+
+
 def test_two_workers_render_every_product(tmp_path: Path):
     from studio.pipeline import RenderOptions, render_sheet
     from studio.sheet import load_sheet

@@ -1561,7 +1561,11 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(self.t("未改动，保留之前的视频：", "Unchanged, kept the earlier video: ")
                                              + str(result.video))
             else:
-                self.statusBar().showMessage(self.t("已完成：", "Done: ") + str(result.video))
+                note = (self.t("　注意：", "  Note: ") + result.warnings[0]) if result.warnings else ""
+                self.statusBar().showMessage(self.t("已完成：", "Done: ") + str(result.video) + note)
+            item = self.queue.item(self.job_rows[job_id], Q_RESULT)
+            if item is not None and result.warnings:
+                item.setToolTip("\n".join(result.warnings))
         else:
             self._show_failure(job_id, result.error or "unknown error")
 
