@@ -87,6 +87,28 @@ def store_transcript(key: str, transcript: Transcript) -> None:
     _store(root / "asr" / key, fill)
 
 
+def image_key(*parts: str) -> str:
+    return sha1_of(CACHE_VERSION, "image", *parts)
+
+
+def cached_image(key: str) -> Path | None:
+    """The cached picture under `key` (a painted AI background), or None."""
+    root = cache_dir()
+    path = root / "image" / key / "image.png" if root else None
+    return path if path is not None and path.is_file() else None
+
+
+def store_image(key: str, png: Path) -> None:
+    root = cache_dir()
+    if root is None:
+        return
+
+    def fill(tmp: Path) -> None:
+        shutil.copyfile(png, tmp / "image.png")
+
+    _store(root / "image" / key, fill)
+
+
 def _store(entry: Path, fill) -> None:
     if entry.exists():
         return

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import cache
 from .types import Product
 from .util import CancelToken, StudioError, sha1_of
 
@@ -153,14 +155,14 @@ def generate_backgrounds(
     pipe, used = None, resolve_device(device)
     out_dir.mkdir(parents=True, exist_ok=True)
     prompts = [background_prompt(product, i, prompt) for i in range(count)]
-    hits = _cache_paths(folder, prompts, seed, steps, size, frame)
+    keys = _cache_keys(folder, prompts, seed, steps, size, frame)
     paths: list[Path] = []
     cached = 0
-    for i, text in enumerate(prompts):
+    for i, (text, key) in enumerate(zip(prompts, keys)):
         target = out_dir / f"background_{i + 1}.png"
-        hit = hits[i] if hits else None
-        if hit is not None and hit.is_file():
-            target.write_bytes(hit.read_bytes())
+        hit = cache.cached_image(key)
+        if hit is not None:
+            shutil.copyfile(hit, target)
             paths.append(target)
             cached += 1
             continue
@@ -172,28 +174,18 @@ def generate_backgrounds(
         part = target.with_name(f".{target.name}.part")
         image.save(part, "PNG")
         os.replace(part, target)
-        if hit is not None:
-            hit.parent.mkdir(parents=True, exist_ok=True)
-            part = hit.with_name(f".{hit.name}.{os.getpid()}.part")
-            part.write_bytes(target.read_bytes())
-            os.replace(part, hit)
+        cache.store_image(key, target)
         paths.append(target)
     if on_progress:
         on_progress(1.0)
     return Backgrounds(paths, str(folder), prompts, seed, steps, size, used, cached, time.perf_counter() - started)
 
 
-def _cache_paths(folder: Path, prompts: list[str], seed: int, steps: int, size: tuple[int, int],
-                 frame: tuple[int, int]) -> list[Path] | None:
-    """Where each prompt's picture is cached (None when caching is off)."""
-    from .cache import cache_dir
-
-    root = cache_dir()
-    if root is None:
-        return None
+def _cache_keys(folder: Path, prompts: list[str], seed: int, steps: int, size: tuple[int, int],
+                frame: tuple[int, int]) -> list[str]:
+    """The cache key of each prompt's picture: model files, prompt, seed, steps and sizes."""
     stamp = _model_stamp(folder) if folder.is_dir() else ""
-    return [root / "imagery" / (sha1_of("imagery-1", stamp, text, NEGATIVE_PROMPT,
-                                        *(str(v) for v in (seed + i, steps, *size, *frame))) + ".png")
+    return [cache.image_key(stamp, text, NEGATIVE_PROMPT, *(str(v) for v in (seed + i, steps, *size, *frame)))
             for i, text in enumerate(prompts)]
 
 
@@ -203,9 +195,12 @@ def cached_backgrounds(product: Product, model_dir: str | Path, count: int, *, p
     """The backdrops a render with these settings painted already (all of them, or none): what the
     live preview shows without painting anything."""
     folder = Path(model_dir).expanduser()
-    hits = _cache_paths(folder, [background_prompt(product, i, prompt) for i in range(count)], seed, steps,
-                        tuple(size), tuple(frame)) if folder.is_dir() else None
-    return hits if hits and all(p.is_file() for p in hits) else []
+    if not folder.is_dir():
+        return []
+    keys = _cache_keys(folder, [background_prompt(product, i, prompt) for i in range(count)], seed, steps,
+                       tuple(size), tuple(frame))
+    hits = [cache.cached_image(key) for key in keys]
+    return hits if all(hits) else []
 
 
 def _paint(pipe, device: str, prompt: str, seed: int, steps: int, size: tuple[int, int], cancel, on_step):

@@ -270,7 +270,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     from . import render as render_stage
     from .script.generate import estimate_seconds
 
-    warnings: list[str] = [str(n) for n in notes]
+    warnings: list[str] = []  # what this render noticed; the manifest also lists the sheet's notes
     work = out_dir / ".work" / stem
     work.mkdir(parents=True, exist_ok=True)
 
@@ -469,7 +469,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         "fingerprint": fingerprint,
         "timings_s": steps.timings,
         "cache_hits": cache_hits,
-        "warnings": warnings,
+        "warnings": [str(n) for n in notes] + warnings,
     }
     steps.end()
     manifest["timings_s"] = steps.timings
@@ -477,10 +477,9 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
-    sheet_notes = {str(n) for n in notes}
     return RenderResult(
         product.name, video_path, srt=srt_path, cover=cover_path, manifest=manifest_path,
-        ok=True, timings=steps.timings, warnings=[w for w in warnings if w not in sheet_notes],
+        ok=True, timings=steps.timings, warnings=warnings,
     )
 
 
@@ -731,8 +730,7 @@ def _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, repor
                        for i, (p, v, script) in enumerate(jobs)]
             for future in as_completed(futures):
                 index, result = future.result()
-                if result is None:  # cancelled by the user, or stopped after a full disk
-                    report.cancelled = report.cancelled or full is None
+                if result is None:  # stopped: cancelled by the user, or after a full disk
                     continue
                 results[index] = result
                 if on_result:
@@ -746,11 +744,9 @@ def _render_parallel(jobs, sheet, options, on_progress, on_result, cancel, repor
     finally:
         stop.set()
         pumper.join(timeout=2)
-    if cancel.cancelled:
-        report.cancelled = True
+    report.cancelled = cancel.cancelled  # a job stops early only on a cancel or after a full disk
     report.results.extend(results[i] for i in sorted(results))
     if full is not None:
-        report.cancelled = cancel.cancelled
         report.stop_for_full_disk(full, len(jobs) - len(results))
     elif report.cancelled:
         report.not_started = len(jobs) - len(results)

@@ -10,6 +10,7 @@ import glob
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,14 @@ FIELD_SYNONYMS: dict[str, list[str]] = {
 }
 
 _POINT_SPLIT = re.compile(r"[、；;|\n]+|(?<!\d)/(?!\d)")
-# an enumeration marker: 1、 2. 3) (4) ① ❷ ⑶ at the start or after a space or separator ("2.5L" is not one)
-_POINT_MARKER = re.compile(r"(?:^|(?<=[\s;；、,，。|]))(?:\d{1,2}(?:[、)）]|[:：.．](?!\d))|[（(]\d{1,2}[)）])\s*"
-                           r"|[\u2460-\u2473\u2776-\u277f\u2474-\u2487]\s*")
+# an enumeration marker: 1、 2. 3) (4) ① ❷ ⑶ ("2.5L" and "1:1" are not one)
+_NUMBERED = r"(?:\d{1,2}(?:[、)）]|[:：.．](?!\d))|[（(]\d{1,2}[)）])\s*"
+_CIRCLED = r"[\u2460-\u2473\u2776-\u277f\u2474-\u2487]\s*"
+# a numbered marker at the start or after a space or separator; a circled number anywhere
+_POINT_MARKER = re.compile(r"(?:^|(?<=[\s;；、,，。|]))" + _NUMBERED + "|" + _CIRCLED)
 _LABEL_POINT = re.compile(r"【([^】]{1,12})】\s*([^【]*)")
 _LINE_NUMBER = re.compile(r"(?m)^[ \t]*(\d{1,2})([.．、)）:：])[ \t]*(?=(.?))")
-_LEADING_MARKER = re.compile(r"^(?:\d{1,2}(?:[、)）]|[:：.．](?!\d))|[（(]\d{1,2}[)）]|[\u2460-\u2473\u2776-\u277f\u2474-\u2487])\s*")
+_LEADING_MARKER = re.compile(f"^(?:{_NUMBERED}|{_CIRCLED})")
 
 
 def split_selling_points(text: str) -> list[str]:
@@ -133,12 +136,13 @@ def _table_sheet(tops: list[list[list[Any]]]) -> int | None:
     return found if found is not None else next((i for i, top in enumerate(tops) if top), None)
 
 
-def _workbook_table(path: Path, grids: list[list[list[Any]]]) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of a workbook's product worksheet (see _table_sheet)."""
-    pick = _table_sheet([g[:10] for g in grids])
+def _workbook_table(path: Path, tops: list[list[list[Any]]], read) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a workbook's product worksheet (see _table_sheet), from the top rows of every
+    worksheet and `read(i)`, which gives worksheet i whole."""
+    pick = _table_sheet(tops)
     if pick is None:
         raise StudioError(f"{path}: the workbook is empty (the first row must hold column names)")
-    return _table(path, grids[pick])
+    return _table(path, read(pick))
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -161,11 +165,9 @@ def _read_xlsx(path: Path) -> list[tuple[int, dict[str, Any]]]:
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:  # look at the top of every worksheet, then read only the one holding the products
         tops = [[list(r) for r in ws.iter_rows(max_row=10, values_only=True)] for ws in wb.worksheets]
-        pick = _table_sheet(tops)
-        grid = [list(r) for r in wb.worksheets[pick].iter_rows(values_only=True)] if pick is not None else []
+        return _workbook_table(path, tops, lambda i: [list(r) for r in wb.worksheets[i].iter_rows(values_only=True)])
     finally:
         wb.close()
-    return _workbook_table(path, [grid])
 
 
 def _read_xls(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -187,7 +189,7 @@ def _read_xls(path: Path) -> list[tuple[int, dict[str, Any]]]:
                     row.append(cell.value)
             grid.append(row)
         grids.append(grid)
-    return _workbook_table(path, grids)
+    return _workbook_table(path, [g[:10] for g in grids], grids.__getitem__)
 
 
 def _read_records(data: Any, path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -247,13 +249,16 @@ _CURRENCY = re.compile(r"^(?:[¥￥$€£]|rmb|cny|usd|us\$)|(?:[¥￥$€£]|�
 _PRICE_RANGE = re.compile(r"^[¥￥$]?\d[\d.,]*(?:元)?[-~～—至到][¥￥$]?\d[\d.,]*(?:元)?$")
 
 
+def _compact(text: str) -> str:
+    """Full-width forms folded (NFKC), white space dropped."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
 def parse_price(text: str) -> float | None:
     """A price cell -> float; None when it is not one price. Takes what sheets really hold: '¥59.9',
     '59.9元', '$1,299.00', '1.299,00 €', full-width digits, a label ('到手价69', '券后¥39', 'Now $9'),
     a unit or a from-price ('59.9元/件', '99起', '包邮'). A range ('59.9-79.9') is not one price."""
-    import unicodedata
-
-    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    cleaned = _compact(text)
     for _ in range(3):  # labels, units and currency marks, in any order around the number
         before = cleaned
         cleaned = _PRICE_LABEL.sub("", cleaned)
@@ -275,10 +280,7 @@ def parse_price(text: str) -> float | None:
 
 def price_problem(text: str) -> tuple[str, str] | None:
     """What is wrong with a price cell that parse_price refused, and what to do: (message, hint)."""
-    import unicodedata
-
-    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    if _PRICE_RANGE.match(compact):
+    if _PRICE_RANGE.match(_compact(text)):
         return (f"price '{text}' is a range, not one price",
                 "write the one price the video should show (e.g. the low end, and say 起 / 'from' in the offer)")
     return f"price '{text}' is not a number", "write the price as a number, e.g. 59.9"

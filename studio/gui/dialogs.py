@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from ..project import PLATFORMS
 from ..script import export_template, import_template, list_templates
+from ..script.share import TemplateExists
 from ..settings import Settings
 from ..util import StudioError
 from ..voice import available_voices
@@ -133,10 +134,7 @@ class TemplateGallery(QDialog):
                 return None
         try:
             template = import_template(path)
-        except StudioError as exc:
-            if "already installed" not in str(exc):
-                self.share_message.setText(t("无法导入：", "Not imported: ") + str(exc))
-                return None
+        except TemplateExists:
             answer = QMessageBox.question(self, t("替换模板", "Replace template"),
                                           t("已经装过同名模板，要替换吗？", "A template of this name is installed. Replace it?"))
             if answer != QMessageBox.StandardButton.Yes:
@@ -147,6 +145,9 @@ class TemplateGallery(QDialog):
             except StudioError as again:
                 self.share_message.setText(t("无法导入：", "Not imported: ") + str(again))
                 return None
+        except StudioError as exc:
+            self.share_message.setText(t("无法导入：", "Not imported: ") + str(exc))
+            return None
         self.templates = list_templates()
         self._fill(template.name)
         self.apply_filters()

@@ -126,18 +126,15 @@ def build_timeline(
         image = pictures[scene.image % len(pictures)]
         if priced and str(image) in painted:
             image = product.images[scene.image % len(product.images)]
-        if str(image) in painted:
-            layers.append(Layer("photo", start, end, z=0, source=str(image),
-                                params={"zoom": style.zoom, "motion": "in" if (n + script.variant) % 2 == 0 else "out"}))
-            if photos:  # the product, large, in the painted scene
-                layers.append(Layer("inset", start, end, z=1, source=str(photos[0]), params={"hero": True}))
-        elif Path(image).suffix.lower() in VIDEO_EXTS:
+        if Path(image).suffix.lower() in VIDEO_EXTS:
             layers.append(Layer("clip", start, end, z=0, source=str(image)))
             if style.product_inset and photos and not priced:
                 layers.append(Layer("inset", start, end, z=1, source=str(photos[0])))
         else:
             layers.append(Layer("photo", start, end, z=0, source=str(image),
                                 params={"zoom": style.zoom, "motion": "in" if (n + script.variant) % 2 == 0 else "out"}))
+            if str(image) in painted and photos:  # the product, large, in the painted scene
+                layers.append(Layer("inset", start, end, z=1, source=str(photos[0]), params={"hero": True}))
         if scene.kind == "hook":
             layers.append(Layer("title", start, end, z=2, text=scene.overlay or product.name))
         elif scene.kind == "offer" and product.price is not None:

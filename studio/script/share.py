@@ -20,12 +20,16 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from ..util import TEMPLATES_DIR, StudioError, decode_utf8_or_gbk
+from ..util import TEMPLATES_DIR, StudioError, decode_utf8_or_gbk, is_disk_full
 from .templates import Template, load_template, user_templates_dir
 
 MAX_FILES = 200
 MAX_BYTES = 200 * 1024 * 1024  # unpacked; music and a few clips fit, a zip bomb does not
 _NAME = re.compile(r"^[\w][\w.-]{0,63}$")  # letters (any script), digits, _ . -
+
+
+class TemplateExists(StudioError):
+    """An imported template of the same name is installed (import again with replace=True)."""
 
 
 @dataclass
@@ -78,7 +82,7 @@ def export_template(name_or_folder: str | Path, dest: str | Path) -> ExportResul
         os.replace(part, dest)
     except OSError as exc:
         part.unlink(missing_ok=True)
-        hint = " (the disk is full)" if exc.errno == 28 else ""
+        hint = " (the disk is full)" if is_disk_full(exc) else ""
         raise StudioError(f"could not write {dest}: {exc}{hint}") from exc
     return ExportResult(dest, len(files) + len(extra), warnings)
 
@@ -117,7 +121,7 @@ def import_template(package: str | Path, name: str | None = None, replace: bool 
                               f"(--name {name}_2 on the command line)")
         final = dest_root / name
         if final.exists() and not replace:
-            raise StudioError(f"a template named '{name}' is already installed in {dest_root}; "
+            raise TemplateExists(f"a template named '{name}' is already installed in {dest_root}; "
                               "replace it (--replace) or import it under another name (--name)")
         dest_root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".import-", dir=dest_root))
@@ -136,7 +140,7 @@ def import_template(package: str | Path, name: str | None = None, replace: bool 
                 os.replace(final, old)
             os.replace(folder, final)
         except OSError as exc:
-            hint = " (the disk is full)" if exc.errno == 28 else ""
+            hint = " (the disk is full)" if is_disk_full(exc) else ""
             raise StudioError(f"could not install the template into {dest_root}: {exc}{hint}") from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -207,4 +211,4 @@ def _name_in_yaml(yaml_path: Path, name: str) -> None:
     yaml_path.write_text(new if count else f"name: {name}\n{text}", encoding="utf-8")
 
 
-__all__ = ["ExportResult", "export_template", "import_template", "user_templates_dir"]
+__all__ = ["ExportResult", "TemplateExists", "export_template", "import_template", "user_templates_dir"]

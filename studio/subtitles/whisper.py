@@ -163,16 +163,17 @@ def transcribe(
     audio_path = Path(audio_path)
     if not audio_path.exists():
         raise StudioError(f"audio file not found: {audio_path}")
-    if engine == "faster-whisper":
-        words, text, lang, name = _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_progress,
-                                              temperatures)
-    elif engine == "openai-whisper":
-        words, text, lang, name = _run_openai(audio_path, language, model, initial_prompt, device, cancel, temperatures,
-                                              on_progress)
-    else:
+    if engine not in ("faster-whisper", "openai-whisper"):
         raise StudioError(f"unknown Whisper engine '{engine}' (use faster-whisper or openai-whisper)")
+    audio = _decode_16k(audio_path)  # once, for Whisper and the speech detector
+    if engine == "faster-whisper":
+        words, text, lang, name = _run_faster(audio, language, model, initial_prompt, device, cancel, on_progress,
+                                              temperatures)
+    else:
+        words, text, lang, name = _run_openai(audio, language, model, initial_prompt, device, cancel, temperatures,
+                                              on_progress)
     if speech_only:
-        regions = speech_regions(audio_path)
+        regions = speech_regions(audio)
         if regions is not None:
             heard = [w for w in words if any(a - 0.25 <= (w.start + w.end) / 2 <= b + 0.25 for a, b in regions)]
             if len(heard) < len(words):
@@ -184,32 +185,21 @@ def transcribe(
     return Transcript(words=words, text=text.strip(), language=lang, engine=engine, model=name)
 
 
-def speech_regions(audio_path: Path) -> list[tuple[float, float]] | None:
-    """(start, end) seconds where Silero VAD hears speech; None when the detector is not available."""
+def speech_regions(audio) -> list[tuple[float, float]] | None:
+    """(start, end) seconds where Silero VAD hears speech in 16 kHz samples; None when the detector
+    is not available."""
     try:
-        from faster_whisper.audio import decode_audio
         from faster_whisper.vad import VadOptions, get_speech_timestamps
     except ImportError:
         return None
-    try:
-        audio = decode_audio(str(audio_path), sampling_rate=16000)
-    except Exception as exc:  # PyAV raises its own types for unreadable or audio-less files
-        raise StudioError(f"cannot read the audio of '{audio_path}': {exc}") from exc
     return [(t["start"] / 16000, t["end"] / 16000)
             for t in get_speech_timestamps(audio, VadOptions(speech_pad_ms=200))]
 
 
-def _run_faster(audio_path, language, model, initial_prompt, device, cancel, on_progress,
-                                              temperatures):
-    from faster_whisper.audio import decode_audio
-
+def _run_faster(audio, language, model, initial_prompt, device, cancel, on_progress, temperatures):
     whisper_model, name = _faster_model(model, device)
     # No default prompt: on short Mandarin clips a prompt made base loop on the last half second
     # ("请问问问问…", 448 tokens, 20 s of CPU). opencc gives Simplified text without one.
-    try:
-        audio = decode_audio(str(audio_path), sampling_rate=16000)
-    except Exception as exc:  # PyAV raises its own types for unreadable or audio-less files
-        raise StudioError(f"cannot read the audio of '{audio_path}': {exc}") from exc
     if cancel:
         cancel.check()
     duration = len(audio) / 16000
@@ -299,12 +289,11 @@ def _cut_loop(words: list[Word], times: int = 3) -> list[Word]:
     return words
 
 
-def _run_openai(audio_path, language, model, initial_prompt, device, cancel, temperatures, on_progress=None):
+def _run_openai(audio, language, model, initial_prompt, device, cancel, temperatures, on_progress=None):
     whisper_model, name = _openai_model(model, device)
     if cancel:
         cancel.check()
     _install_progress_hook()
-    audio = _decode_16k(audio_path)  # as faster-whisper reads it; no ffmpeg on PATH needed
     seconds = len(audio) / 16000
     # as for faster-whisper: a repetition loop costs a decoding step per token, up to 224 a window;
     # bound it by what speech of this length can hold
@@ -325,7 +314,8 @@ def _run_openai(audio_path, language, model, initial_prompt, device, cancel, tem
 
 
 def _decode_16k(audio_path: Path):
-    """Mono float32 16 kHz samples of any audio file (PyAV, as faster-whisper reads it)."""
+    """Mono float32 16 kHz samples of any audio file (PyAV, as faster-whisper reads it; no ffmpeg on
+    PATH needed)."""
     from faster_whisper.audio import decode_audio
 
     try:
