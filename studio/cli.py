@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
 
-from .render.encode import PLATFORMS
+from .core.vocab import DELIVERIES
 from .util import CancelToken, StudioError
 
 
@@ -63,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                         "or the saved GPU setting")
     r.add_argument("--voice-check", choices=["auto", "on", "off"],
                    help="Whisper checks a studio voice's pronunciation: auto (default) for final renders, not drafts")
-    r.add_argument("--delivery", choices=sorted(PLATFORMS),
+    r.add_argument("--delivery", choices=sorted(DELIVERIES),
                    help="delivery preset: bitrate and file-size caps (default: the product's platform's)")
     r.add_argument("--max-mb", type=float, help="file-size ceiling for each video, in MB")
     r.add_argument("--force", action="store_true",
@@ -98,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (0 all rendered, 1 some failed, 2 bad usage)."""
     args = _parser().parse_args(argv)
+    from .core.logs import setup_logging
+
+    setup_logging()
     try:
         if args.command == "templates":
             return _templates()
@@ -116,6 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ncancelled", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: say so plainly, keep the trace in the log
+        import logging
+
+        from .core.logs import log_path
+
+        logging.getLogger(__name__).exception("main.py %s failed", args.command)
+        print(f"internal error: {type(exc).__name__}: {exc}\n(the details are in {log_path()}; please send that "
+              "file with a bug report)", file=sys.stderr)
+        return 3
 
 
 def _templates() -> int:
@@ -182,21 +195,11 @@ def _load(path: Path):
 
 
 def _options(args, project=None) -> "RenderOptions":
+    """The render options for a command: saved settings, then the project's choices (when rendering a
+    project), then what the command line says."""
     from .pipeline import RenderOptions
-    from .settings import Settings
 
-    if project is not None:  # the project's choices, unless the command line says otherwise
-        st = project.style
-        options = _options(args)
-        options.template = args.template or st.template
-        options.style = st.template_overrides()
-        options.platform = st.platform
-        options.quality = getattr(args, "quality", None) or st.quality
-        options.target_seconds = getattr(args, "target", None) or st.target_seconds
-        if getattr(args, "out", None) is None and not Settings.load().output_dir:
-            options.out_dir = project.out_dir
-        return options
-    return RenderOptions.from_settings(
+    overrides = dict(
         out_dir=getattr(args, "out", None), template=args.template, variants=max(1, args.variants),
         seed=args.seed, voice=getattr(args, "voice", None), quality=getattr(args, "quality", None),
         encoder=getattr(args, "encoder", None), whisper_engine=getattr(args, "whisper_engine", None),
@@ -207,6 +210,9 @@ def _options(args, project=None) -> "RenderOptions":
         ai_backgrounds=getattr(args, "ai_backgrounds", None), diffusers_model=getattr(args, "diffusers_model", None),
         ai_background_steps=getattr(args, "ai_steps", None), ai_background_size=getattr(args, "ai_size", None),
     )
+    if project is not None:
+        return project.render_options(**overrides)
+    return RenderOptions.from_settings(**overrides)
 
 
 def _print_problems(sheet) -> None:
@@ -216,32 +222,37 @@ def _print_problems(sheet) -> None:
 
 
 def _script(args) -> int:
-    from .compliance import blocking, check_script
-    from .pipeline import describe_findings, prepare_script
+    """Print the script each product × variant would get, with its compliance findings; exit 1 when
+    a row would not render (a sheet error, a missing photo, a blocking finding)."""
+    from .pipeline import describe_findings, jobs_for, plan_jobs
 
     sheet, scripts, project = _load(args.sheet)
     _print_problems(sheet)
     options = _options(args, project)
-    flagged = False
-    for index, product in enumerate(sheet.products):
-        for v in range(options.variants):
-            script, template = prepare_script(product, options, v, scripts.get(index))
-            print(f"== {product.name} (template {template.name}, variant {v + 1})")
-            for scene in script.scenes:
-                print(f"  [{scene.kind}] {' '.join(scene.lines)}")
-            findings = check_script(script, product)
-            if findings:
-                print("  compliance:")
-                for line in describe_findings(findings, script.lines).splitlines():
-                    print(f"    {line}")
-                flagged = flagged or bool(blocking(findings))
-    return 1 if flagged or any(p.severity == "error" for p in sheet.problems) else 0
+    failed = False
+    for job, the_plan, settled in plan_jobs(jobs_for(sheet, options.variants, scripts),
+                                            dataclasses.replace(options, skip_unchanged=False)):
+        label = f"{job.product.name} (variant {job.variant + 1})"
+        if the_plan is None:
+            print(f"== {label}: NOT RENDERABLE: {settled.error}", file=sys.stderr)
+            failed = True
+            continue
+        print(f"== {job.product.name} (template {the_plan.template.name}, variant {job.variant + 1}, "
+              f"about {the_plan.estimated_s:g} s)")
+        for scene in the_plan.script.scenes:
+            print(f"  [{scene.kind}] {' '.join(scene.lines)}")
+        if the_plan.findings:
+            print("  compliance:")
+            for line in describe_findings(the_plan.findings).splitlines():
+                print(f"    {line}")
+        failed = failed or the_plan.blocked
+    return 1 if failed or any(p.severity == "error" for p in sheet.problems) else 0
 
 
 def _render(args) -> int:
     from tqdm import tqdm
 
-    from .pipeline import disk_space_warning, render_sheet
+    from .pipeline import disk_space_warning, jobs_for, local_runner, run_batch
 
     sheet, scripts, project = _load(args.sheet)
     if args.only:
@@ -249,28 +260,30 @@ def _render(args) -> int:
         scripts = {n: scripts[i] for n, i in enumerate(keep) if i in scripts}
         sheet.products = [sheet.products[i] for i in keep]
     options = _options(args, project)
-    jobs = len(sheet.products) * options.variants
-    print(f"{args.sheet}: {len(sheet.products)} product(s) ready, {jobs} video(s) to render into {options.out_dir}/")
+    jobs = jobs_for(sheet, options.variants, scripts)
+    print(f"{args.sheet}: {len(sheet.products)} product(s) ready, {len(jobs)} video(s) to render into {options.out_dir}/")
     if sheet.problems:
         print("problems in the sheet:", file=sys.stderr)
         _print_problems(sheet)
-    warning = disk_space_warning(sheet, options, scripts)
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
     cancel = CancelToken()
     started = time.perf_counter()
-    bar = tqdm(total=jobs * 100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}", dynamic_ncols=True,
-               disable=None)  # a bar on a terminal; plain lines in logs and CI
+    bar = tqdm(total=len(jobs) * 100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}",
+               dynamic_ncols=True, disable=None)  # a bar on a terminal; plain lines in logs and CI
     fractions: dict[int, float] = {}  # per job, so parallel workers add up correctly
 
-    def on_progress(index, product, progress) -> None:
-        fractions[index] = progress.fraction
+    def on_planned(plans) -> None:
+        warning = disk_space_warning(plans, options.out_dir)
+        if warning:
+            tqdm.write(f"warning: {warning}", file=sys.stderr)
+
+    def on_progress(job, progress) -> None:
+        fractions[job.index] = progress.fraction
         bar.n = int(sum(fractions.values()) * 100)
-        bar.set_description(f"[{index + 1}/{jobs}] {product.name[:18]} {progress.stage}")
+        bar.set_description(f"[{job.index + 1}/{len(jobs)}] {job.product.name[:18]} {progress.stage}")
         bar.refresh()
 
-    def on_result(index, result) -> None:
-        fractions[index] = 1.0
+    def on_result(job, result) -> None:
+        fractions[job.index] = 1.0
         bar.n = int(sum(fractions.values()) * 100)
         bar.refresh()
         if result.reused:
@@ -283,17 +296,19 @@ def _render(args) -> int:
             tqdm.write(f"  FAILED {result.product}: {result.error}")
 
     try:
-        report = render_sheet(sheet, options, on_progress=on_progress, on_result=on_result, cancel=cancel,
-                              workers=max(1, args.workers), scripts=scripts)
-    except KeyboardInterrupt:
-        cancel.cancel()
+        with _signals_as_interrupt():
+            report = run_batch(jobs, options, runner=local_runner(max(1, args.workers) if len(jobs) > 1 else 1),
+                               on_progress=on_progress, on_result=on_result, cancel=cancel, sheet=sheet,
+                               on_planned=on_planned)
+    except KeyboardInterrupt as exc:
         bar.close()
-        print("\ncancelled; finished videos are kept, the unfinished one was removed", file=sys.stderr)
+        print(f"\n{exc or 'cancelled'}; finished videos are kept, the unfinished ones were removed "
+              f"(what happened is in {options.out_dir / 'summary.json'})", file=sys.stderr)
         return 130
     bar.close()
     ok = [r for r in report.results if r.ok]
     kept = sum(r.reused for r in ok)
-    print(f"\nrendered {len(ok) - kept} of {jobs} video(s){f', kept {kept} unchanged' if kept else ''} "
+    print(f"\nrendered {len(ok) - kept} of {len(jobs)} video(s){f', kept {kept} unchanged' if kept else ''} "
           f"in {time.perf_counter() - started:.1f}s -> {options.out_dir}/")
     bad_rows = [p for p in report.sheet_problems if p.severity == "error"]
     if report.failed or bad_rows:
@@ -309,3 +324,29 @@ def _render(args) -> int:
     elif report.failed or bad_rows or report.stopped:
         print(f"(details in {options.out_dir / 'summary.json'})", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+class _signals_as_interrupt:
+    """While a batch runs, SIGTERM (a shutdown, `kill`) stops it the way Ctrl-C does: running renders
+    remove their part files and the summary is written."""
+
+    def __enter__(self):
+        import signal
+
+        self._old = None
+        if hasattr(signal, "SIGTERM"):
+            try:
+                self._old = signal.signal(signal.SIGTERM, self._interrupt)
+            except ValueError:  # not the main thread: leave the signal alone
+                self._old = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+
+    @staticmethod
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt("stopped by a termination signal")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .pipeline import RenderOptions, ai_backgrounds_for, background_request, effective_style, prepare_script
+from .pipeline import RenderOptions, plan
 from .types import Captions, LineSpan, Product, Scene, Script, Transcript, Voiceover, Word
 from .util import StudioError, ffmpeg_exe
 
@@ -40,36 +40,30 @@ class Preview:
 
     def __init__(self, product: Product, options: RenderOptions, scenes: list[Scene] | None = None,
                  variant: int = 0, width: int = 540) -> None:
-        from . import compliance, render, subtitles
-        from .script.generate import estimate_seconds
+        from . import render, subtitles
 
         self.product = product
         height = int(round(width * options.height / options.width / 2)) * 2
-        self.script, self.template = prepare_script(product, options, variant, scenes)
-        self.findings = compliance.check_script(self.script, product)
-        tstyle = effective_style(self.template, options)
-        speed = options.speed or float(tstyle.get("speed") or 1.0)
-        self.style = render.VideoStyle.from_template(tstyle, width, height, options.platform or product.platform)
-        self.voiceover, transcript = _estimated_voiceover(self.script, speed, estimate_seconds)
+        # the render's own plan: the same script, findings, style, voice speed and music
+        self.plan = plan(product, options, variant, scenes, check_media=False)
+        self.script, self.template, self.findings = self.plan.script, self.plan.template, list(self.plan.findings)
+        self.style = self.plan.video_style_at(width, height)
+        self.voiceover, transcript = _estimated_voiceover(self.script, self.plan.voice.speed)
         self.captions: Captions = subtitles.build_captions(
             self.voiceover, transcript, self.script.language, max_width_px=self.style.caption_max_width,
             font_path=self.style.font_path, font_size=self.style.caption_px)
-        music = self.template.resolve_asset(tstyle.get("music"))
         self.backgrounds: list[Path] = []  # AI backgrounds a render painted already (the preview paints none)
-        wanted = ai_backgrounds_for(options, tstyle)
-        if wanted and options.diffusers_model:
+        if self.plan.ai_backgrounds and options.diffusers_model:
             from .imagery import cached_backgrounds
 
-            self.backgrounds = cached_backgrounds(product, options.diffusers_model, wanted,
-                                                  **background_request(options, tstyle, variant))
+            self.backgrounds = cached_backgrounds(product, options.diffusers_model, self.plan.ai_backgrounds,
+                                                  **self.plan.background_request())
         self.timeline = render.build_timeline(product, self.script, self.voiceover, self.captions, self.style,
-                                              music=music, fps=options.fps, backgrounds=self.backgrounds)
+                                              music=self.plan.music, fps=options.fps, backgrounds=self.backgrounds)
         self._dir = tempfile.TemporaryDirectory(prefix="studio-preview-")
         self._ass = Path(self._dir.name) / "captions.ass"
-        from .pipeline import bilingual_translations
-
         subtitles.write_ass(self.captions, self._ass, self.style.caption_style(), width, height,
-                            translations=bilingual_translations(self.script, self.style) or None)
+                            translations=self.plan.bilingual_translations() or None)
         # libass reads every font in fontsdir at each start: give it only the caption font
         self._fonts = Path(self._dir.name) / "fonts"
         self._fonts.mkdir()
@@ -120,8 +114,10 @@ class Preview:
         return Image.frombytes("RGB", image.size, proc.stdout)
 
 
-def _estimated_voiceover(script: Script, speed: float, estimate_seconds) -> tuple[Voiceover, Transcript]:
+def _estimated_voiceover(script: Script, speed: float) -> tuple[Voiceover, Transcript]:
     """Line spans and word times from the reading-time estimate, as if a voice had read the script."""
+    from .script.generate import estimate_seconds
+
     spans, words = [], []
     t = LEAD_IN_S
     for scene_index, scene in enumerate(script.scenes):

@@ -23,7 +23,6 @@ from .util import StudioError
 
 PROJECT_FILE = "project.json"
 FORMAT_VERSION = 1
-PLATFORMS = ("douyin", "kuaishou", "tiktok", "channels", "xiaohongshu")
 
 
 @dataclass
@@ -103,6 +102,21 @@ class Project:
     def out_dir(self) -> Path:
         path = Path(self.output_dir)
         return path if path.is_absolute() else self.folder / path
+
+    def render_options(self, settings=None, **overrides):
+        """Render options for this project: the saved settings, then the project's style choices, then
+        `overrides` (a command line's flags; None keeps what is there). The CLI and the app both use
+        it, so a project renders the same from either."""
+        from .core.options import RenderOptions
+
+        st = self.style
+        choices = {"template": st.template, "style": st.template_overrides(), "platform": st.platform,
+                   "quality": st.quality, "target_seconds": st.target_seconds}
+        wanted = {k: v for k, v in overrides.items() if v is not None}
+        options = RenderOptions.from_settings(settings, **{**choices, **wanted})
+        if "out_dir" not in wanted and not (settings or _settings()).output_dir:
+            options.out_dir = self.out_dir
+        return options
 
     def import_media(self, path: str | Path) -> Path:
         """Copy a photo or clip into media/ (unless it is already inside the project); returns the copy."""
@@ -248,6 +262,12 @@ class Project:
         script = entry.get("script")
         scenes = [Scene(**s) for s in script] if script is not None else None
         return ProjectItem(Product(**d), scenes, int(entry.get("variants", 1) or 1))
+
+
+def _settings():
+    from .settings import Settings
+
+    return Settings.load()
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -4,76 +4,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import threading
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / "assets"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
 
-class StudioError(Exception):
-    """An error a user can act on: the message says what went wrong and what to do."""
-
-
-class DiskFull(StudioError):
-    """A write failed because the disk is full (ENOSPC): later jobs would fail the same way."""
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """True for a DiskFull error or an OSError with errno ENOSPC (anywhere in its cause chain)."""
-    import errno
-
-    while exc is not None:
-        if isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
-            return True
-        exc = exc.__cause__
-    return False
-
-
-class Cancelled(StudioError):
-    """The user cancelled the job."""
-
-    def __init__(self, message: str = "cancelled by the user") -> None:
-        super().__init__(message)
-
-
-class CancelToken:
-    """Thread-safe cancel flag checked by long-running stages."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def check(self) -> None:
-        """Raise `Cancelled` if cancellation was requested."""
-        if self._event.is_set():
-            raise Cancelled()
-
-
-@dataclass
-class Progress:
-    """A progress report: stage name, fraction of the whole job done (0..1), and a message."""
-
-    stage: str
-    fraction: float
-    message: str = ""
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-def no_progress(_: Progress) -> None:
-    return None
+# errors, cancel and progress live in studio/core; these names stay importable from here
+from .core.errors import Cancelled, DiskFull, StudioError, is_disk_full  # noqa: E402,F401
+from .core.progress import CancelToken, Progress, ProgressCallback, no_progress  # noqa: E402,F401
 
 
 def safe_filename(name: str, max_len: int = 60) -> str:

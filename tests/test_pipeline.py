@@ -65,7 +65,9 @@ def test_delivery_preset_comes_from_the_options_or_a_known_platform():
     from studio.util import StudioError
 
     assert delivery_preset(RenderOptions(), Product("a", platform="kuaishou")) == "kuaishou"
-    assert delivery_preset(RenderOptions(), Product("a", platform="xiaohongshu")) is None  # no preset: quality caps only
+    assert delivery_preset(RenderOptions(), Product("a", platform="xiaohongshu")) == "xiaohongshu"
+    assert delivery_preset(RenderOptions(), Product("a", platform="抖音")) == "douyin"  # as sheets write it
+    assert delivery_preset(RenderOptions(), Product("a", platform="myspace")) is None  # unknown: quality caps only
     assert delivery_preset(RenderOptions(delivery="chat"), Product("a", platform="douyin")) == "chat"
     with pytest.raises(StudioError, match="delivery preset 'fax'"):
         delivery_preset(RenderOptions(delivery="fax"), Product("a"))
@@ -102,7 +104,7 @@ def test_fingerprint_changes_with_what_makes_the_video(tmp_path: Path):
     import dataclasses
     import os
 
-    from studio.pipeline import effective_style, prepare_script, render_fingerprint
+    from studio.pipeline import plan
 
     photo = tmp_path / "p.png"
     photo.write_bytes(b"png")
@@ -110,8 +112,7 @@ def test_fingerprint_changes_with_what_makes_the_video(tmp_path: Path):
     options = RenderOptions(out_dir=tmp_path / "a", quality="draft")
 
     def fp(p=product, o=options, variant=0):
-        script, template = prepare_script(p, o, variant)
-        return render_fingerprint(p, o, variant, script, template, effective_style(template, o), False)
+        return plan(p, o, variant, check_media=False).fingerprint
 
     base = fp()
     assert fp() == base
@@ -127,29 +128,32 @@ def test_fingerprint_changes_with_what_makes_the_video(tmp_path: Path):
 
 
 def test_progress_weights_follow_the_voice_check():
-    from studio.pipeline import STEP_WEIGHTS, _step_weights
+    from studio.pipeline import STEP_WEIGHTS, step_weights
 
-    draft = _step_weights(Product("a"), RenderOptions(quality="draft"))
+    draft = step_weights(Product("a"), RenderOptions(quality="draft"))
     assert abs(sum(draft.values()) - 1.0) < 1e-9 and draft["subtitles"] < 0.05 < draft["render"] - STEP_WEIGHTS["render"]
-    assert _step_weights(Product("a"), RenderOptions(quality="final")) == STEP_WEIGHTS
-    assert _step_weights(Product("a", recording=Path("me.m4a")), RenderOptions(quality="draft")) == STEP_WEIGHTS
+    assert step_weights(Product("a"), RenderOptions(quality="final")) == STEP_WEIGHTS
+    assert step_weights(Product("a", recording=Path("me.m4a")), RenderOptions(quality="draft")) == STEP_WEIGHTS
+    painted = step_weights(Product("a"), RenderOptions(quality="final"), ai_backgrounds=2)
+    assert abs(sum(painted.values()) - 1.0) < 1e-9 and painted["imagery"] > 0.3
 
 
 def test_a_batch_that_may_not_fit_on_the_disk_is_warned_about_first(tmp_path: Path, monkeypatch):
     import shutil
     from collections import namedtuple
 
-    from studio.pipeline import disk_space_warning
-    from studio.types import Sheet
+    from studio.pipeline import disk_space_warning, plan
 
     photo = tmp_path / "p.png"
     photo.write_bytes(b"png")
-    sheet = Sheet(tmp_path / "s.csv", [Product(f"杯{i}", price=9.9, selling_points=["轻巧"], images=[photo])
-                                       for i in range(3)])
     options = RenderOptions(out_dir=tmp_path / "not" / "yet" / "made", variants=2)
+    plans = [plan(Product(f"杯{i}", price=9.9, selling_points=["轻巧"], images=[photo]), options, v)
+             for i in range(3) for v in range(2)]
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 0, 10**12))
-    assert disk_space_warning(sheet, options) is None
+    assert disk_space_warning(plans, options.out_dir) is None
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 0, 5_000_000))
-    warning = disk_space_warning(sheet, options)
-    assert warning and str(tmp_path) in warning and "0.0 GB free" in warning and "another output folder" in warning
+    warning = disk_space_warning(plans, options.out_dir)
+    # sizes people can read: "5.0 MB free", never "0.0 GB free; may need up to 0.0 GB"
+    assert warning and str(tmp_path) in warning and "5.0 MB free" in warning and "another output folder" in warning
+    assert "0.0 GB" not in warning

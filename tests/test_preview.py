@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from studio.pipeline import RenderOptions, prepare_script
+from studio.pipeline import RenderOptions, plan
 from studio.preview import Preview
 from studio.types import Product, Scene
 
@@ -18,7 +18,7 @@ def product(tmp_path) -> Product:
 def test_preview_uses_the_script_timeline_and_captions(product):
     pv = Preview(product, RenderOptions())
     try:
-        script, _ = prepare_script(product, RenderOptions())
+        script = plan(product, RenderOptions(), check_media=False).script
         assert pv.script.lines == script.lines
         assert (pv.timeline.width, pv.timeline.height) == (540, 960)
         # every spoken line is captioned with the script's own words, in order, with no gaps inside a line

@@ -12,7 +12,8 @@ import pytest
 
 from studio.render import AudioTrack, FrameRenderer, Layer, Timeline, VideoStyle, render_video
 from studio.render import compositor
-from studio.render.encode import PLATFORMS, _ffmpeg_command, choose_encoder, rate_limits
+from studio.core.vocab import DELIVERIES
+from studio.render.encode import _ffmpeg_command, choose_encoder, rate_limits
 from studio.util import StudioError, ffmpeg_exe
 
 from .conftest import make_photo
@@ -111,8 +112,8 @@ def test_rate_limits_follow_quality_platform_and_file_size():
     assert rate_limits("draft", 30, "douyin") == ("8000k", "16000k")  # the lower cap wins
     maxrate, _ = rate_limits("final", 60, max_mb=20)  # 20 MB in 60 s: about 2.3 Mbit/s for the video
     assert 2_000 < int(maxrate[:-1]) < 2_500
-    assert "max_mb" in PLATFORMS["chat"]
-    with pytest.raises(StudioError, match="platform"):
+    assert DELIVERIES["chat"].max_mb
+    with pytest.raises(StudioError, match="delivery preset 'myspace'"):
         rate_limits("final", 30, "myspace")
     with pytest.raises(StudioError, match="too small"):
         rate_limits("final", 600, max_mb=5)
@@ -120,7 +121,7 @@ def test_rate_limits_follow_quality_platform_and_file_size():
 
 def test_encoder_command_pins_threads_and_takes_yuv(mixed_timeline: Timeline, tmp_path: Path):
     cmd = _ffmpeg_command(mixed_timeline, tmp_path / "m.wav", None, "fonts", tmp_path / "o.mp4", "libx264", "final",
-                          {}, threads=1, platform="chat")
+                          {}, threads=1, delivery="chat")
     assert cmd[cmd.index("-threads") + 1] == "1"
     assert cmd[cmd.index("-pix_fmt") + 1] == "yuv420p"
     assert cmd[cmd.index("-maxrate") + 1] == "6000k"

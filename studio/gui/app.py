@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QTextEdit, QToolBar, QVBoxLayout, QWidget,
 )
 
-from ..pipeline import RenderOptions, output_stem, prepare_script
-from ..project import PLATFORMS, Project, ProjectItem, default_project_folder
+from ..pipeline import RenderOptions, plan
+from ..core.vocab import PLATFORMS
+from ..project import Project, ProjectItem, default_project_folder
 from ..script import list_templates
 from ..script.editing import scenes_to_text, spoken_line_blocks, text_to_scenes
 from ..settings import Settings
@@ -1080,10 +1081,8 @@ class MainWindow(QMainWindow):
                           self.options.style, self._template_stamp_for(info.product)], default=str, sort_keys=True)
         hit = self._scripts_cache.get(key)
         if hit is None:
-            from ..compliance import check_script
-
-            script, template = prepare_script(info.product, self.options, scenes=scenes)
-            hit = (script, template, check_script(script, info.product))
+            the_plan = plan(info.product, self.options, script=scenes, check_media=False)
+            hit = (the_plan.script, the_plan.template, list(the_plan.findings))
             self._scripts_cache[key] = hit
             if len(self._scripts_cache) > 2000:
                 self._scripts_cache.pop(next(iter(self._scripts_cache)))
@@ -1192,8 +1191,7 @@ class MainWindow(QMainWindow):
         self.script_error.setText("")
         index = self.project.items.index(info.item)
         try:
-            generated, _ = prepare_script(info.product, self.options)
-            same = generated.scenes == scenes
+            same = plan(info.product, self.options, check_media=False).script.scenes == scenes
         except StudioError:
             same = False
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
-from ..project import PLATFORMS
+from ..core.vocab import PLATFORMS
 from ..script import export_template, import_template, list_templates
 from ..script.share import TemplateExists
 from ..settings import Settings
@@ -28,8 +28,7 @@ STYLES = {
     "comparison": ("对比", "Comparison"), "story": ("故事", "Story"), "flash-sale": ("限时秒杀", "Flash sale"),
     "tutorial": ("慢速教程", "Slow tutorial"), "promo": ("通用带货", "Promo"),
 }
-PLATFORM_NAMES = {"douyin": ("抖音", "Douyin"), "kuaishou": ("快手", "Kuaishou"), "tiktok": ("TikTok", "TikTok"),
-                  "channels": ("视频号", "WeChat Channels"), "xiaohongshu": ("小红书", "Xiaohongshu")}
+PLATFORM_NAMES = {p.id: (p.name_zh, p.name_en) for p in PLATFORMS.values()}
 
 
 def _buttons(dialog: QDialog, tr: Translator, accept_kind, accept_text: tuple[str, str], on_accept) -> QDialogButtonBox:

@@ -1,11 +1,11 @@
 """Render stage: timeline -> frames -> MP4 (plus cover), CPU or GPU encoder."""
 from .compositor import FrameRenderer, render_still
-from .encode import PLATFORMS, QUALITY, EncodeResult, aigc_metadata, choose_encoder, rate_limits, render_video, write_cover
-from .style import SAFE_ZONES, VideoStyle
+from .encode import QUALITY, EncodeResult, aigc_metadata, choose_encoder, rate_limits, render_video, write_cover
+from .style import VideoStyle
 from .timeline import AudioTrack, Layer, Timeline, build_timeline
 
 __all__ = [
-    "SAFE_ZONES", "AudioTrack", "aigc_metadata", "EncodeResult", "FrameRenderer", "Layer", "Timeline", "VideoStyle",
-    "build_timeline", "choose_encoder", "render_still", "render_video", "write_cover", "PLATFORMS", "QUALITY",
+    "AudioTrack", "aigc_metadata", "EncodeResult", "FrameRenderer", "Layer", "Timeline", "VideoStyle",
+    "build_timeline", "choose_encoder", "render_still", "render_video", "write_cover", "QUALITY",
     "rate_limits",
 ]

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from ..core.vocab import DELIVERIES
 from ..util import CancelToken, Cancelled, DiskFull, StudioError, ffmpeg_exe
 from . import audio as audio_mix
 from .compositor import FrameRenderer
@@ -29,14 +30,6 @@ QUALITY = {
     "final": {"x264": ("medium", 21), "nvenc": ("p5", 22), "maxrate": "12M"},
 }
 
-# Delivery presets: a video bitrate cap and/or a file-size ceiling on top of the quality preset.
-# These are the studio's own conservative choices for uploads, not figures published by the platforms.
-PLATFORMS = {
-    "douyin": {"maxrate": "12M"},
-    "kuaishou": {"maxrate": "12M"},
-    "tiktok": {"maxrate": "12M"},
-    "chat": {"maxrate": "6M", "max_mb": 25},  # sent in a chat app: small file first
-}
 AUDIO_KBPS = 192
 NVENC = ("h264_nvenc", "hevc_nvenc")
 
@@ -47,22 +40,22 @@ def _rate_bits(rate: str) -> int:
     return int(float(rate.rstrip("KM")) * mult)
 
 
-def rate_limits(quality: str, duration: float, platform: str | None = None,
+def rate_limits(quality: str, duration: float, delivery: str | None = None,
                 max_mb: float | None = None) -> tuple[str, str]:
-    """(maxrate, bufsize) for ffmpeg: the quality's cap, lowered by a platform preset and a
+    """(maxrate, bufsize) for ffmpeg: the quality's cap, lowered by a delivery preset and a
     file-size ceiling (the video gets what the ceiling leaves after the audio, with 5% for the
     container and the rate control's slack)."""
     q = QUALITY.get(quality)
     if q is None:
         raise StudioError(f"unknown quality '{quality}' (use {', '.join(QUALITY)})")
     cap = _rate_bits(q["maxrate"])
-    preset = {}
-    if platform:
-        preset = PLATFORMS.get(platform)
+    preset = None
+    if delivery:
+        preset = DELIVERIES.get(delivery)
         if preset is None:
-            raise StudioError(f"unknown platform preset '{platform}' (use {', '.join(PLATFORMS)})")
-        cap = min(cap, _rate_bits(preset.get("maxrate", q["maxrate"])))
-    ceiling = max_mb if max_mb is not None else preset.get("max_mb")
+            raise StudioError(f"unknown delivery preset '{delivery}' (use {', '.join(DELIVERIES)})")
+        cap = min(cap, _rate_bits(preset.maxrate))
+    ceiling = max_mb if max_mb is not None else (preset.max_mb if preset else None)
     if ceiling:
         budget = ceiling * 8_000_000 * 0.95 / max(duration, 0.1) - AUDIO_KBPS * 1000
         if budget < 300_000:
@@ -135,11 +128,11 @@ def aigc_metadata(producer: str = "", produce_id: str | None = None) -> str:
 
 def _ffmpeg_command(timeline: Timeline, mix_wav: Path, ass_name: str | None, fonts_dir: str, out_part: Path,
                     encoder: str, quality: str, metadata: dict[str, str], threads: int | None = None,
-                    platform: str | None = None, max_mb: float | None = None) -> list[str]:
+                    delivery: str | None = None, max_mb: float | None = None) -> list[str]:
     q = QUALITY.get(quality)
     if q is None:
         raise StudioError(f"unknown quality '{quality}' (use {', '.join(QUALITY)})")
-    maxrate, bufsize = rate_limits(quality, timeline.duration, platform, max_mb)
+    maxrate, bufsize = rate_limits(quality, timeline.duration, delivery, max_mb)
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y",
            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{timeline.width}x{timeline.height}",
            "-r", str(timeline.fps), "-i", "pipe:0", "-i", str(mix_wav)]
@@ -179,14 +172,14 @@ def render_video(
     on_progress: Callable[[float], None] | None = None,
     metadata: dict[str, str] | None = None,
     threads: int | None = None,
-    platform: str | None = None,
+    delivery: str | None = None,
     max_mb: float | None = None,
     compose: str = "cpu",
 ) -> EncodeResult:
     """Mix the audio, draw every frame and encode; out_path appears only when complete.
 
     threads: x264 threads (default: the usable cores; give cores // workers when several renders
-    run at once). platform / max_mb: a delivery preset from PLATFORMS and/or a file-size ceiling.
+    run at once). delivery / max_mb: a delivery preset (vocab.DELIVERIES) and/or a file-size ceiling.
     compose: where the photo zoom runs (render.gpu.COMPOSE_CHOICES; 'auto' takes a CUDA GPU when
     torch sees one, else the numpy reference path)."""
     from .gpu import compose_device
@@ -227,7 +220,7 @@ def render_video(
     warnings: list[str] = []
     try:
         args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
-                       on_progress, threads, platform, max_mb)
+                       on_progress, threads, delivery, max_mb)
     except _EncoderFailed as exc:
         if chosen == "libx264":
             raise StudioError(str(exc)) from None
@@ -237,7 +230,7 @@ def render_video(
         renderer.close()
         renderer = FrameRenderer(timeline, device)
         args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
-                       on_progress, threads, platform, max_mb)
+                       on_progress, threads, delivery, max_mb)
     finally:
         renderer.close()
     os.replace(part, out_path)
@@ -251,9 +244,9 @@ class _EncoderFailed(Exception):
 def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name: str | None, part: Path,
             encoder: str, quality: str, meta: dict[str, str], work_dir: Path, cancel: CancelToken,
             on_progress: Callable[[float], None] | None, threads: int | None = None,
-            platform: str | None = None, max_mb: float | None = None) -> list[str]:
+            delivery: str | None = None, max_mb: float | None = None) -> list[str]:
     cmd = _ffmpeg_command(timeline, mix_wav.resolve(), ass_name, "fonts", part.resolve(), encoder, quality, meta,
-                          threads, platform, max_mb)
+                          threads, delivery, max_mb)
     # unbuffered: each frame is one write straight from the frame buffer, through a 1 MiB pipe
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=work_dir, bufsize=0)
     from .compositor import _grow_pipe

@@ -5,16 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.vocab import CAPTION_KINDS, DEFAULT_PLATFORM, platform as platform_named
 from ..util import cjk_font_path
-
-# Third-party figures for 1080x1920 (see DESIGN.md): keep key text clear of these margins.
-SAFE_ZONES = {
-    "douyin": {"top": 220, "bottom": 440, "left": 60, "right": 170},
-    "kuaishou": {"top": 200, "bottom": 420, "left": 60, "right": 160},
-    "tiktok": {"top": 200, "bottom": 440, "left": 60, "right": 170},
-    "default": {"top": 220, "bottom": 440, "left": 60, "right": 170},
-}
-
 
 def hex_to_rgb(value: str) -> tuple[int, int, int]:
     value = value.lstrip("#")
@@ -60,9 +52,9 @@ class VideoStyle:
 
     @classmethod
     def from_template(cls, style: dict[str, Any], width: int = 1080, height: int = 1920,
-                      platform: str = "douyin") -> "VideoStyle":
-        zones = SAFE_ZONES.get(platform, SAFE_ZONES["default"])
+                      platform: str = DEFAULT_PLATFORM) -> "VideoStyle":
         s = width / 1080
+        zones = platform_named(platform).safe.scaled(s)
         return cls(
             width=width,
             height=height,
@@ -72,10 +64,10 @@ class VideoStyle:
             caption_size=int(round(float(style.get("caption_size", 68)) * s)),
             zoom=float(style.get("zoom", 1.08)),
             font_path=cjk_font_path(),
-            safe_top=int(zones["top"] * s),
-            safe_bottom=int(zones["bottom"] * s),
-            safe_left=int(zones["left"] * s),
-            safe_right=int(zones["right"] * s),
+            safe_top=zones.top,
+            safe_bottom=zones.bottom,
+            safe_left=zones.left,
+            safe_right=zones.right,
             caption_kind=_caption_kind(style.get("caption_style", "karaoke")),
             product_inset=bool(style.get("product_inset", True)),
         )
@@ -102,8 +94,6 @@ class VideoStyle:
 
 
 def _caption_kind(value) -> str:
-    from ..subtitles.export import CAPTION_KINDS
-
     kind = str(value or "karaoke")
     if kind not in CAPTION_KINDS:
         raise ValueError(f"caption_style '{kind}' is not one of {', '.join(CAPTION_KINDS)}")

@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from ..core.vocab import is_clip
 from ..types import Captions, Product, Script, Voiceover
 from .style import VideoStyle
 
 TIMELINE_VERSION = 1
-AI_LABEL_SECONDS = 3.0
-VIDEO_EXTS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"}  # visible AI-content label on the opening frames (>= 2 s required)
+AI_LABEL_SECONDS = 3.0  # visible AI-content label on the opening frames (>= 2 s required)
 
 
 @dataclass
@@ -113,7 +113,7 @@ def build_timeline(
     ordered = sorted(scene_starts.items())
     layers: list[Layer] = []
     currency = "¥" if script.language == "zh" else "$"
-    photos = [p for p in product.images if Path(p).suffix.lower() not in VIDEO_EXTS]
+    photos = [p for p in product.images if not is_clip(p)]
     painted = {str(p) for p in backgrounds}
     pictures = [*product.images, *backgrounds]
     for n, (scene_index, start_s) in enumerate(ordered):
@@ -126,7 +126,7 @@ def build_timeline(
         image = pictures[scene.image % len(pictures)]
         if priced and str(image) in painted:
             image = product.images[scene.image % len(product.images)]
-        if Path(image).suffix.lower() in VIDEO_EXTS:
+        if is_clip(image):
             layers.append(Layer("clip", start, end, z=0, source=str(image)))
             if style.product_inset and photos and not priced:
                 layers.append(Layer("inset", start, end, z=1, source=str(photos[0])))

@@ -296,7 +296,7 @@ def estimate_seconds(lines: list[str], language: str, speed: float = 1.0, *, rat
 
 
 def _fit(renderer: _Renderer, product: Product, variant: int, seed: int,
-         target_seconds: float | None) -> tuple[str, dict]:
+         target_seconds: float | None, speed: float | None = None) -> tuple[str, dict]:
     """Render the template and fit it to the target length by the template's own `fit:` rules.
 
     Start: the `trim` parts on, the `grow` parts off, `points.base` selling points. Too long (above
@@ -308,7 +308,7 @@ def _fit(renderer: _Renderer, product: Product, variant: int, seed: int,
     template = renderer.template
     rules: FitRules = template.fit or FitRules(rate=DEFAULT_RATE[template.language])
     target = float(target_seconds or template.target_seconds)
-    speed = float(template.style.get("speed") or 1.0)
+    speed = float(speed or template.style.get("speed") or 1.0)
     lo, hi = target * (1 - rules.tolerance), target * (1 + rules.tolerance)
     available = len(product.selling_points)
 
@@ -414,18 +414,19 @@ def _finish(report: dict, est: float, lo: float, hi: float, template: Template, 
 
 
 def generate_script(product: Product, template: Template, variant: int = 0, seed: int = 0,
-                    target_seconds: float | None = None) -> Script:
+                    target_seconds: float | None = None, speed: float | None = None) -> Script:
     """Render the template for one product and variant, fitted to `target_seconds` (default: the
-    template's own). Variant v never repeats the text of an earlier variant of the same product and seed
-    when the template offers any other choice. What fitting trimmed or added is in `Script.fit`; a
-    script that stays short or long of the target also gets a warning."""
+    template's own) at the voice's `speed` (default: the template's). Variant v never repeats the text
+    of an earlier variant of the same product and seed when the template offers any other choice. What
+    fitting trimmed or added is in `Script.fit`; a script that stays short or long of the target also
+    gets a warning."""
     renderer = _Renderer(template)
-    earlier = {_fit(renderer, product, v, seed, target_seconds)[0] for v in range(variant)}
-    text, report = _fit(renderer, product, variant, seed, target_seconds)
+    earlier = {_fit(renderer, product, v, seed, target_seconds, speed)[0] for v in range(variant)}
+    text, report = _fit(renderer, product, variant, seed, target_seconds, speed)
     attempt = 0
     while text in earlier and attempt < 20:  # re-roll the choices, reproducibly
         attempt += 1
-        text, report = _fit(renderer, product, variant, seed * 1000 + 7919 * attempt, target_seconds)
+        text, report = _fit(renderer, product, variant, seed * 1000 + 7919 * attempt, target_seconds, speed)
     # each variant starts its photos one further on, so variants of a product also look different
     # (platforms rank near-duplicate videos down); a template's own image= choices are kept
     scenes = parse_script_text(text, template.name, first_image=variant)
