@@ -84,13 +84,12 @@ def overlay_spec(seconds: float, photos: list[Path]) -> list[dict]:
 def _overlay_pngs(spec: list[dict], folder: Path) -> None:
     """Each overlay rasterised once by the studio's own code and saved as an RGBA PNG with its
     position, so (b) and (c) show exactly the pictures (a) draws."""
-    from studio.render import Layer, VideoStyle
+    from studio.render import VideoStyle
     from studio.render.compositor import make_sprite
 
     style = VideoStyle.from_template({})
     for k, o in enumerate(spec):
-        layer = Layer(o["kind"], 0, 1, z=o["z"], source=o.get("source", ""), text=o.get("text", ""),
-                      params=o.get("params", {}))
+        layer = _layer(o, 0, 1)
         sprite = make_sprite(layer, style)
         o["png"] = str(folder / f"overlay_{k}_{o['kind']}.png")
         sprite.to_image().save(o["png"])
@@ -139,23 +138,36 @@ def make_media(folder: Path, seconds: float, grain: float = 4) -> dict:
         "font": str(style.font_path), "caption_size": 62, "scale": scale, "overlays": overlays, "grain": grain}
 
 
+def _layer(o: dict, start: int, end: int):
+    """The timeline layer an overlay spec describes, on frames [start, end)."""
+    from studio.render import layer_from_dict
+
+    fields = {k: o[k] for k in ("source", "text") if o.get(k)}
+    return layer_from_dict({"kind": o["kind"], "start": start, "end": end, "z": o["z"], **fields,
+                            **o.get("params", {})})
+
+
 # ----------------------------------------------------------------------------- contenders
 def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, encoder: str = "libx264",
              compose: str = "cpu") -> None:
-    from studio.render import AudioTrack, Layer, Timeline, VideoStyle
+    from studio.render import AudioTrack, CaptionTrack, Clip, Timeline, VideoStyle
     from studio.render import encode
+    from studio.types import CaptionPage, Captions
 
     frames = int(media["seconds"] * FPS)
     per = int(CLIP_S * FPS)
-    layers = [Layer("clip", s, min(frames, s + per), source=media["clips"][(s // per) % len(media["clips"])])
+    layers = [Clip(start=s, end=min(frames, s + per), source=media["clips"][(s // per) % len(media["clips"])])
               for s in range(0, frames, per)]
-    layers += [Layer(o["kind"], int(round(o["start"] * FPS)), min(frames, int(round(o["end"] * FPS))), z=o["z"],
-                     source=o.get("source", ""), text=o.get("text", ""), params=o.get("params", {}))
+    layers += [_layer(o, int(round(o["start"] * FPS)), min(frames, int(round(o["end"] * FPS))))
                for o in media["overlays"]]
+    pages = [CaptionPage([text], a, b) for text, a, b in media["pages"]]
+    captions = CaptionTrack(Captions(pages, "zh", "benchmark"),
+                            VideoStyle.from_template({"caption_size": media["caption_size"]}).caption_style())
     timeline = Timeline(FPS, W, H, frames, layers, [AudioTrack("voice", media["voice"]),
-                        AudioTrack("music", media["music"], -20.0, duck=True)], VideoStyle.from_template({}), "zh")
+                        AudioTrack("music", media["music"], -20.0, duck=True)], VideoStyle.from_template({}), "zh",
+                        captions=captions)
     encode.QUALITY["bench"] = {"x264": (preset, 21), "nvenc": ("p5", 22), "maxrate": "12M"}
-    result = encode.render_video(timeline, Path(media["ass"]), out, out.parent / f"work_{out.stem}", encoder=encoder,
+    result = encode.render_video(timeline, out, out.parent / f"work_{out.stem}", encoder=encoder,
                                  quality="bench", threads=threads, compose=compose)
     if result.encoder != encoder:
         raise SystemExit(f"asked for {encoder}, rendered with {result.encoder}: {result.encoder_reason}")

@@ -20,6 +20,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from .pipeline import RenderOptions, plan
+from .render.captions import ASS_NAME, prepare_burn
 from .types import Captions, LineSpan, Product, Scene, Script, Transcript, Voiceover, Word
 from .util import StudioError, ffmpeg_exe
 
@@ -59,20 +60,12 @@ class Preview:
             self.backgrounds = cached_backgrounds(product, options.diffusers_model, self.plan.ai_backgrounds,
                                                   **self.plan.background_request())
         self.timeline = render.build_timeline(product, self.script, self.voiceover, self.captions, self.style,
-                                              music=self.plan.music, fps=options.fps, backgrounds=self.backgrounds)
+                                              music=self.plan.music, fps=options.fps, backgrounds=self.backgrounds,
+                                              translations=self.plan.bilingual_translations())
         self._dir = tempfile.TemporaryDirectory(prefix="studio-preview-")
-        self._ass = Path(self._dir.name) / "captions.ass"
-        subtitles.write_ass(self.captions, self._ass, self.style.caption_style(), width, height,
-                            translations=self.plan.bilingual_translations() or None)
-        # libass reads every font in fontsdir at each start: give it only the caption font
-        self._fonts = Path(self._dir.name) / "fonts"
-        self._fonts.mkdir()
-        try:
-            (self._fonts / self.style.font_path.name).symlink_to(self.style.font_path)
-        except OSError:
-            import shutil
-
-            shutil.copy2(self.style.font_path, self._fonts / self.style.font_path.name)
+        # the encoder's own caption burn: the same ASS, font folder and libass filter
+        self._burn = prepare_burn(self.timeline, Path(self._dir.name))
+        self.ass_path = Path(self._dir.name) / ASS_NAME  # what the preview burns (for inspection)
 
     @property
     def duration(self) -> float:
@@ -102,11 +95,10 @@ class Preview:
         return Image.fromarray(_frame(tl, max(0, min(tl.frames - 1, int(round(t * tl.fps))))))
 
     def _burn_captions(self, image: Image.Image, t: float) -> Image.Image:
-        if not self.caption_at(t):
+        if not self.caption_at(t) or self._burn is None:
             return image
-        fonts_dir = str(self._fonts)
         cmd = [ffmpeg_exe(), "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{image.width}x{image.height}",
-               "-i", "pipe:0", "-vf", f"setpts=PTS+{t:.3f}/TB,subtitles={self._ass.name}:fontsdir={fonts_dir}",
+               "-i", "pipe:0", "-vf", f"setpts=PTS+{t:.3f}/TB,{self._burn}",
                "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
         proc = subprocess.run(cmd, input=image.tobytes(), capture_output=True, cwd=self._dir.name, timeout=30)
         if proc.returncode != 0 or len(proc.stdout) != image.width * image.height * 3:
@@ -146,7 +138,7 @@ def _frame(timeline, n: int):
     from .render.compositor import FrameRenderer
 
     active = [layer for layer in timeline.layers if layer.start <= n < layer.end]
-    sub = dataclasses.replace(timeline, layers=active)
+    sub = dataclasses.replace(timeline, layers=active, captions=None)  # libass draws the captions
     key = sub.to_json()
     with _renderers_lock:
         renderer = _renderers.pop(key, None)

@@ -204,7 +204,6 @@ class RenderResult:
     product: str
     video: Path | None
     srt: Path | None = None
-    ass: Path | None = None
     cover: Path | None = None
     manifest: Path | None = None
     ok: bool = True

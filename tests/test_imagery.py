@@ -122,7 +122,7 @@ def test_timeline_shows_backdrops_with_the_product_card_and_the_real_photo_with_
     assert base == ["cup.png", "background_1.png", "background_2.png", "cup.png", "background_1.png"]
     cards = [(l.start, Path(l.source).name) for l in timeline.layers if l.kind == "inset"]
     assert [name for _, name in cards] == ["cup.png"] * 3  # over each backdrop, never over the price scene
-    assert all(l.params.get("hero") for l in timeline.layers if l.kind == "inset")
+    assert all(l.hero for l in timeline.layers if l.kind == "inset")
     assert any(l.kind == "label" for l in timeline.layers)  # painted pictures: the AI label shows
     plain = build_timeline(product, script, voice, Captions([], "zh", "transcript"), VideoStyle())
     assert not any(l.kind in ("label", "inset") for l in plain.layers)
@@ -185,7 +185,7 @@ def test_a_video_with_ai_backgrounds(tiny_model, tmp_path, cache, monkeypatch):
     preview = Preview(product, options, width=270)
     try:
         assert len(preview.backgrounds) == 2
-        assert sum(1 for l in preview.timeline.layers if l.kind == "inset" and l.params.get("hero")) >= 1
+        assert sum(1 for l in preview.timeline.layers if l.kind == "inset" and l.hero) >= 1
     finally:
         preview.close()
     other = Preview(product, dataclasses.replace(options, seed=5), width=270)  # not painted for this seed yet

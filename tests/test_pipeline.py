@@ -1,6 +1,8 @@
 """Core API pieces: settings, the stage cache, options."""
 from pathlib import Path
 
+import pytest
+
 from studio import cache
 from studio.pipeline import RenderOptions, output_stem
 from studio.settings import Settings
@@ -73,19 +75,38 @@ def test_delivery_preset_comes_from_the_options_or_a_known_platform():
         delivery_preset(RenderOptions(delivery="fax"), Product("a"))
 
 
-def _finished(out: Path, fingerprint: str = "f1") -> None:
+def tiny_mp4(path: Path, video: bool = True, audio: bool = True) -> Path:
+    """A real 0.2 s MP4 made by ffmpeg, with or without its video and audio streams."""
+    import subprocess
+
+    from studio.util import ffmpeg_exe
+
+    cmd = [ffmpeg_exe(), "-v", "error", "-y"]
+    if video:
+        cmd += ["-f", "lavfi", "-i", "color=c=red:s=64x64:d=0.2"]
+    if audio:
+        cmd += ["-f", "lavfi", "-i", "sine=d=0.2"]
+    subprocess.run(cmd + ["-c:v", "libx264", "-c:a", "aac", "-shortest", str(path)], check=True)
+    return path
+
+
+def _finished(out: Path, fingerprint: str = "f1", **streams) -> None:
     import json
 
-    (out / "cup.mp4").write_bytes(b"x" * 1000)
+    video = tiny_mp4(out / "cup.mp4", **streams)
     (out / "cup.srt").write_text("1\n", encoding="utf-8")
     (out / "cup.jpg").write_bytes(b"jpg")
     (out / "cup.json").write_text(json.dumps({"product": {"name": "杯"}, "fingerprint": fingerprint, "outputs": {
-        "video": "cup.mp4", "video_bytes": 1000, "srt": "cup.srt", "vtt": "cup.vtt", "cover": "cup.jpg"}}))
+        "video": "cup.mp4", "video_bytes": video.stat().st_size, "srt": "cup.srt", "vtt": "cup.vtt",
+        "cover": "cup.jpg"}}))
 
 
+@pytest.mark.ffmpeg
 def test_finished_render_is_kept_only_when_complete_and_from_the_same_inputs(tmp_path: Path):
     from studio.pipeline import finished_render
 
+    _finished(tmp_path, video=False)  # the right size, but no picture: it would not play
+    assert finished_render(tmp_path, "cup", "f1") is None
     _finished(tmp_path)
     kept = finished_render(tmp_path, "cup", "f1")
     assert kept is not None and kept.reused and kept.ok and kept.video == tmp_path / "cup.mp4" and kept.product == "杯"

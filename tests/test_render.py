@@ -81,7 +81,7 @@ def test_mix_hits_target_loudness_and_peak(tmp_path: Path):
 
 def test_encode_produces_faststart_h264_aac(small_timeline: Timeline, tmp_path: Path, ffprobe):
     out = tmp_path / "o.mp4"
-    result = render_video(small_timeline, None, out, tmp_path / "work", quality="draft")
+    result = render_video(small_timeline, out, tmp_path / "work", quality="draft")
     assert out.exists() and not list(tmp_path.glob(".*part*"))
     info = probe(ffprobe, out)
     v = next(s for s in info["streams"] if s["codec_type"] == "video")
@@ -104,7 +104,7 @@ def test_cancel_leaves_no_output(small_timeline: Timeline, tmp_path: Path):
         token.cancel()
 
     with pytest.raises(Cancelled):
-        render_video(small_timeline, None, out, tmp_path / "work", quality="draft", cancel=token, on_progress=progress)
+        render_video(small_timeline, out, tmp_path / "work", quality="draft", cancel=token, on_progress=progress)
     assert not out.exists() and not list(tmp_path.glob(".*.mp4"))
 
 
@@ -119,21 +119,21 @@ def test_encoder_choice_is_explained():
 def test_video_clips_fill_the_frame_and_play(tmp_path: Path):
     import subprocess
 
-    from studio.render.compositor import ClipLayer
-    from studio.render.timeline import Layer
+    from studio.render.compositor import ClipDrawer
+    from studio.render.layers import Clip
     from studio.util import ffmpeg_exe
 
     clip = tmp_path / "land.mp4"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15:duration=1",
                     "-c:v", "libx264", "-preset", "ultrafast", str(clip)], check=True)
     style = VideoStyle.from_template({}, width=180, height=320)
-    layer = ClipLayer(Layer("clip", 0, 30, source=str(clip)), style, 15)
+    layer = ClipDrawer(Clip(start=0, end=30, source=str(clip)), style, 15)
     frames = [layer.draw(n) for n in range(30)]  # 2 s from a 1 s clip: it loops
     assert frames[0].shape == (320, 180, 3)
     assert np.abs(frames[0].astype(int) - frames[7].astype(int)).mean() > 1
     layer.close()
     with pytest.raises(StudioError, match="not found"):
-        ClipLayer(Layer("clip", 0, 5, source=str(tmp_path / "nope.mp4")), style, 15)
+        ClipDrawer(Clip(start=0, end=5, source=str(tmp_path / "nope.mp4")), style, 15)
 
 
 def test_titles_wrap_into_balanced_lines_without_an_orphan():

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studio.render import AudioTrack, FrameRenderer, Layer, Timeline, VideoStyle, render_video
+from studio.render import (AiLabel, AudioTrack, Clip, FrameRenderer, Headline, Inset, Photo, PriceTag, Timeline, Title,
+                           VideoStyle, render_video)
 from studio.render import compositor
 from studio.core.vocab import DELIVERIES
 from studio.render.encode import _ffmpeg_command, choose_encoder, rate_limits
@@ -37,15 +38,15 @@ def mixed_timeline(tmp_path: Path) -> Timeline:
                     "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", str(clip)], check=True)
     style = VideoStyle.from_template({}, width=W, height=H)
     layers = [
-        Layer("photo", 0, 20, source=str(wide), params={"zoom": 1.1, "motion": "in"}),
-        Layer("title", 0, 20, z=2, text="保温杯 316不锈钢"),
-        Layer("photo", 20, 40, source=str(tall), params={"zoom": 1.08, "motion": "out"}),
-        Layer("price", 20, 40, z=2, text="¥59.9", params={"was": "¥89"}),
-        Layer("clip", 40, 60, source=str(clip)),
-        Layer("headline", 45, 60, z=2, text="一键开盖"),
-        Layer("inset", 40, 60, z=1, source=str(still)),
-        Layer("photo", 60, 75, source=str(still), params={"zoom": 1.0}),
-        Layer("label", 0, 30, z=9, text="AI生成"),
+        Photo(start=0, end=20, source=str(wide), zoom=1.1, motion="in"),
+        Title(start=0, end=20, z=2, text="保温杯 316不锈钢"),
+        Photo(start=20, end=40, source=str(tall), zoom=1.08, motion="out"),
+        PriceTag(start=20, end=40, z=2, text="¥59.9", was="¥89"),
+        Clip(start=40, end=60, source=str(clip)),
+        Headline(start=45, end=60, z=2, text="一键开盖"),
+        Inset(start=40, end=60, z=1, source=str(still)),
+        Photo(start=60, end=75, source=str(still), zoom=1.0),
+        AiLabel(start=0, end=30, z=9, text="AI生成"),
     ]
     voice = _tone_wav(tmp_path / "v.wav", 75 / FPS)
     return Timeline(FPS, W, H, 75, layers, [AudioTrack("voice", str(voice))], style, "zh")
@@ -71,7 +72,7 @@ def test_yuv_frames_match_the_reference(mixed_timeline: Timeline):
 
 def test_encoded_video_matches_the_reference(mixed_timeline: Timeline, tmp_path: Path):
     out = tmp_path / "o.mp4"
-    render_video(mixed_timeline, None, out, tmp_path / "work", quality="draft", encoder="libx264")
+    render_video(mixed_timeline, out, tmp_path / "work", quality="draft", encoder="libx264")
     raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(out), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True, check=True).stdout
     decoded = np.frombuffer(raw, np.uint8).reshape(-1, H, W, 3)
@@ -85,13 +86,13 @@ def test_encoded_video_matches_the_reference(mixed_timeline: Timeline, tmp_path:
 
 def test_unchanged_frames_are_not_composed_again(mixed_timeline: Timeline, monkeypatch):
     drawn = []
-    original = compositor.PhotoLayer.draw_yuv
+    original = compositor.PhotoDrawer.draw_yuv
 
     def counting(self, frame, out):
         drawn.append(frame)
         return original(self, frame, out)
 
-    monkeypatch.setattr(compositor.PhotoLayer, "draw_yuv", counting)
+    monkeypatch.setattr(compositor.PhotoDrawer, "draw_yuv", counting)
     frames = list(FrameRenderer(mixed_timeline).yuv_frames(60, 75))
     assert len(frames) == 15
     assert drawn == [60]  # a still photo without zoom and no overlay: drawn once, sent 15 times
@@ -120,7 +121,7 @@ def test_rate_limits_follow_quality_platform_and_file_size():
 
 
 def test_encoder_command_pins_threads_and_takes_yuv(mixed_timeline: Timeline, tmp_path: Path):
-    cmd = _ffmpeg_command(mixed_timeline, tmp_path / "m.wav", None, "fonts", tmp_path / "o.mp4", "libx264", "final",
+    cmd = _ffmpeg_command(mixed_timeline, tmp_path / "m.wav", None, tmp_path / "o.mp4", "libx264", "final",
                           {}, threads=1, delivery="chat")
     assert cmd[cmd.index("-threads") + 1] == "1"
     assert cmd[cmd.index("-pix_fmt") + 1] == "yuv420p"
@@ -158,7 +159,7 @@ def test_torch_composition_matches_the_reference(mixed_timeline: Timeline):
         worst = max(worst, float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()))
     assert n + 1 == len(reference) and worst < 1.5, worst
     cover = next(l for l in mixed_timeline.layers if l.kind == "photo" and "tall" in l.source)
-    layer = compositor.PhotoLayer(cover, mixed_timeline.style, device="cpu")
+    layer = compositor.PhotoDrawer(cover, mixed_timeline.style, device="cpu")
     layer.draw_yuv(cover.start + 3, compositor.YuvFrame(W, H))
     assert layer._torch is not None  # the frames above really came through torch
 

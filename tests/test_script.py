@@ -60,7 +60,7 @@ def test_variants_start_their_photos_one_further_on_and_keep_a_templates_own_cho
         spans = [LineSpan(scene.lines[0], i * 1.0, i * 1.0 + 0.9, scene=i) for i, scene in enumerate(script.scenes)]
         voice = Voiceover(tmp_path / "v.wav", 24000, 4.0, spans, "x", True)
         timeline = build_timeline(p, script, voice, Captions([], "zh", "script-aligned"), VideoStyle())
-        layers.append([(l.source, l.params["motion"]) for l in timeline.layers if l.kind == "photo"])
+        layers.append([(l.source, l.motion) for l in timeline.layers if l.kind == "photo"])
     assert [s for s, _ in layers[0]] == ["a.jpg", "b.jpg", "b.jpg", "a.jpg"]
     assert [s for s, _ in layers[1]] == ["b.jpg", "c.jpg", "b.jpg", "b.jpg"]
     assert [m for _, m in layers[0]] == ["in", "out", "in", "out"] and [m for _, m in layers[1]] == ["out", "in", "out", "in"]

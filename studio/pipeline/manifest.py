@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from ..render.verify import check_mp4
 from ..types import RenderResult
 from .plan import RenderPlan
 
@@ -72,8 +73,8 @@ def build_manifest(plan: RenderPlan, *, voice_step, caption_step, timeline, enco
 
 def finished_render(out_dir: Path, stem: str, fingerprint: str) -> RenderResult | None:
     """The earlier render of `stem` in out_dir when it is complete and was made from the same
-    inputs (its manifest holds the same fingerprint, the video has the size the manifest recorded);
-    else None."""
+    inputs (its manifest holds the same fingerprint, the video has the size the manifest recorded and
+    holds a video and an audio stream); else None."""
     manifest_path = out_dir / f"{stem}.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -85,6 +86,8 @@ def finished_render(out_dir: Path, stem: str, fingerprint: str) -> RenderResult 
             return None
         srt, cover = out_dir / outputs["srt"], out_dir / outputs["cover"]
         if not (srt.is_file() and cover.is_file()):
+            return None
+        if check_mp4(video):  # a video that would not play is never kept
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None

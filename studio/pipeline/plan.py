@@ -128,7 +128,10 @@ def plan(product: Product, options: RenderOptions, variant: int = 0, script: lis
     merged = {**template.style, **options.style}
     voice = _voice_plan(product, template.language, merged, options)
     script_ = _script(product, template, options, variant, script, voice.speed)
-    estimated = estimate_seconds(script_.lines, script_.language, voice.speed)
+    fit = template.fit
+    # the reading-time estimate the template's fitting used, at the voice's real speed
+    estimated = estimate_seconds(script_.lines, script_.language, voice.speed,
+                                 **({"rate": fit.rate, "pause": fit.pause} if fit else {}))
     platform_name = options.platform or product.platform
     try:
         video_style = VideoStyle.from_template(merged, options.width, options.height, platform(platform_name).id)

@@ -120,7 +120,7 @@ def _run_steps(plan: RenderPlan, tracker: StepTracker, notes: list[Problem]) -> 
     tracker.end()
 
     tracker.begin("render")
-    encoded = steps.encode(ctx, timeline, caption_step)
+    encoded = steps.encode(ctx, timeline)
     ctx.warnings += encoded.warnings
     tracker.end()
 

@@ -29,7 +29,6 @@ class CaptionStep:
     captions: Captions
     transcript: Transcript | None  # None when Whisper did not run (a studio voice, unchecked)
     check_skipped: bool  # Whisper's pronunciation check of a studio voice was skipped
-    ass_path: Path  # the ASS captions the encoder burns in (in the work folder)
     caption_files: tuple[Path, ...]  # SRT and VTT in the work folder, moved out by `finish`
     cache_hits: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -135,18 +134,15 @@ def make_captions(ctx: RenderContext, voice_step: VoiceStep) -> CaptionStep:
     captions = subtitles.build_captions(voiceover, transcript, language, max_width_px=style.caption_max_width,
                                         font_path=style.font_path, font_size=style.caption_px)
     warnings = list(captions.warnings)
-    translations = plan.bilingual_translations()
-    if style.caption_kind == "bilingual" and not translations:
+    if style.caption_kind == "bilingual" and not plan.bilingual_translations():
         warnings.append("bilingual captions: the script has no translations (write 'line || translation' in the "
                         "template or the edited script); captions show the original only")
     # caption files wait in the work folder and join the video only when it is finished, so a
     # cancelled re-render never overwrites the captions of an earlier, finished video
-    srt, vtt, ass = ctx.work / f"{plan.stem}.srt", ctx.work / f"{plan.stem}.vtt", ctx.work / "captions.ass"
+    srt, vtt = ctx.work / f"{plan.stem}.srt", ctx.work / f"{plan.stem}.vtt"
     subtitles.write_srt(captions, srt)
     subtitles.write_vtt(captions, vtt)
-    subtitles.write_ass(captions, ass, style.caption_style(), plan.options.width, plan.options.height,
-                        translations=translations or None)
-    return CaptionStep(captions, transcript, check_skipped, ass, (srt, vtt), tuple(hits), tuple(warnings))
+    return CaptionStep(captions, transcript, check_skipped, (srt, vtt), tuple(hits), tuple(warnings))
 
 
 def make_timeline(ctx: RenderContext, voice_step: VoiceStep, caption_step: CaptionStep, backgrounds):
@@ -157,21 +153,21 @@ def make_timeline(ctx: RenderContext, voice_step: VoiceStep, caption_step: Capti
     timeline = build_timeline(
         plan.product, plan.script, voice_step.voiceover, caption_step.captions, plan.video_style, music=plan.music,
         music_gain_db=float(plan.style.get("music_gain_db", -20)), fps=plan.options.fps,
-        backgrounds=backgrounds.paths if backgrounds else (),
+        backgrounds=backgrounds.paths if backgrounds else (), translations=plan.bilingual_translations(),
     )
     (ctx.work / "timeline.json").write_text(timeline.to_json(), encoding="utf-8")
     return timeline
 
 
-def encode(ctx: RenderContext, timeline, caption_step: CaptionStep):
-    """Frames and audio through one ffmpeg process into the video (a hidden part file renamed when
-    complete); returns the encoder's EncodeResult."""
+def encode(ctx: RenderContext, timeline):
+    """Frames, captions and audio through one ffmpeg process into the video (a hidden part file
+    renamed when complete and checked); returns the encoder's EncodeResult."""
     from ..render import aigc_metadata, render_video
 
     plan = ctx.plan
     o = plan.options
     return render_video(
-        timeline, caption_step.ass_path, plan.out_dir / f"{plan.stem}.mp4", ctx.work, encoder=o.encoder,
+        timeline, plan.out_dir / f"{plan.stem}.mp4", ctx.work, encoder=o.encoder,
         quality=o.quality, cancel=ctx.tracker.cancel, on_progress=ctx.report,
         metadata={"AIGC": aigc_metadata(o.aigc_producer)}, threads=o.encoder_threads, delivery=plan.delivery,
         max_mb=o.max_mb, compose=o.compose,

@@ -102,22 +102,6 @@ def limit_peaks(x: np.ndarray, rate: int, ceiling_db: float = TRUE_PEAK_DBTP - 0
     return x * (gain[:, None] if x.ndim == 2 else gain)
 
 
-def _envelope(voice: np.ndarray, rate: int, attack_s: float = 0.05, release_s: float = 0.35) -> np.ndarray:
-    """0..1 speech activity with smooth attack and release, per sample."""
-    hop = rate // 100
-    n = len(voice) // hop + 1
-    padded = np.pad(voice, (0, n * hop - len(voice)))
-    rms = np.sqrt(np.mean(padded.reshape(n, hop) ** 2, axis=1))
-    active = (rms > 10 ** (-45 / 20)).astype(np.float32)
-    env = np.zeros(n, np.float32)
-    a_up, a_down = 1 - np.exp(-1 / (attack_s * 100)), 1 - np.exp(-1 / (release_s * 100))
-    level = 0.0
-    for i, target in enumerate(active):
-        level += (target - level) * (a_up if target > level else a_down)
-        env[i] = level
-    return np.repeat(env, hop)[: len(voice)]
-
-
 CHUNK = 4 * MIX_RATE  # samples per streaming step (a multiple of the 10 ms hop and the 100 ms block)
 _LIMIT_CONTEXT = 8192  # samples either side a chunk needs for the limiter's look-ahead and release
 _PEAK_CONTEXT = 64  # input samples either side for the 4x oversampling filter (its half length is 10)

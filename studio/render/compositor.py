@@ -4,8 +4,8 @@ Why not MoviePy's CompositeVideoClip for every layer: in MoviePy 2.2.1 each mask
 the whole frame into RGBA and alpha-composites it with Pillow, every frame. Here everything that
 does not move is rasterised once (blurred backgrounds, text overlays, the AI label), each frame
 does one Pillow resize for the slow zoom and blends overlays only inside their own boxes.
-`FrameRenderer.clip()` hands the result to MoviePy as a VideoClip, so MoviePy effects and
-composition still apply on top.
+Layers are typed (studio/render/layers.py); this module keeps one drawer per kind in two
+registries: `VISUAL_DRAWERS` (full-frame pictures) and `OVERLAYS` (sprites rasterised once).
 
 Two ways out, same pictures:
 - `FrameRenderer.frame(n)`: an RGB frame (covers, previews, MoviePy). The reference.
@@ -29,8 +29,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from ..util import StudioError
+from .layers import AiLabel, Clip, Headline, Inset, Layer, Photo, PriceTag, Title
 from .style import VideoStyle
-from .timeline import Layer, Timeline
+from .timeline import Timeline
 
 FADE_FRAMES = 6
 
@@ -222,19 +223,19 @@ def _load_photo(path: str) -> Image.Image:
         raise StudioError(f"photo '{path}' could not be opened ({exc}); save it as JPG or PNG") from exc
 
 
-class PhotoLayer:
+class PhotoDrawer:
     """A product photo filling the 9:16 frame, with a slow zoom.
 
     Portrait photos cover the frame; square or landscape ones sit full-width over a blurred,
     darkened copy of themselves (the way commerce videos show packshots)."""
 
-    def __init__(self, layer: Layer, style: VideoStyle, device: str | None = None) -> None:
+    def __init__(self, layer: Photo, style: VideoStyle, fps: int = 30, device: str | None = None) -> None:
         W, H = style.width, style.height
         self.device = device  # a torch device for the yuv path's zoom (render.gpu), or None: Pillow
         self._torch = None
         photo = _load_photo(layer.source)
-        self.zoom = float(layer.params.get("zoom", 1.08))
-        self.zoom_in = layer.params.get("motion", "in") == "in"
+        self.zoom = float(layer.zoom)
+        self.zoom_in = layer.motion == "in"
         self.start, self.length = layer.start, max(1, layer.end - layer.start)
         aspect = photo.width / photo.height
         self.cover = aspect <= 0.7
@@ -332,16 +333,16 @@ class PhotoLayer:
             _paste(plane, np.asarray(src.resize((cw, ch), Image.Resampling.BILINEAR)), x // 2, y // 2)
 
 
-class ClipLayer:
+class ClipDrawer:
     """A video clip filling the frame. ffmpeg decodes, scales and crops it to the frame size in one
     pass (no oversized intermediate frames), and the frames stream through a pipe in order.
     The clip loops if the scene is longer than the clip."""
 
-    def __init__(self, layer: Layer, style: VideoStyle, fps: int, yuv: bool = False) -> None:
+    def __init__(self, layer: Clip, style: VideoStyle, fps: int, yuv: bool = False) -> None:
         self.yuv = yuv  # decode straight to yuv420p for the encoder (draw_yuv) instead of RGB (draw)
         self.path, self.start, self.end = layer.source, layer.start, layer.end
         self.W, self.H, self.fps = style.width, style.height, fps
-        self.offset = float(layer.params.get("clip_start", 0.0))
+        self.offset = float(layer.clip_start)
         self._proc = None
         self._next = layer.start
         self._last: np.ndarray | None = None
@@ -453,67 +454,106 @@ def _text_image(lines: list[str], font: ImageFont.FreeTypeFont, fill, stroke: in
     return im
 
 
-OVERLAY_KINDS = ("title", "headline", "price", "label", "inset")
+@dataclass(frozen=True)
+class OverlayKind:
+    """How an overlay kind is drawn: its sprite, rasterised once, and whether it fades in."""
+
+    sprite: object  # (layer, style) -> Sprite
+    fades_in: bool = True
+
+
+OVERLAYS: dict[type[Layer], OverlayKind] = {}
+
+
+def overlay_drawer(layer_class: type[Layer], fades_in: bool = True):
+    """Register the sprite maker of an overlay kind (a decorator)."""
+    def register(func):
+        OVERLAYS[layer_class] = OverlayKind(func, fades_in)
+        return func
+    return register
 
 
 def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
-    """Rasterise a text overlay once."""
-    s = style.scale
+    """Rasterise an overlay once."""
+    kind = OVERLAYS.get(type(layer))
+    if kind is None:
+        raise StudioError(f"the timeline's '{layer.kind}' layer is not an overlay this renderer can draw")
+    return kind.sprite(layer, style)
+
+
+def _safe_width(style: VideoStyle) -> int:
+    return style.width - style.safe_left - style.safe_right
+
+
+@overlay_drawer(Title)
+def _title_sprite(layer: Title, style: VideoStyle) -> Sprite:
+    s, safe_w = style.scale, _safe_width(style)
+    font = _font(str(style.font_path), int(96 * s))
+    lines = wrap_text(layer.text, font, safe_w - int(40 * s), max_lines=2)
+    im = _text_image(lines, font, style.text, int(7 * s), (0, 0, 0))
+    x = style.safe_left + (safe_w - im.width) // 2
+    return Sprite.from_image(im, x, style.safe_top + int(70 * s))
+
+
+@overlay_drawer(Headline)
+def _headline_sprite(layer: Headline, style: VideoStyle) -> Sprite:
+    s, safe_w = style.scale, _safe_width(style)
+    font = _font(str(style.font_path), int(64 * s))
+    lines = wrap_text(layer.text, font, safe_w - int(100 * s), max_lines=2)
+    text = _text_image(lines, font, (255, 255, 255), int(2 * s), style.accent)
+    pad_x, pad_y = int(36 * s), int(18 * s)
+    im = Image.new("RGBA", (text.width + 2 * pad_x, text.height + 2 * pad_y), (0, 0, 0, 0))
+    ImageDraw.Draw(im).rounded_rectangle((0, 0, im.width - 1, im.height - 1), radius=int(26 * s),
+                                         fill=style.accent + (235,))
+    im.alpha_composite(text, (pad_x, pad_y))
+    x = style.safe_left + (safe_w - im.width) // 2
+    return Sprite.from_image(im, x, style.safe_top + int(80 * s))
+
+
+@overlay_drawer(PriceTag)
+def _price_sprite(layer: PriceTag, style: VideoStyle) -> Sprite:
+    s, safe_w = style.scale, _safe_width(style)
     font_path = str(style.font_path)
-    safe_w = style.width - style.safe_left - style.safe_right
-    if layer.kind == "title":
-        font = _font(font_path, int(96 * s))
-        lines = wrap_text(layer.text, font, safe_w - int(40 * s), max_lines=2)
-        im = _text_image(lines, font, style.text, int(7 * s), (0, 0, 0))
-        x = style.safe_left + (safe_w - im.width) // 2
-        return Sprite.from_image(im, x, style.safe_top + int(70 * s))
-    if layer.kind == "headline":
-        font = _font(font_path, int(64 * s))
-        lines = wrap_text(layer.text, font, safe_w - int(100 * s), max_lines=2)
-        text = _text_image(lines, font, (255, 255, 255), int(2 * s), style.accent)
-        pad_x, pad_y = int(36 * s), int(18 * s)
-        im = Image.new("RGBA", (text.width + 2 * pad_x, text.height + 2 * pad_y), (0, 0, 0, 0))
-        ImageDraw.Draw(im).rounded_rectangle((0, 0, im.width - 1, im.height - 1), radius=int(26 * s),
-                                             fill=style.accent + (235,))
-        im.alpha_composite(text, (pad_x, pad_y))
-        x = style.safe_left + (safe_w - im.width) // 2
-        return Sprite.from_image(im, x, style.safe_top + int(80 * s))
-    if layer.kind == "price":
-        big = _font(font_path, int(150 * s))
-        text = _text_image([layer.text], big, (255, 255, 255), int(3 * s), style.accent)
-        was = layer.params.get("was") or ""
-        small = _font(font_path, int(56 * s))
-        was_im = _text_image([was], small, (255, 255, 255, 220), 0, None) if was else None
-        pad_x, pad_y = int(48 * s), int(20 * s)
-        w = max(text.width, was_im.width if was_im else 0) + 2 * pad_x
-        h = text.height + (was_im.height if was_im else 0) + 2 * pad_y
-        im = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-        d = ImageDraw.Draw(im)
-        d.rounded_rectangle((0, 0, w - 1, h - 1), radius=int(40 * s), fill=style.accent + (240,),
-                            outline=(255, 255, 255, 255), width=max(2, int(5 * s)))
-        y = pad_y
-        if was_im:
-            im.alpha_composite(was_im, ((w - was_im.width) // 2, y))
-            mid = y + was_im.height // 2 + int(4 * s)
-            d.line(((w - was_im.width) // 2, mid, (w + was_im.width) // 2, mid), fill=(255, 255, 255, 230),
-                   width=max(2, int(4 * s)))
-            y += was_im.height
-        im.alpha_composite(text, ((w - text.width) // 2, y))
-        x = style.safe_left + (safe_w - w) // 2
-        return Sprite.from_image(im, x, int(style.height * 0.36))
-    if layer.kind == "label":
-        # AIGC visible label: text height >= 5% of the short side (>= 54 px at 1080 wide)
-        font = _font(font_path, int(64 * s))
-        text = _text_image([layer.text], font, (255, 255, 255), 0, None)
-        pad_x, pad_y = int(22 * s), int(8 * s)
-        im = Image.new("RGBA", (text.width + 2 * pad_x, text.height + 2 * pad_y), (0, 0, 0, 0))
-        ImageDraw.Draw(im).rounded_rectangle((0, 0, im.width - 1, im.height - 1), radius=int(16 * s),
-                                             fill=(0, 0, 0, 150))
-        im.alpha_composite(text, (pad_x, pad_y))
-        return Sprite.from_image(im, style.safe_left, style.safe_top - im.height - int(10 * s))
-    if layer.kind == "inset":
-        return Sprite.from_image(*inset_card(layer.source, style, hero=bool(layer.params.get("hero"))))
-    raise StudioError(f"unknown overlay kind '{layer.kind}' in the timeline")
+    big = _font(font_path, int(150 * s))
+    text = _text_image([layer.text], big, (255, 255, 255), int(3 * s), style.accent)
+    small = _font(font_path, int(56 * s))
+    was_im = _text_image([layer.was], small, (255, 255, 255, 220), 0, None) if layer.was else None
+    pad_x, pad_y = int(48 * s), int(20 * s)
+    w = max(text.width, was_im.width if was_im else 0) + 2 * pad_x
+    h = text.height + (was_im.height if was_im else 0) + 2 * pad_y
+    im = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.rounded_rectangle((0, 0, w - 1, h - 1), radius=int(40 * s), fill=style.accent + (240,),
+                        outline=(255, 255, 255, 255), width=max(2, int(5 * s)))
+    y = pad_y
+    if was_im:
+        im.alpha_composite(was_im, ((w - was_im.width) // 2, y))
+        mid = y + was_im.height // 2 + int(4 * s)
+        d.line(((w - was_im.width) // 2, mid, (w + was_im.width) // 2, mid), fill=(255, 255, 255, 230),
+               width=max(2, int(4 * s)))
+        y += was_im.height
+    im.alpha_composite(text, ((w - text.width) // 2, y))
+    x = style.safe_left + (safe_w - w) // 2
+    return Sprite.from_image(im, x, int(style.height * 0.36))
+
+
+@overlay_drawer(AiLabel, fades_in=False)  # the AI-content label shows from the very first frame
+def _label_sprite(layer: AiLabel, style: VideoStyle) -> Sprite:
+    # AIGC visible label: text height >= 5% of the short side (>= 54 px at 1080 wide)
+    s = style.scale
+    font = _font(str(style.font_path), int(64 * s))
+    text = _text_image([layer.text], font, (255, 255, 255), 0, None)
+    pad_x, pad_y = int(22 * s), int(8 * s)
+    im = Image.new("RGBA", (text.width + 2 * pad_x, text.height + 2 * pad_y), (0, 0, 0, 0))
+    ImageDraw.Draw(im).rounded_rectangle((0, 0, im.width - 1, im.height - 1), radius=int(16 * s),
+                                         fill=(0, 0, 0, 150))
+    im.alpha_composite(text, (pad_x, pad_y))
+    return Sprite.from_image(im, style.safe_left, style.safe_top - im.height - int(10 * s))
+
+
+@overlay_drawer(Inset)
+def _inset_sprite(layer: Inset, style: VideoStyle) -> Sprite:
+    return Sprite.from_image(*inset_card(layer.source, style, hero=layer.hero))
 
 
 def inset_card(photo: str, style: VideoStyle, hero: bool = False) -> tuple[Image.Image, int, int]:
@@ -545,44 +585,41 @@ class FrameRenderer:
     def __init__(self, timeline: Timeline, device: str | None = None) -> None:
         self.timeline = timeline
         self.device = device  # torch device for the yuv path's photo zoom (render.gpu); None = Pillow
-        self._photos: dict[int, PhotoLayer | ClipLayer] = {}  # built on first use
+        self._photos: dict[int, PhotoDrawer | ClipDrawer] = {}  # built on first use
         # overlays are rasterised on first use (and, in yuv_frames, dropped after their last frame),
         # so memory does not grow with the number of scenes; what can fail is checked here, up front
         self._sprites: dict[int, Sprite] = {}
         self._overlays: list[int] = []
         for i, layer in enumerate(timeline.layers):
-            if layer.kind == "photo":
-                if not Path(layer.source).is_file():
-                    raise StudioError(f"photo not found: {layer.source}")
-            elif layer.kind == "clip":
-                if not Path(layer.source).is_file():
-                    raise StudioError(f"video clip not found: {layer.source}")
-            elif layer.kind in OVERLAY_KINDS:
-                if layer.kind == "inset" and not Path(layer.source).is_file():
-                    raise StudioError(f"photo not found: {layer.source}")
+            for path in layer.files():
+                if not Path(path).is_file():
+                    what = "video clip" if isinstance(layer, Clip) else "photo"
+                    raise StudioError(f"{what} not found: {path}")
+            if layer.visual:
+                if type(layer) not in VISUAL_DRAWERS:
+                    raise StudioError(f"the timeline's '{layer.kind}' layer is not a picture this renderer can draw")
+            elif type(layer) in OVERLAYS:
                 self._overlays.append(i)
             else:
-                raise StudioError(f"unknown overlay kind '{layer.kind}' in the timeline")
+                raise StudioError(f"the timeline's '{layer.kind}' layer is not an overlay this renderer can draw")
         self._overlays.sort(key=lambda k: timeline.layers[k].z)
         self._black = np.zeros((timeline.height, timeline.width, 3), np.uint8)
-        self._live: dict[int, PhotoLayer | ClipLayer] = {}  # the yuv path's layers, while they show
+        self._live: dict[int, PhotoDrawer | ClipDrawer] = {}  # the yuv path's layers, while they show
 
-    def _visual(self, i: int, yuv: bool = False) -> PhotoLayer | ClipLayer:
+    def _visual(self, i: int, yuv: bool = False) -> PhotoDrawer | ClipDrawer:
         cache = self._live if yuv else self._photos
         obj = cache.get(i)
         if obj is None:
             layer = self.timeline.layers[i]
-            if layer.kind == "clip":
-                obj = ClipLayer(layer, self.timeline.style, self.timeline.fps, yuv=yuv)
-            else:
-                obj = PhotoLayer(layer, self.timeline.style, self.device if yuv else None)
+            obj = VISUAL_DRAWERS[type(layer)](layer, self.timeline.style, self.timeline.fps, yuv=yuv,
+                                              device=self.device if yuv else None)
             cache[i] = obj
         return obj
 
     def frame(self, n: int) -> np.ndarray:
         out = None
         for i, layer in enumerate(self.timeline.layers):
-            if not (layer.start <= n < layer.end) or layer.kind not in ("photo", "clip"):
+            if not (layer.start <= n < layer.end) or not layer.visual:
                 continue
             out = self._visual(i).draw(n)
         if out is None:
@@ -609,7 +646,7 @@ class FrameRenderer:
         stop = tl.frames if stop is None else stop
         out = YuvFrame(tl.width, tl.height)
         view = memoryview(out.data)
-        visual = [i for i, l in enumerate(layers) if l.kind in ("photo", "clip")]
+        visual = [i for i, l in enumerate(layers) if l.visual]
         overlays = self._overlays
         yuv_sprites: dict[int, YuvSprite] = {}
         previous = object()
@@ -637,34 +674,33 @@ class FrameRenderer:
                 yield view
                 for i in [i for i in self._live if layers[i].end <= n + 1]:  # done: free its frames
                     gone = self._live.pop(i)
-                    if isinstance(gone, ClipLayer):
+                    if isinstance(gone, ClipDrawer):
                         gone.close()
                 for i in [i for i in yuv_sprites if layers[i].end <= n + 1]:
                     del yuv_sprites[i]
         finally:
             for obj in self._live.values():
-                if isinstance(obj, ClipLayer):
+                if isinstance(obj, ClipDrawer):
                     obj.close()
             self._live.clear()
 
     def close(self) -> None:
         """Stop any clip decoders still running (after a cancel, say)."""
         for layer in list(self._photos.values()) + list(self._live.values()):
-            if isinstance(layer, ClipLayer):
+            if isinstance(layer, ClipDrawer):
                 layer.close()
-
-    def clip(self):
-        """The timeline as a MoviePy VideoClip (for MoviePy effects, previews and write_videofile)."""
-        from moviepy import VideoClip
-
-        fps = self.timeline.fps
-        return VideoClip(lambda t: self.frame(min(int(round(t * fps)), self.timeline.frames - 1)),
-                         duration=self.timeline.duration).with_fps(fps)
 
 
 def _opacity(layer: Layer, n: int) -> float:
-    """Overlays fade in over FADE_FRAMES; the AI-content label shows at once."""
-    return min(1.0, (n - layer.start + 1) / FADE_FRAMES) if layer.kind != "label" else 1.0
+    """Overlays fade in over FADE_FRAMES, unless their kind shows at once (the AI-content label)."""
+    return min(1.0, (n - layer.start + 1) / FADE_FRAMES) if OVERLAYS[type(layer)].fades_in else 1.0
+
+
+# the drawers of full-frame pictures, by layer class: (layer, style, fps, yuv=, device=) -> drawer
+VISUAL_DRAWERS: dict[type[Layer], object] = {
+    Photo: lambda layer, style, fps, yuv=False, device=None: PhotoDrawer(layer, style, fps, device),
+    Clip: lambda layer, style, fps, yuv=False, device=None: ClipDrawer(layer, style, fps, yuv=yuv),
+}
 
 
 def _yuv_sprite(sprite: Sprite) -> YuvSprite:

@@ -21,8 +21,10 @@ from typing import Callable
 from ..core.vocab import DELIVERIES
 from ..util import CancelToken, Cancelled, DiskFull, StudioError, ffmpeg_exe
 from . import audio as audio_mix
+from .captions import prepare_burn
 from .compositor import FrameRenderer
 from .timeline import Timeline
+from .verify import check_mp4
 
 QUALITY = {
     # x264 preset and CRF; NVENC preset and CQ. Bitrate cap keeps 1080p30 within 8-12 Mbit/s.
@@ -126,7 +128,7 @@ def aigc_metadata(producer: str = "", produce_id: str | None = None) -> str:
     }, ensure_ascii=False)
 
 
-def _ffmpeg_command(timeline: Timeline, mix_wav: Path, ass_name: str | None, fonts_dir: str, out_part: Path,
+def _ffmpeg_command(timeline: Timeline, mix_wav: Path, burn: str | None, out_part: Path,
                     encoder: str, quality: str, metadata: dict[str, str], threads: int | None = None,
                     delivery: str | None = None, max_mb: float | None = None) -> list[str]:
     q = QUALITY.get(quality)
@@ -136,7 +138,7 @@ def _ffmpeg_command(timeline: Timeline, mix_wav: Path, ass_name: str | None, fon
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y",
            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{timeline.width}x{timeline.height}",
            "-r", str(timeline.fps), "-i", "pipe:0", "-i", str(mix_wav)]
-    vf = f"subtitles={ass_name}:fontsdir={fonts_dir}," if ass_name else ""
+    vf = f"{burn}," if burn else ""
     vf += "format=yuv420p"  # already yuv420p: a no-op, kept so the output format never depends on the input
     cmd += ["-vf", vf, "-map", "0:v", "-map", "1:a"]
     if encoder in NVENC:
@@ -163,7 +165,6 @@ def _ffmpeg_command(timeline: Timeline, mix_wav: Path, ass_name: str | None, fon
 
 def render_video(
     timeline: Timeline,
-    ass_path: Path | None,
     out_path: Path,
     work_dir: Path,
     encoder: str = "auto",
@@ -176,7 +177,8 @@ def render_video(
     max_mb: float | None = None,
     compose: str = "cpu",
 ) -> EncodeResult:
-    """Mix the audio, draw every frame and encode; out_path appears only when complete.
+    """Mix the audio, draw every frame, burn the timeline's caption track and encode; out_path appears
+    only when complete and checked (a video and an audio stream in a complete MP4).
 
     threads: x264 threads (default: the usable cores; give cores // workers when several renders
     run at once). delivery / max_mb: a delivery preset (vocab.DELIVERIES) and/or a file-size ceiling.
@@ -196,30 +198,16 @@ def render_video(
                            music.gain_db if music else 0.0, timeline.duration, mix_wav)
     cancel.check()
 
-    fonts_dir = work_dir / "fonts"
-    fonts_dir.mkdir(exist_ok=True)
-    font_link = fonts_dir / timeline.style.font_path.name
-    if not font_link.exists():
-        try:
-            font_link.symlink_to(timeline.style.font_path)
-        except OSError:
-            import shutil
-
-            shutil.copyfile(timeline.style.font_path, font_link)
-    ass_name = None
-    if ass_path is not None:
-        local_ass = work_dir / "captions.ass"
-        if Path(ass_path).resolve() != local_ass.resolve():
-            local_ass.write_bytes(Path(ass_path).read_bytes())
-        ass_name = local_ass.name
+    burn = prepare_burn(timeline, work_dir)
 
     meta = {"AIGC": aigc_metadata(), "comment": "made with aigc-studio", **(metadata or {})}
     chosen, reason = choose_encoder(encoder)
+    # one batch at a time renders into a folder (pipeline.batch.OutputLock), so the name can be fixed
     part = out_path.with_name(f".{out_path.stem}.part.mp4")
     renderer = FrameRenderer(timeline, device)
     warnings: list[str] = []
     try:
-        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
+        args = _encode(renderer, timeline, mix_wav, burn, part, chosen, quality, meta, work_dir, cancel,
                        on_progress, threads, delivery, max_mb)
     except _EncoderFailed as exc:
         if chosen == "libx264":
@@ -229,10 +217,14 @@ def render_video(
         chosen = "libx264"
         renderer.close()
         renderer = FrameRenderer(timeline, device)
-        args = _encode(renderer, timeline, mix_wav, ass_name, part, chosen, quality, meta, work_dir, cancel,
+        args = _encode(renderer, timeline, mix_wav, burn, part, chosen, quality, meta, work_dir, cancel,
                        on_progress, threads, delivery, max_mb)
     finally:
         renderer.close()
+    problems = check_mp4(part, expect_audio=True)
+    if problems:  # never call a file done that would not play
+        part.unlink(missing_ok=True)
+        raise StudioError(f"the encoder wrote an unplayable video ({'; '.join(problems)}); render it again")
     os.replace(part, out_path)
     return EncodeResult(chosen, reason, args, report.to_dict(), warnings, compose_reason)
 
@@ -241,11 +233,11 @@ class _EncoderFailed(Exception):
     pass
 
 
-def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, ass_name: str | None, part: Path,
+def _encode(renderer: FrameRenderer, timeline: Timeline, mix_wav: Path, burn: str | None, part: Path,
             encoder: str, quality: str, meta: dict[str, str], work_dir: Path, cancel: CancelToken,
             on_progress: Callable[[float], None] | None, threads: int | None = None,
             delivery: str | None = None, max_mb: float | None = None) -> list[str]:
-    cmd = _ffmpeg_command(timeline, mix_wav.resolve(), ass_name, "fonts", part.resolve(), encoder, quality, meta,
+    cmd = _ffmpeg_command(timeline, mix_wav.resolve(), burn, part.resolve(), encoder, quality, meta,
                           threads, delivery, max_mb)
     # unbuffered: each frame is one write straight from the frame buffer, through a 1 MiB pipe
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=work_dir, bufsize=0)

@@ -256,7 +256,7 @@ def _load_template_folder(folder: Path) -> Template:
     if unknown:
         fail(f"unknown style key(s) {', '.join(sorted(unknown))}; known keys: {', '.join(STYLE_DEFAULTS)}",
              _yaml_line(yaml_path, sorted(unknown)[0]))
-    from ..subtitles.export import CAPTION_KINDS
+    from ..core.vocab import CAPTION_KINDS
 
     if "caption_style" in style_in and style_in["caption_style"] not in CAPTION_KINDS:
         fail(f"style.caption_style must be one of {', '.join(CAPTION_KINDS)}, not '{style_in['caption_style']}'",

@@ -6,10 +6,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.vocab import CAPTION_KINDS
 from ..types import Captions
-
-
-CAPTION_KINDS = ("standard", "karaoke", "elder", "bilingual")
 
 
 @dataclass
