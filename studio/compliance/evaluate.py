@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="labelled JSONL corpus")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--quiet", action="store_true", help="leave out the list of misses and false alarms")
+    ap.add_argument("--no-terms", action="store_true", help="leave out the bench on real banned-word lists")
     a = ap.parse_args(argv)
     try:
         records = load_corpus(a.corpus)
@@ -189,6 +190,14 @@ def main(argv: list[str] | None = None) -> int:
         for r in reports:
             print(format_report(r, details=not a.quiet and r.split != "all"))
             print()
+    if not a.no_terms and not a.json:
+        from .term_bench import format_bench, run_bench
+
+        try:
+            print(format_bench(run_bench(), details=not a.quiet))
+        except (OSError, ValueError, KeyError) as e:
+            print(f"error: the term bench cannot run: {e}", file=sys.stderr)
+            return 2
     return 0
 
 
