@@ -30,7 +30,7 @@ def texts(findings):
     ("顶级奢华面霜", "顶级"),
     ("国家级非遗工艺", "国家级"),
     ("万能充电器", "万能"),
-    ("保健效果100%有效", "100%有效"),
+    ("保健效果100%有效", "100%"),
     ("TOP1 猫粮", "TOP1"),
     ("降噪达到业界顶尖水平", "业界顶尖"),
     ("防蚊液纯天然无副作用", "无副作用"),
@@ -159,7 +159,8 @@ def test_medical_and_efficacy_claims_scoped_by_category():
     assert cats(check_text("药妆级成分，消炎祛痘", "zh", category="美妆")) == ["medical_claim"]
     assert cats(check_text("每天一杯，降血压降血糖", "zh", category="食品")) == ["medical_claim"]
     assert cats(check_text("增强免疫力，孩子少生病", "zh", category="food")) == ["efficacy_claim", "medical_claim"]
-    assert check_text("增强免疫力", "zh", category="数码") == []  # food rule, not for electronics
+    # the food rule blocks; for other goods a health-function claim is still a warning, not silence
+    assert [(f.category, f.severity) for f in check_text("增强免疫力", "zh", category="数码")] == [("efficacy_claim", "warn")]
     f = check_text("美白精华，七天透亮", "zh", category="beauty")[0]
     assert (f.category, f.severity, f.text) == ("efficacy_claim", "warn", "美白")
     assert "第三十七条" in f.rule
@@ -177,7 +178,8 @@ def test_medical_and_efficacy_claims_scoped_by_category():
 
 def test_false_urgency_is_a_warning():
     fs = check_text("仅剩最后三件，手慢无！", "zh")
-    assert [(f.category, f.severity, f.text) for f in fs] == [("false_urgency", "warn", "仅剩最后三件")]
+    assert [(f.category, f.severity, f.text) for f in fs] == [("false_urgency", "warn", "仅剩最后三件"),
+                                                              ("false_urgency", "warn", "手慢无")]
     assert blocking(fs) == []
     assert cats(check_text("Only 2 left in stock, order now!", "en")) == ["false_urgency"]
     assert cats(check_text("Sale ends at midnight!", "en")) == ["false_urgency"]
@@ -193,8 +195,8 @@ def test_families():
 # ---------------------------------------------------------------- rewrites
 @pytest.mark.parametrize("line,lang,expected", [
     ("这款耳机音质是同价位最好的", "zh", "这款耳机音质是同价位很好的"),
-    ("全网最低价，只要九块九", "zh", "限时优惠价，只要九块九"),
-    ("行业第一的降噪效果", "zh", "行业领先的降噪效果"),
+    ("全网最低价，只要九块九", "zh", "优惠价，只要九块九"),
+    ("行业第一的降噪效果", "zh", "行业热门的降噪效果"),
     ("顶级奢华面霜", "zh", "高品质奢华面霜"),
     ("This is the best deal of the year.", "en", "This is a great deal of the year."),
     ("The cheapest honey around.", "en", "The great-value honey around."),
@@ -277,7 +279,7 @@ def test_a_marketplace_titles_promotion_is_not_a_name_and_the_hooks_title_is_che
                             Scene(kind="cta", lines=["快来买"])], language="zh", template="t", template_hash="h")
     fs = check_script(script, p)
     assert [(f.line, f.overlay, f.text) for f in fs] == [(0, -1, "全网最低价"), (-1, 0, "全网最低价")]
-    assert fs[1].suggestion == "【限时优惠价】小熊保温杯"
+    assert fs[1].suggestion == "【优惠价】小熊保温杯"
     clean = Product(name="第一坊红糖姜茶", price=19.9)
     script.scenes[0].lines = ["今天推荐第一坊红糖姜茶"]
     assert check_script(script, clean) == []
@@ -373,7 +375,7 @@ def _flagged(line, term, category="home"):
     ("100%好评", "100%", "absolute_term"),
     ("100%，放心买", "100%", "absolute_term"),
     ("百分百满意", "百分百", "absolute_term"),
-    ("零差评的好物", "零差评", "absolute_term"),
+    ("零风险，放心买", "零风险", "absolute_term"),
     ("永久不变形", "永久", "absolute_term"),
     # names of the state, certifications that do not exist, trademark law
     ("中国驰名商标", "驰名商标", "misleading_claim"),
@@ -409,7 +411,7 @@ def test_the_laws_families_are_flagged(line, term, category):
     "第一次用就觉得很顺手。",
     "最近好多朋友问这款保温杯。",
     "首先，打开包装看看配件。",
-    "首单立减五元，详情看商品页。",
+    "首单有优惠，详情看商品页。",
     "首次使用前，先用清水冲洗一遍。",
     "首饰盒分了三层，项链不会缠在一起。",
     "每一片都是独立包装。",
@@ -466,3 +468,35 @@ def test_an_urgency_headline_is_flagged_on_screen_and_an_offer_in_the_sheet_back
     assert check_script(hook, q) == []  # the product's own name is a name, not a claim
     hook.scenes[0].overlay = "TOP.1 人气单品"
     assert [f.text for f in check_script(hook, q)] == ["TOP.1"]
+
+
+# ---------------------------------------------------------------- the bench on real banned-word lists
+@pytest.mark.unit
+def test_blind_recall_on_real_lists_and_false_alarms_on_clean_copy():
+    """Recall on the test terms (never tuned on; one list held out whole) and false alarms on the
+    test half of the clean copy, spoken and on screen. The goal is recall >= 0.90 with false
+    alarms <= 0.03; these floors are the measured figures (README), which fall short of it on
+    recall: the held-out list's terms that no vocabulary source has are caught only half the time."""
+    from studio.compliance.term_bench import run_bench
+
+    rep = run_bench()
+    for mode in ("spoken", "onscreen"):
+        assert rep.recall_of("dev", "all", mode).rate >= 0.98, mode
+        assert rep.recall_of("test", "blind", mode).rate >= 0.78, (mode, str(rep.recall_of("test", "blind", mode)))
+        assert rep.recall_of("test", "named-in-issue", mode).rate >= 0.98, mode
+        for split in ("dev", "test"):
+            fa = rep.false_alarm_of(split, mode)
+            assert fa.total >= 90 and fa.rate <= 0.03, (split, mode, str(fa))
+    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.73  # the list held out whole
+    assert rep.rewrites_clean[("test",)].rate >= 0.95
+
+
+@pytest.mark.unit
+def test_every_carrier_is_clean_and_every_term_is_labelled():
+    from studio.compliance.term_bench import clean_cases, term_cases
+
+    cases = term_cases()
+    assert {c.mode for c in cases} == {"spoken", "onscreen"} and len(cases) == 6 * 333
+    assert all(c.term in c.text for c in cases)
+    clean = clean_cases()
+    assert len(clean) >= 400 and {c.split for c in clean} == {"dev", "test"}
