@@ -30,7 +30,7 @@ def texts(findings):
     ("顶级奢华面霜", "顶级"),
     ("国家级非遗工艺", "国家级"),
     ("万能充电器", "万能"),
-    ("保健效果100%有效", "100%有效"),
+    ("保健效果100%有效", "100%"),
     ("TOP1 猫粮", "TOP1"),
     ("降噪达到业界顶尖水平", "业界顶尖"),
     ("防蚊液纯天然无副作用", "无副作用"),
@@ -159,7 +159,8 @@ def test_medical_and_efficacy_claims_scoped_by_category():
     assert cats(check_text("药妆级成分，消炎祛痘", "zh", category="美妆")) == ["medical_claim"]
     assert cats(check_text("每天一杯，降血压降血糖", "zh", category="食品")) == ["medical_claim"]
     assert cats(check_text("增强免疫力，孩子少生病", "zh", category="food")) == ["efficacy_claim", "medical_claim"]
-    assert check_text("增强免疫力", "zh", category="数码") == []  # food rule, not for electronics
+    # the food rule blocks; for other goods a health-function claim is still a warning, not silence
+    assert [(f.category, f.severity) for f in check_text("增强免疫力", "zh", category="数码")] == [("efficacy_claim", "warn")]
     f = check_text("美白精华，七天透亮", "zh", category="beauty")[0]
     assert (f.category, f.severity, f.text) == ("efficacy_claim", "warn", "美白")
     assert "第三十七条" in f.rule
@@ -177,7 +178,8 @@ def test_medical_and_efficacy_claims_scoped_by_category():
 
 def test_false_urgency_is_a_warning():
     fs = check_text("仅剩最后三件，手慢无！", "zh")
-    assert [(f.category, f.severity, f.text) for f in fs] == [("false_urgency", "warn", "仅剩最后三件")]
+    assert [(f.category, f.severity, f.text) for f in fs] == [("false_urgency", "warn", "仅剩最后三件"),
+                                                              ("false_urgency", "warn", "手慢无")]
     assert blocking(fs) == []
     assert cats(check_text("Only 2 left in stock, order now!", "en")) == ["false_urgency"]
     assert cats(check_text("Sale ends at midnight!", "en")) == ["false_urgency"]
@@ -193,8 +195,8 @@ def test_families():
 # ---------------------------------------------------------------- rewrites
 @pytest.mark.parametrize("line,lang,expected", [
     ("这款耳机音质是同价位最好的", "zh", "这款耳机音质是同价位很好的"),
-    ("全网最低价，只要九块九", "zh", "限时优惠价，只要九块九"),
-    ("行业第一的降噪效果", "zh", "行业领先的降噪效果"),
+    ("全网最低价，只要九块九", "zh", "优惠价，只要九块九"),
+    ("行业第一的降噪效果", "zh", "行业热门的降噪效果"),
     ("顶级奢华面霜", "zh", "高品质奢华面霜"),
     ("This is the best deal of the year.", "en", "This is a great deal of the year."),
     ("The cheapest honey around.", "en", "The great-value honey around."),
@@ -277,7 +279,7 @@ def test_a_marketplace_titles_promotion_is_not_a_name_and_the_hooks_title_is_che
                             Scene(kind="cta", lines=["快来买"])], language="zh", template="t", template_hash="h")
     fs = check_script(script, p)
     assert [(f.line, f.overlay, f.text) for f in fs] == [(0, -1, "全网最低价"), (-1, 0, "全网最低价")]
-    assert fs[1].suggestion == "【限时优惠价】小熊保温杯"
+    assert fs[1].suggestion == "【优惠价】小熊保温杯"
     clean = Product(name="第一坊红糖姜茶", price=19.9)
     script.scenes[0].lines = ["今天推荐第一坊红糖姜茶"]
     assert check_script(script, clean) == []
@@ -318,3 +320,183 @@ def test_evaluate_cli_reports_bad_corpus(tmp_path: Path, capsys):
     bad.write_text('{"text": "abc", "language": "en", "violations": [{"category": "absolute_term", "text": "zz"}]}\n')
     assert main(["--corpus", str(bad)]) == 2
     assert "not in the line" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- families the law names, by structure and sense
+def _flagged(line, term, category="home"):
+    """The finding that covers `term` in `line` (None when nothing does)."""
+    s = line.index(term)
+    e = s + len(term)
+    return next((f for f in check_text(line, "zh", category=category) if f.start < e and s < f.end), None)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("line,term,category", [
+    # time pressure, with or without a number
+    ("再不抢就没了，赶紧下单", "再不抢就没了", "false_urgency"),
+    ("再不下单就涨价了", "再不下单就涨价了", "false_urgency"),
+    ("限时秒杀，只要九块九", "秒杀", "false_urgency"),
+    ("倒计时开始，机会难得", "倒计时", "false_urgency"),
+    ("这个价格随时涨价", "随时涨价", "false_urgency"),
+    ("错过就没机会了", "错过就没机会了", "false_urgency"),
+    ("不会再便宜了", "不会再便宜了", "false_urgency"),
+    ("手慢无，拼手速", "手慢无", "false_urgency"),
+    ("万人疯抢的爆款", "万人疯抢", "false_urgency"),
+    ("这款卖爆了", "卖爆", "false_urgency"),
+    ("仅此一次的机会", "仅此一次", "false_urgency"),
+    ("限时特惠，快来看看", "限时", "false_urgency"),
+    # superlatives: 最 + anything that is not a time, place or specification sense
+    ("采用最新技术，续航更久", "最新技术", "absolute_term"),
+    ("最新科技加持", "最新科技", "absolute_term"),
+    ("最具性价比的一款", "最具", "absolute_term"),
+    ("最聚拢的内衣", "最聚拢", "absolute_term"),
+    ("至臻品质，匠心打造", "至臻", "absolute_term"),
+    ("前无古人的设计", "前无古人", "absolute_term"),
+    ("问鼎同类产品", "问鼎", "absolute_term"),
+    ("一流的服务，让您放心", "一流", "absolute_term"),
+    # ranking and its spellings
+    ("TOP.1 的人气单品", "TOP.1", "absolute_term"),
+    ("Top 1 热卖", "Top 1", "absolute_term"),
+    ("排名第1的保温杯", "第1", "absolute_term"),
+    ("类目销量第1", "第1", "absolute_term"),
+    ("全国销量冠军", "全国销量冠军", "absolute_term"),
+    ("性价比之王", "之王", "absolute_term"),
+    # first, only, exclusive
+    ("新品首发，限量供应", "首发", "absolute_term"),
+    ("全国首家门店", "全国首家", "absolute_term"),
+    ("品牌首款折叠屏", "首款", "absolute_term"),
+    ("独家配方，香味持久", "独家配方", "absolute_term"),
+    ("国内首创的卡扣设计", "首创", "absolute_term"),
+    # leading
+    ("技术世界领先", "世界领先", "absolute_term"),
+    ("行业领先的降噪", "领先", "absolute_term"),
+    # totals and guarantees
+    ("纯天然原料", "纯天然", "absolute_term"),
+    ("100%好评", "100%", "absolute_term"),
+    ("100%，放心买", "100%", "absolute_term"),
+    ("百分百满意", "百分百", "absolute_term"),
+    ("零风险，放心买", "零风险", "absolute_term"),
+    ("永久不变形", "永久", "absolute_term"),
+    # names of the state, certifications that do not exist, trademark law
+    ("中国驰名商标", "驰名商标", "misleading_claim"),
+    ("国家免检产品", "国家免检", "misleading_claim"),
+    ("质量免检，放心用", "质量免检", "misleading_claim"),
+    ("国宴专用茶叶", "国宴专用", "misleading_claim"),
+    ("政协用酒", "政协用酒", "misleading_claim"),
+    ("国家领导人推荐的好茶", "国家领导人推荐", "misleading_claim"),
+    ("人民大会堂宴会用酒", "人民大会堂", "misleading_claim"),
+    ("特供茶叶", "特供", "misleading_claim"),
+    # lures and superstition
+    ("点击领红包，人人有份", "点击领红包", "misleading_claim"),
+    ("恭喜获奖，领取奖品", "领取奖品", "misleading_claim"),
+    ("招财进宝的摆件", "招财进宝", "misleading_claim"),
+    ("戴上它能辟邪", "辟邪", "misleading_claim"),
+])
+def test_the_laws_families_are_flagged(line, term, category):
+    f = _flagged(line, term)
+    assert f is not None, check_text(line, "zh", category="home")
+    assert f.category == category, f
+    assert f.suggestion and f.suggestion != line and f.rule
+    assert _flagged(f.suggestion, term) is None if term in f.suggestion else True
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("line", [
+    "先说第一个问题，怎么清洗。",
+    "把厚的衣服放在最下面一格。",
+    "最上面一层放调料刚好。",
+    "滤网在最里面，拆下来就能洗。",
+    "最新到货的这批，生产日期是上个月。",
+    "这是我们家最新款的气垫，比上一代更轻。",
+    "第一次用就觉得很顺手。",
+    "最近好多朋友问这款保温杯。",
+    "首先，打开包装看看配件。",
+    "首单有优惠，详情看商品页。",
+    "首次使用前，先用清水冲洗一遍。",
+    "首饰盒分了三层，项链不会缠在一起。",
+    "每一片都是独立包装。",
+    "最大承重一百公斤，老人坐着也稳。",
+    "水温最高可达四十五度。",
+    "面料是100%纯棉，贴身穿也舒服。",
+    "电量从零充到100%只要四十分钟。",
+    "我们一直坚持质量第一的理念。",
+    "追求极致是我们做产品的态度。",
+    "唯一的缺点是有点重。",
+    "它最大的特点就是轻。",
+    "这次活动限时三天，具体时间看商品页。",
+    "活动截止到6月18日晚上十点。",
+    "有问题客服秒回。",
+    "新品抢先体验，欢迎来试。",
+    "这款零食是小朋友的心头好。",
+    "零下二十度也能正常启动。",
+    "顶配版本，内存更大。",
+    "极简的设计，放在哪都好看。",
+    "产品通过了3C认证，证书可以在商品页查看。",
+    "电商专供款，和门店款包装不同。",
+    "点击下方链接就能下单。",
+    "第1步，先把盖子拧开。",
+    "倒数第二层放水果刚好。",
+])
+def test_look_alikes_in_an_allowed_sense_are_not_flagged(line):
+    assert check_text(line, "zh", category="home") == []
+
+
+@pytest.mark.unit
+def test_zui_xin_is_excused_only_in_its_time_sense():
+    """最新 is a time (最新到货, 最新款上市, 最新一期), never a claim about technology (最新技术)."""
+    for ok in ["最新到货", "最新款上市", "最新一期直播", "最新上架的颜色"]:
+        assert check_text(ok, "zh") == [], ok
+    for bad in ["最新技术", "最新科技", "最新配方", "最新"]:
+        assert [f.category for f in check_text(bad, "zh")] == ["absolute_term"], bad
+
+
+@pytest.mark.unit
+def test_an_urgency_headline_is_flagged_on_screen_and_an_offer_in_the_sheet_backs_it():
+    p = Product(name="小熊保温杯", price=59, category="home")
+    script = Script(scenes=[Scene(kind="hook", lines=["今天推荐小熊保温杯"]),
+                            Scene(kind="offer", lines=["现在只要59元"], overlay="再不抢就没了"),
+                            Scene(kind="cta", lines=["点下方链接看看吧"])],
+                    language="zh", template="t", template_hash="h")
+    fs = check_script(script, p)
+    assert [(f.line, f.overlay, f.category, f.text) for f in fs] == [(-1, 1, "false_urgency", "再不抢就没了")]
+    assert fs[0].suggestion != "再不抢就没了" and check_text(fs[0].suggestion, "zh") == []
+    p.offer = "限时秒杀，今晚24点截止"
+    assert check_script(script, p) == []
+    # the hook shows the product name when it has no headline: a ranking in it is checked too
+    q = Product(name="TOP.1 保温杯", price=59)
+    hook = Script(scenes=[Scene(kind="hook", lines=["来看看这款杯子"])], language="zh", template="t", template_hash="h")
+    assert check_script(hook, q) == []  # the product's own name is a name, not a claim
+    hook.scenes[0].overlay = "TOP.1 人气单品"
+    assert [f.text for f in check_script(hook, q)] == ["TOP.1"]
+
+
+# ---------------------------------------------------------------- the bench on real banned-word lists
+@pytest.mark.unit
+def test_blind_recall_on_real_lists_and_false_alarms_on_clean_copy():
+    """Recall on the test terms (never tuned on; one list held out whole) and false alarms on the
+    test half of the clean copy, spoken and on screen. The goal is recall >= 0.90 with false
+    alarms <= 0.03; these floors are the measured figures (README), which fall short of it on
+    recall: the held-out list's terms that no vocabulary source has are caught only half the time."""
+    from studio.compliance.term_bench import run_bench
+
+    rep = run_bench()
+    for mode in ("spoken", "onscreen"):
+        assert rep.recall_of("dev", "all", mode).rate >= 0.98, mode
+        assert rep.recall_of("test", "blind", mode).rate >= 0.78, (mode, str(rep.recall_of("test", "blind", mode)))
+        assert rep.recall_of("test", "named-in-issue", mode).rate >= 0.98, mode
+        for split in ("dev", "test"):
+            fa = rep.false_alarm_of(split, mode)
+            assert fa.total >= 90 and fa.rate <= 0.03, (split, mode, str(fa))
+    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.73  # the list held out whole
+    assert rep.rewrites_clean[("test",)].rate >= 0.95
+
+
+@pytest.mark.unit
+def test_every_carrier_is_clean_and_every_term_is_labelled():
+    from studio.compliance.term_bench import clean_cases, term_cases
+
+    cases = term_cases()
+    assert {c.mode for c in cases} == {"spoken", "onscreen"} and len(cases) == 6 * 333
+    assert all(c.term in c.text for c in cases)
+    clean = clean_cases()
+    assert len(clean) >= 400 and {c.split for c in clean} == {"dev", "test"}

@@ -16,14 +16,14 @@ from typing import Iterable
 
 from ..types import Product, Script
 from .rules import (
-    ABSOLUTE, CATEGORIES, EFFICACY, MEDICAL, PRICE_CLAIM, PRICE_MISMATCH, URGENCY, Finding, check_prices,
+    ABSOLUTE, CATEGORIES, EFFICACY, MEDICAL, MISLEADING, PRICE_CLAIM, PRICE_MISMATCH, URGENCY, Finding, check_prices,
     families, fill_suggestions, lexicons, normalise, offer_backs_urgency, rewrite,
 )
 from .rules import check_text as _check_text
 
 __all__ = [
     "Finding", "check_text", "check_script", "check_lines", "blocking", "rewrite", "summary", "CATEGORIES",
-    "ABSOLUTE", "MEDICAL", "EFFICACY", "URGENCY", "PRICE_MISMATCH", "PRICE_CLAIM", "families", "normalise",
+    "ABSOLUTE", "MEDICAL", "EFFICACY", "URGENCY", "MISLEADING", "PRICE_MISMATCH", "PRICE_CLAIM", "families", "normalise",
     "lexicons",
 ]
 

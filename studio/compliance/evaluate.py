@@ -1,6 +1,10 @@
 """Precision/recall of the compliance checker on the labelled corpus.
 
-    python -m studio.compliance.evaluate [--corpus PATH] [--json]
+    python -m studio.compliance.evaluate [--corpus PATH] [--json] [--quiet] [--no-terms]
+
+Then, unless --no-terms, the bench on real banned-word lists (term_bench.py): recall by source,
+family, spoken and on-screen, and false alarms on clean copy, for dev and for the test split that
+the rules were never tuned on (test is printed as totals only).
 
 A finding is a true positive when its category matches a labelled violation of the same line and
 its span overlaps that violation's text; each labelled violation is matched at most once. Line
@@ -174,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="labelled JSONL corpus")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--quiet", action="store_true", help="leave out the list of misses and false alarms")
+    ap.add_argument("--no-terms", action="store_true", help="leave out the bench on real banned-word lists")
     a = ap.parse_args(argv)
     try:
         records = load_corpus(a.corpus)
@@ -189,6 +194,14 @@ def main(argv: list[str] | None = None) -> int:
         for r in reports:
             print(format_report(r, details=not a.quiet and r.split != "all"))
             print()
+    if not a.no_terms and not a.json:
+        from .term_bench import format_bench, run_bench
+
+        try:
+            print(format_bench(run_bench(), details=not a.quiet))
+        except (OSError, ValueError, KeyError) as e:
+            print(f"error: the term bench cannot run: {e}", file=sys.stderr)
+            return 2
     return 0
 
 

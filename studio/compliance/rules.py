@@ -21,9 +21,10 @@ ABSOLUTE = "absolute_term"
 MEDICAL = "medical_claim"
 EFFICACY = "efficacy_claim"
 URGENCY = "false_urgency"
+MISLEADING = "misleading_claim"  # the state's name, 驰名商标, 免检, lures, superstition (art. 9(2)/(8), 28)
 PRICE_MISMATCH = "price_mismatch"
 PRICE_CLAIM = "price_claim"
-CATEGORIES = (ABSOLUTE, MEDICAL, EFFICACY, URGENCY, PRICE_MISMATCH, PRICE_CLAIM)
+CATEGORIES = (ABSOLUTE, MEDICAL, EFFICACY, URGENCY, MISLEADING, PRICE_MISMATCH, PRICE_CLAIM)
 
 PRICE_RULE_ZH = "《明码标价和禁止价格欺诈规定》"
 PRICE_RULE_EN = "Provisions on Clearly Marked Prices and Prohibition of Price Fraud"
@@ -33,7 +34,7 @@ PRICE_RULE_EN = "Provisions on Clearly Marked Prices and Prohibition of Price Fr
 class Finding:
     """One problem in the ad copy, located precisely and with a rewrite."""
 
-    category: str  # absolute_term | medical_claim | efficacy_claim | false_urgency | price_mismatch | price_claim
+    category: str  # absolute_term | medical_claim | efficacy_claim | false_urgency | misleading_claim | price_mismatch | price_claim
     text: str  # the exact offending text, as written
     line: int  # index into script.lines (-1 for free text)
     start: int  # character span within that line (end exclusive)
@@ -278,6 +279,12 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _starts_inside(span: tuple[int, int], protected: tuple[int, int]) -> bool:
+    """A match that starts inside a protected span (a name, an allowed sense) is that span's word;
+    one that starts before it is a claim of its own ('全网最低9.9': 全网最低 is, 最低9.9 is not)."""
+    return protected[0] <= span[0] < protected[1]
+
+
 def check_text(text: str, language: str = "", *, category: str = "", product_names: Iterable[str] = (),
                line: int = -1) -> list[Finding]:
     """Findings for one line of ad copy. `category` scopes the medical/efficacy rules; spans inside
@@ -299,7 +306,7 @@ def check_text(text: str, language: str = "", *, category: str = "", product_nam
             s, e = m.span()
             if e <= s:
                 continue
-            if any(_overlaps((s, e), p) for p in protected):
+            if any(_starts_inside((s, e), p) for p in protected):
                 continue
             raw.append((s, e, rule, m))
     # one finding per span per category: the longest, earliest match wins
