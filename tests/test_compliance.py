@@ -318,3 +318,12 @@ def test_evaluate_cli_reports_bad_corpus(tmp_path: Path, capsys):
     bad.write_text('{"text": "abc", "language": "en", "violations": [{"category": "absolute_term", "text": "zz"}]}\n')
     assert main(["--corpus", str(bad)]) == 2
     assert "not in the line" in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_a_spoken_price_in_euros_is_checked_against_the_sheet():
+    from studio.compliance.rules import check_prices
+
+    mug = Product("Travel Mug", price=5, language="en", currency="EUR")
+    assert not check_prices("It's only €5.", "en", mug)
+    assert [f.category for f in check_prices("It's only €7.", "en", mug)] == ["price_mismatch"]

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from ..currency import currency_for
 from ..types import Captions, Product, Script, Voiceover
 from .style import VideoStyle
 
@@ -112,7 +113,7 @@ def build_timeline(
         scene_starts = {i: voiceover.duration * i / n for i in range(n)}
     ordered = sorted(scene_starts.items())
     layers: list[Layer] = []
-    currency = "¥" if script.language == "zh" else "$"
+    currency = currency_for(product.currency, product.language).symbol
     photos = [p for p in product.images if Path(p).suffix.lower() not in VIDEO_EXTS]
     painted = {str(p) for p in backgrounds}
     pictures = [*product.images, *backgrounds]
