@@ -19,7 +19,7 @@ from .currency import CURRENCIES, UnknownCurrency, currency_for, is_default, par
 from .media import CLIP_EXTS, PHOTO_EXTS, media_problem
 from .safeyaml import YamlLimitError, load_yaml
 from .types import Problem, Product, Sheet
-from .util import StudioError, decode_utf8_or_gbk
+from .util import StudioError, decode_utf8_or_gbk, is_inside
 
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell; a longer cell is refused for its row only
 MAX_YAML_BYTES = 20 * 1024 * 1024  # a YAML sheet of ten thousand products is a few MB
@@ -368,14 +368,6 @@ def find_file(item: str, base: Path) -> tuple[Path | None, str]:
     return None, f"not found (looked in {base})"
 
 
-def _outside(path: Path, base: Path) -> bool:
-    try:
-        path.resolve().relative_to(base.resolve())
-        return False
-    except ValueError:
-        return True
-
-
 @dataclass
 class _Found:
     """What an images or recording cell named: the usable files, the errors and the warnings (message, hint)."""
@@ -391,7 +383,7 @@ _OUTSIDE_HINT = "it is used (and copied into a project), so check it is the file
 def _checked(path: Path, item: str, base: Path, found: _Found, want: str, what: str) -> None:
     """Add `path` (named `item` in the cell) to `found` if it really is a photo/clip (or a recording);
     a file outside the sheet's folder is used with a warning."""
-    if _outside(path, base):
+    if not is_inside(path, base):
         found.warnings.append((f"{what} '{item}' is outside the sheet's folder ({path.resolve()})", _OUTSIDE_HINT))
     why = media_problem(path, want)
     if why:

@@ -37,6 +37,8 @@ from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Namespace
 
+from ..util import is_inside
+
 MAX_OUTPUT = 100_000  # characters of rendered text
 MAX_TEXT = MAX_OUTPUT  # characters in one value a template builds (a longer one could never be printed)
 MAX_RANGE = 10_000
@@ -360,11 +362,9 @@ class ConfinedLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment, template):
         source, filename, uptodate = super().get_source(environment, template)
-        try:
-            Path(filename).resolve().relative_to(self.folder)
-        except ValueError:
+        if not is_inside(filename, self.folder):
             raise TemplateLimitError(f"'{template}' is outside the template folder (it leads to "
-                                     f"{Path(filename).resolve()}); a template may include only its own files") from None
+                                     f"{Path(filename).resolve()}); a template may include only its own files")
         return source, filename, uptodate
 
 

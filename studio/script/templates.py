@@ -15,7 +15,7 @@ import yaml
 
 from ..media import media_problem
 from ..safeyaml import YamlLimitError, load_yaml
-from ..util import TEMPLATES_DIR, StudioError, data_home, sha1_of
+from ..util import TEMPLATES_DIR, StudioError, data_home, is_inside, sha1_of
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +163,6 @@ class Template:
 ASSETS_ROOT = TEMPLATES_DIR.parent / "assets"
 
 
-def inside(path: Path, folder: Path) -> bool:
-    """True when `path`, with every link and `..` followed, lies inside `folder`."""
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 def confined_asset(rel: str, base: Path) -> Path | None:
     """`base / rel` resolved, when it stays inside the template folder `base` (or, for the studio's own
     folder, inside its bundled assets/); None when it would lead anywhere else."""
@@ -179,7 +170,7 @@ def confined_asset(rel: str, base: Path) -> Path | None:
         return None
     candidate = (base / rel).resolve()
     allowed = ASSETS_ROOT if base.resolve() == TEMPLATES_DIR.parent.resolve() else base
-    return candidate if inside(candidate, allowed) else None
+    return candidate if is_inside(candidate, allowed) else None
 
 
 def user_templates_dir() -> Path:
@@ -266,7 +257,7 @@ def _load_template_folder(folder: Path, packaged: bool = False) -> Template:
                             variable=variable)
 
     for own in (yaml_path, folder / "script.j2"):
-        if own.exists() and not inside(own, folder):
+        if own.exists() and not is_inside(own, folder):
             fail(f"{own.name} is a link to a file outside the template folder ({own.resolve()}); a template's "
                  "files must be inside its folder", file=own)
     try:
@@ -430,7 +421,7 @@ def _check_source(source: str, path: Path, fit: FitRules, fail) -> None:
         name = node.template.value if isinstance(node.template, nodes.Const) else None
         if isinstance(name, str):
             target = (path.parent / name)
-            if not inside(target, path.parent):
+            if not is_inside(target, path.parent):
                 fail(f"'{name}' is outside the template folder (it leads to {target.resolve()}); a template may "
                      "include only its own files", node.lineno, file=path)
     for node in ast.find_all(nodes.Getattr):  # parts.xyz must be a part the fit block declares
