@@ -2,6 +2,7 @@
 
     my-project/
       project.json      products, edited scripts, style choices (written atomically on every save)
+      project.json.bak  the version before the last save (what a damaged project.json is restored from)
       media/            photos and clips dragged in or imported from a sheet (copied, so the
                         project survives the original files moving)
       out/              rendered videos (the default output folder)
@@ -12,16 +13,21 @@ are plain `Product` objects, so the same pipeline renders them.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .media import media_problem
 from .types import Problem, Product, Scene
 from .util import StudioError
 
+log = logging.getLogger(__name__)
+
 PROJECT_FILE = "project.json"
+BACKUP_FILE = "project.json.bak"
 FORMAT_VERSION = 1
 
 
@@ -118,11 +124,16 @@ class Project:
             options.out_dir = self.out_dir
         return options
 
-    def import_media(self, path: str | Path) -> Path:
-        """Copy a photo or clip into media/ (unless it is already inside the project); returns the copy."""
+    def import_media(self, path: str | Path, want: str = "visual") -> Path:
+        """Copy a photo or clip (`want="recording"`: a voice recording) into media/, unless it is already
+        inside the project; returns the copy. A file that is not what it should be (a text file named
+        cup.jpg, a 13000×13000 PNG) is refused before anything is copied."""
         src = Path(path).expanduser().resolve()
         if not src.is_file():
             raise StudioError(f"{src}: file not found; pick an existing photo or clip")
+        why = media_problem(src, want)
+        if why:
+            raise StudioError(f"{src} {why}; nothing was copied")
         try:
             src.relative_to(self.folder.resolve())
             return src
@@ -162,7 +173,7 @@ class Project:
         for product in sheet.products:
             product.images = [self.import_media(p) for p in product.images]
             if product.recording is not None:
-                product.recording = self.import_media(product.recording)
+                product.recording = self.import_media(product.recording, want="recording")
             items.append(ProjectItem(product))
         self.items = items if replace else self.items + items
         self.source_sheet = str(Path(sheet_path).resolve())
@@ -197,18 +208,42 @@ class Project:
         p = Path(text)
         return p if p.is_absolute() else self.folder / p
 
+    @property
+    def backup_file(self) -> Path:
+        return self.folder / BACKUP_FILE
+
     def save(self) -> Path:
-        """Write project.json atomically (a crash mid-save leaves the previous file intact)."""
+        """Write project.json atomically and durably: the new text goes to a part file, is flushed to
+        the disk (fsync), the previous project.json becomes project.json.bak, and the part file is
+        renamed over it. A crash or a full disk at any point leaves a whole project.json (old or new)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{PROJECT_FILE}.{os.getpid()}.part"
         try:
-            tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=2))
+                f.flush()
+                os.fsync(f.fileno())
+            self._keep_previous()
             os.replace(tmp, self.file)
+            _fsync_folder(self.folder)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             hint = " (the disk is full: free some space)" if exc.errno == 28 else ""
             raise StudioError(f"{self.file}: could not save the project: {exc}{hint}") from exc
         return self.file
+
+    def _keep_previous(self) -> None:
+        """project.json as it is now becomes project.json.bak, unless it is damaged (a damaged file
+        must not replace a good backup). Hard-linked where the disk allows, else copied."""
+        if not self.file.is_file() or _read_project_json(self.file) is None:
+            return
+        part = self.folder / f".{BACKUP_FILE}.{os.getpid()}.part"
+        part.unlink(missing_ok=True)
+        try:
+            os.link(self.file, part)
+        except OSError:
+            shutil.copyfile(self.file, part)
+        os.replace(part, self.backup_file)
 
     @classmethod
     def load(cls, folder: str | Path) -> "Project":
@@ -222,7 +257,17 @@ class Project:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise StudioError(f"{file}: the project file is damaged ({exc}); restore it from a backup") from exc
+            backup = path / BACKUP_FILE
+            if _read_project_json(backup) is not None:
+                import time
+
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
+                hint = (f"the version before the last save is kept in {backup} (saved {when}): copy it over "
+                        f"{file} to open the project as it was then")
+            else:
+                hint = (f"there is no backup of it ({BACKUP_FILE} is missing or damaged too): create the project "
+                        "again from its sheet")
+            raise StudioError(f"{file}: the project file is damaged ({exc}); {hint}") from exc
         if not isinstance(data, dict) or data.get("format", 0) > FORMAT_VERSION:
             raise StudioError(f"{file}: made by a newer version of the studio; update the studio to open it")
         return cls.from_dict(path, data, where=str(file))
@@ -259,6 +304,8 @@ class Project:
         d = {k: v for k, v in d.items() if k in known}
         d["images"] = [self._abs(p) for p in d.get("images", [])]
         d["recording"] = self._abs(d["recording"]) if d.get("recording") else None
+        if not d.get("currency"):  # projects saved before Product.currency kept a currency column in extra
+            d["currency"] = _currency_in_extra(d.get("extra") or {})
         script = entry.get("script")
         scenes = [Scene(**s) for s in script] if script is not None else None
         return ProjectItem(Product(**d), scenes, int(entry.get("variants", 1) or 1))
@@ -270,11 +317,47 @@ def _settings():
     return Settings.load()
 
 
+def _read_project_json(path: Path) -> dict | None:
+    """The parsed project file at `path`, or None when it is missing or not a whole JSON object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename inside `folder` durable (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename itself is still atomic
+    finally:
+        os.close(fd)
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
     except OSError:
         return False
+
+
+def _currency_in_extra(extra: dict) -> str:
+    from .currency import UnknownCurrency, parse_currency
+
+    for key in ("currency", "货币", "币种"):
+        if not extra.get(key):
+            continue
+        try:
+            return parse_currency(str(extra.get(key) or ""))  # "" when the column is not there
+        except UnknownCurrency:
+            log.warning("project: currency %r is not one the studio knows; the language's own is used", extra[key])
+    return ""
 
 
 def default_project_folder() -> Path:

@@ -11,11 +11,18 @@ import io
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .currency import CURRENCIES, UnknownCurrency, currency_for, is_default, parse_currency, shown, split_marks
+from .media import CLIP_EXTS, PHOTO_EXTS, media_problem
+from .safeyaml import YamlLimitError, load_yaml
 from .types import Problem, Product, Sheet
-from .util import StudioError, decode_utf8_or_gbk
+from .util import StudioError, decode_utf8_or_gbk, is_inside
+
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell; a longer cell is refused for its row only
+MAX_YAML_BYTES = 20 * 1024 * 1024  # a YAML sheet of ten thousand products is a few MB
 
 # canonical field -> header synonyms (compared case-insensitively, spaces/underscores ignored)
 FIELD_SYNONYMS: dict[str, list[str]] = {
@@ -33,6 +40,7 @@ FIELD_SYNONYMS: dict[str, list[str]] = {
     "language": ["language", "lang", "语言"],
     "brand": ["brand", "品牌"],
     "offer": ["offer", "promotion", "优惠", "活动", "促销"],
+    "currency": ["currency", "currencycode", "货币", "币种", "币别", "货币单位"],
     "recording": ["recording", "voiceover", "voice", "配音", "录音", "口播", "自己的配音"],
 }
 
@@ -67,7 +75,7 @@ def split_selling_points(text: str) -> list[str]:
 _IMAGE_SPLIT = re.compile(r"[;；|\n,，]+")
 _NUMBERED_POINT = re.compile(r"^(?:卖点|亮点|sellingpoint|point|feature)(\d+)$")
 _LANGS = {"zh": "zh", "中文": "zh", "cn": "zh", "zh-cn": "zh", "chinese": "zh", "en": "en", "英文": "en", "english": "en"}
-_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mov", ".m4v", ".mkv", ".webm"}  # photos and clips
+_IMAGE_EXTS = PHOTO_EXTS | CLIP_EXTS  # photos and clips
 
 
 def _norm_header(h: str) -> str:
@@ -95,13 +103,13 @@ def load_sheet(path: str | Path) -> Sheet:
         elif suffix in (".jsonl", ".ndjson"):  # one product per line, as marketplace exports often are
             rows = _read_jsonl(path)
         elif suffix in (".yaml", ".yml"):
-            import yaml
-
-            rows = _read_records(yaml.safe_load(path.read_text(encoding="utf-8-sig")), path)
+            rows = _read_records(load_yaml(path, MAX_YAML_BYTES), path)
         else:
             raise StudioError(f"{path}: unsupported sheet type '{suffix}' (use .csv, .tsv, .xlsx, .xls, .json, .jsonl or .yaml)")
     except StudioError:
         raise
+    except YamlLimitError as exc:
+        raise StudioError(f"{path}: the sheet was not read: {exc}") from exc
     except Exception as exc:  # a corrupt file: say which and why
         raise StudioError(f"{path}: could not read the sheet ({exc}); re-export it as UTF-8 CSV or XLSX") from exc
     return _parse_rows(rows, path)
@@ -155,6 +163,9 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
                     * 100 + sum(line.count(d) for line in lines[:1]))
     if path.suffix.lower() == ".tsv":
         delimiter = "\t"
+    # the csv module stops at 128 KB a field and refuses the whole file; an oversized cell is
+    # refused for its own row instead (MAX_CELL_CHARS, in _parse_rows)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     grid = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     return _table(path, grid)
 
@@ -245,8 +256,16 @@ def _cell(value: Any) -> str:
 _PRICE_LABEL = re.compile(r"^(?:到手价?|券后价?|活动价|现价|售价|秒杀价|直播价|特价|价格|单价|优惠价|团购价|拼团价|会员价"
                           r"|折后价?|price|now|only|sale|from)[:：]?", re.I)
 _PRICE_TAIL = re.compile(r"(?:包邮|起售?|/[^\d/]{1,4}|每[件个盒瓶袋只斤套份]|each|ea\.?)$", re.I)
-_CURRENCY = re.compile(r"^(?:[¥￥$€£]|rmb|cny|usd|us\$)|(?:[¥￥$€£]|元|圆|块钱?|rmb|cny|usd|dollars?)$", re.I)
-_PRICE_RANGE = re.compile(r"^[¥￥$]?\d[\d.,]*(?:元)?[-~～—至到][¥￥$]?\d[\d.,]*(?:元)?$")
+_RANGE_MARK = re.compile(r"(?<=[\d元$¥€£])[-~～—至到](?=\D{0,4}\d)")
+_MINUS = re.compile(r"^[-−–]")
+
+
+@dataclass(frozen=True)
+class Money:
+    """One price as a cell writes it: the amount and the currency the cell names ("" when none)."""
+
+    amount: float
+    currency: str  # ISO 4217 code, "" when the cell has only a number
 
 
 def _compact(text: str) -> str:
@@ -254,19 +273,29 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def parse_price(text: str) -> float | None:
-    """A price cell -> float; None when it is not one price. Takes what sheets really hold: '¥59.9',
-    '59.9元', '$1,299.00', '1.299,00 €', full-width digits, a label ('到手价69', '券后¥39', 'Now $9'),
-    a unit or a from-price ('59.9元/件', '99起', '包邮'). A range ('59.9-79.9') is not one price."""
+def _strip_price(text: str) -> tuple[str, set[str]]:
+    """A price cell with its labels, units and currency marks taken off (in any order around the
+    number), and the currency codes those marks named."""
     cleaned = _compact(text)
-    for _ in range(3):  # labels, units and currency marks, in any order around the number
+    codes: set[str] = set()
+    for _ in range(3):
         before = cleaned
         cleaned = _PRICE_LABEL.sub("", cleaned)
         cleaned = _PRICE_TAIL.sub("", cleaned)
-        cleaned = _CURRENCY.sub("", cleaned)
+        cleaned, found = split_marks(cleaned)
+        codes |= found
         if cleaned == before:
             break
-    if not re.fullmatch(r"\d[\d.,]*", cleaned) or re.search(r"[.,]{2}", cleaned):
+    return cleaned, codes
+
+
+def parse_money(text: str) -> Money | None:
+    """A price cell -> Money; None when it is not one price in one currency. Takes what sheets really
+    hold: '¥59.9', '59.9元', '$1,299.00', '1.299,00 €', '5 EUR', 'HK$88', full-width digits, a label
+    ('到手价69', '券后¥39', 'Now $9'), a unit or a from-price ('59.9元/件', '99起', '包邮'). A range
+    ('59.9-79.9'), a negative number or two currencies ('$5元') are not one price (price_problem says why)."""
+    cleaned, codes = _strip_price(text)
+    if len(codes) > 1 or not re.fullmatch(r"\d[\d.,]*", cleaned) or re.search(r"[.,]{2}", cleaned):
         return None
     if "," in cleaned and "." in cleaned:  # both: the last one is the decimal mark
         decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
@@ -275,15 +304,44 @@ def parse_price(text: str) -> float | None:
         cleaned = cleaned.replace(",", "." if re.fullmatch(r"\d+,\d{1,2}", cleaned) else "")
     if cleaned.count(".") > 1:
         return None
-    return float(cleaned)
+    return Money(float(cleaned), codes.pop() if codes else "")
 
 
-def price_problem(text: str) -> tuple[str, str] | None:
-    """What is wrong with a price cell that parse_price refused, and what to do: (message, hint)."""
-    if _PRICE_RANGE.match(_compact(text)):
+def parse_price(text: str) -> float | None:
+    """A price cell -> its amount (see parse_money); None when it is not one price."""
+    money = parse_money(text)
+    return money.amount if money else None
+
+
+def price_problem(text: str) -> tuple[str, str]:
+    """What is wrong with a price cell that parse_money refused, and what to do: (message, hint)."""
+    compact = _compact(text)
+    if _MINUS.match(compact) and parse_money(_MINUS.sub("", compact)):
+        return (f"price '{text}' is below zero", "write the price the buyer pays, e.g. 59.9")
+    parts = _RANGE_MARK.split(compact)
+    if len(parts) == 2 and all(parse_money(p) for p in parts):
         return (f"price '{text}' is a range, not one price",
                 "write the one price the video should show (e.g. the low end, and say 起 / 'from' in the offer)")
+    codes = _strip_price(text)[1]
+    if len(codes) > 1:
+        return (f"price '{text}' names {len(codes)} currencies ({', '.join(sorted(codes))})",
+                "write one currency, e.g. ¥59.9 or 59.9元")
     return f"price '{text}' is not a number", "write the price as a number, e.g. 59.9"
+
+
+_LANGUAGE_NAMES = {"zh": "Chinese", "en": "English"}
+
+
+def currency_note(price_text: str, amount: float, code: str, language: str) -> tuple[str, str] | None:
+    """A warning (message, hint) when a row's price is not in its language's own currency: a '$19.9'
+    typed on a Chinese row by habit is shown and said in dollars, so the merchant should know."""
+    if is_default(code, language):
+        return None
+    money, default = CURRENCIES[code], currency_for("", language)
+    said = money.zh if language == "zh" else money.en_many
+    return (f"price '{price_text}' is in {money.en_many} ({code}) on a {_LANGUAGE_NAMES.get(language, language)} row: "
+            f"the video shows {shown(amount, code, language)} and the voice says {said}",
+            f"if the shop sells in {default.en_many}, write the price as {default.symbol}{amount:g}")
 
 
 _WEB = re.compile(r"^(?:https?:)?//|^www\.", re.I)
@@ -310,32 +368,61 @@ def find_file(item: str, base: Path) -> tuple[Path | None, str]:
     return None, f"not found (looked in {base})"
 
 
-def _resolve_images(cell: str, base: Path) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
-    """The photos and clips of an images cell: (found, [(item, why not found)], notes)."""
-    images: list[Path] = []
-    missing: list[tuple[str, str]] = []
-    notes: list[str] = []
+@dataclass
+class _Found:
+    """What an images or recording cell named: the usable files, the errors and the warnings (message, hint)."""
+
+    files: list[Path]
+    errors: list[tuple[str, str]]
+    warnings: list[tuple[str, str]]
+
+
+_OUTSIDE_HINT = "it is used (and copied into a project), so check it is the file you meant; keep media next to the sheet"
+
+
+def _checked(path: Path, item: str, base: Path, found: _Found, want: str, what: str) -> None:
+    """Add `path` (named `item` in the cell) to `found` if it really is a photo/clip (or a recording);
+    a file outside the sheet's folder is used with a warning."""
+    if not is_inside(path, base):
+        found.warnings.append((f"{what} '{item}' is outside the sheet's folder ({path.resolve()})", _OUTSIDE_HINT))
+    why = media_problem(path, want)
+    if why:
+        hint = ("name a photo or video clip (JPG, PNG, MP4...)" if want == "visual"
+                else "name a recording (WAV, MP3, M4A), or clear the cell to use the built-in voice")
+        found.errors.append((f"{what} '{item}' {why}", hint))
+    else:
+        found.files.append(path)
+
+
+def _resolve_images(cell: str, base: Path) -> _Found:
+    """The photos and clips of an images cell, each checked to be one (see _checked)."""
+    found = _Found([], [], [])
+    missing_hint = "fix the file name, or put the photo next to the sheet"
     for item in (s.strip() for s in _IMAGE_SPLIT.split(cell)):
         if not item:
             continue
         candidate = Path(item).expanduser()
         if not candidate.is_absolute():
             candidate = base / candidate
-        if candidate.is_dir():
-            found = sorted(p for p in candidate.iterdir() if p.suffix.lower() in _IMAGE_EXTS)
-            images.extend(found) if found else missing.append((item, f"holds no photos or clips ({candidate})"))
-        elif any(ch in item for ch in "*?["):
-            found = sorted(Path(p) for p in glob.glob(str(candidate)) if Path(p).suffix.lower() in _IMAGE_EXTS)
-            images.extend(found) if found else missing.append((item, f"matches no photos or clips (in {base})"))
-        else:
-            path, note = find_file(item, base)
-            if path is None:
-                missing.append((item, note))
-            else:
-                images.append(path)
-                if note:
-                    notes.append(note)
-    return images, missing, notes
+        if candidate.is_dir() or any(ch in item for ch in "*?["):
+            listed = (sorted(candidate.iterdir()) if candidate.is_dir()
+                      else sorted(Path(p) for p in glob.glob(str(candidate))))
+            listed = [p for p in listed if p.suffix.lower() in _IMAGE_EXTS and p.is_file()]
+            if not listed:
+                what = f"holds no photos or clips ({candidate})" if candidate.is_dir() else \
+                    f"matches no photos or clips (in {base})"
+                found.errors.append((f"photo '{item}' {what}", missing_hint))
+            for path in listed:
+                _checked(path, f"{item}: {path.name}", base, found, "visual", "photo")
+            continue
+        path, note = find_file(item, base)
+        if path is None:
+            found.errors.append((f"photo '{item}' {note}", missing_hint))
+            continue
+        if note:
+            found.warnings.append((f"photo {note}", "write the file name as it is, to be sure"))
+        _checked(path, item, base, found, "visual", "photo")
+    return found
 
 
 def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
@@ -370,6 +457,14 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
             continue  # blank row
 
         row_problems: list[Problem] = []
+        for header, value in row.items():
+            text = _cell(value) if header is not None else ""
+            if len(text) > MAX_CELL_CHARS:
+                field = _HEADER_TO_FIELD.get(_norm_header(header))
+                row_problems.append(Problem(
+                    file, f"the cell holds {len(text):,} characters; a cell may hold at most {MAX_CELL_CHARS:,} "
+                    "(Excel's own limit)", "shorten it to what the video should say; the other rows are read",
+                    row=row_no, column=headers.get(field, str(header)) if field else str(header)))
 
         def problem(field: str, message: str, hint: str, severity: str = "error") -> None:
             row_problems.append(
@@ -380,15 +475,37 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         if not name:
             problem("name", "the product has no name", "fill in the product name (商品名称)")
         price_text = fields.get("price", "")
-        price = parse_price(price_text) if price_text else None
-        if price_text and price is None:
+        money = parse_money(price_text) if price_text else None
+        price = money.amount if money else None
+        if price_text and money is None:
             problem("price", *price_problem(price_text))
+        elif price == 0:
+            problem("price", f"price '{price_text}' is 0: the video would say the product is free",
+                    "write the price the buyer pays, or clear the cell to show no price")
         elif price is not None and re.search(r"起|from", price_text, re.I):
             problem("price", f"price '{price_text}' is a starting price; the video shows {price:g}",
                     "make sure the script says 起 / 'from', or write the exact price", "warning")
         elif not price_text:
             problem("price", "no price given", "the video will not show a price tag", severity="warning")
-        original_price = parse_price(fields.get("original_price", "")) if fields.get("original_price") else None
+        try:
+            column_currency = parse_currency(fields.get("currency", ""))
+        except UnknownCurrency as exc:
+            problem("currency", str(exc), "write the currency's code, or clear the cell for the language's own")
+            column_currency = ""
+        currency = money.currency if money else ""
+        if money and money.currency and column_currency and money.currency != column_currency:
+            problem("currency", f"the price '{price_text}' is in {money.currency} but the currency column says "
+                    f"{column_currency}", "make them agree, or clear the currency cell")
+        currency = currency or column_currency
+        original_text = fields.get("original_price", "")
+        original = parse_money(original_text) if original_text else None
+        original_price = original.amount if original else None
+        if original_text and original is None:
+            problem("original_price", f"original {price_problem(original_text)[0]}; the video shows no original price",
+                    "write the original price as a number, e.g. 79.9", "warning")
+        elif original and original.currency and currency and original.currency != currency:
+            problem("original_price", f"the original price '{original_text}' is in {original.currency} but the price "
+                    f"'{price_text}' is in {currency}", "write both prices in the same currency")
 
         points = split_selling_points(fields.get("selling_points", ""))
         points += [text for _, text in sorted(numbered_points)]
@@ -400,26 +517,41 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         if not points:
             problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
 
-        images, missing, notes = _resolve_images(fields.get("images", ""), path.parent)
-        for item, why in missing:
-            problem("images", f"photo '{item}' {why}", "fix the file name, or put the photo next to the sheet")
-        for note in notes:
-            problem("images", f"photo {note}", "write the file name as it is, to be sure", "warning")
-        if not images and not missing:
+        found = _resolve_images(fields.get("images", ""), path.parent)
+        images = found.files
+        for message, hint in found.errors:
+            problem("images", message, hint)
+        for message, hint in found.warnings:
+            problem("images", message, hint, "warning")
+        if not images and not found.errors:
             problem("images", "no product photo", "add at least one photo path (图片)")
 
         recording = None
         if fields.get("recording"):
-            recording, note = find_file(fields["recording"], path.parent)
+            item = fields["recording"]
+            recording, note = find_file(item, path.parent)
             if recording is None:
-                problem("recording", f"voice recording '{fields['recording']}' {note}",
+                problem("recording", f"voice recording '{item}' {note}",
                         "fix the file name, or clear the cell to use the built-in voice")
-            elif note:
-                problem("recording", f"voice recording {note}", "write the file name as it is, to be sure", "warning")
+            else:
+                if note:
+                    problem("recording", f"voice recording {note}", "write the file name as it is, to be sure",
+                            "warning")
+                heard = _Found([], [], [])
+                _checked(recording, item, path.parent, heard, "recording", "voice recording")
+                for message, hint in heard.errors:
+                    problem("recording", message, hint)
+                for message, hint in heard.warnings:
+                    problem("recording", message, hint, "warning")
+                recording = heard.files[0] if heard.files else None
 
         language = _LANGS.get(fields.get("language", "").strip().lower(), "")
         if not language:
             language = "zh" if re.search(r"[\u4e00-\u9fff]", name + "".join(points)) else "en"
+        if price and currency:
+            note = currency_note(price_text, price, currency, language)
+            if note:
+                problem("price", *note, severity="warning")
 
         problems.extend(row_problems)
         if any(p.severity == "error" for p in row_problems):
@@ -437,6 +569,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
                 language=language,
                 brand=fields.get("brand", ""),
                 offer=fields.get("offer", ""),
+                currency=currency,
                 recording=recording,
                 extra=extra,
                 source_file=file,

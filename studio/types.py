@@ -50,6 +50,7 @@ class Product:
     original_price: float | None = None
     brand: str = ""
     offer: str = ""
+    currency: str = ""  # ISO 4217 code of its prices (studio/currency.py); "" = its language's own (CNY, USD)
     recording: Path | None = None  # the merchant's own voice-over (audio or video file) instead of TTS
     extra: dict[str, str] = field(default_factory=dict)
     source_file: str = ""
@@ -67,6 +68,8 @@ class Product:
         d = asdict(self)
         d["images"] = [str(p) for p in self.images]
         d["recording"] = str(self.recording) if self.recording else None
+        if not self.currency:  # rows without one keep the dict (and render fingerprints) they had before
+            del d["currency"]
         return d
 
 

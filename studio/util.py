@@ -26,6 +26,15 @@ def safe_filename(name: str, max_len: int = 60) -> str:
     return name[:max_len]
 
 
+def is_inside(path: str | Path, folder: str | Path) -> bool:
+    """True when `path`, with every link and `..` followed, lies inside `folder`."""
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+        return True
+    except ValueError:
+        return False
+
+
 def decode_utf8_or_gbk(raw: bytes) -> str | None:
     """Text as Chinese PCs write it: UTF-8 (with or without a BOM), else GBK/GB18030; None when neither."""
     for encoding in ("utf-8-sig", "gb18030"):

@@ -500,3 +500,12 @@ def test_every_carrier_is_clean_and_every_term_is_labelled():
     assert all(c.term in c.text for c in cases)
     clean = clean_cases()
     assert len(clean) >= 400 and {c.split for c in clean} == {"dev", "test"}
+
+
+@pytest.mark.unit
+def test_a_spoken_price_in_euros_is_checked_against_the_sheet():
+    from studio.compliance.rules import check_prices
+
+    mug = Product("Travel Mug", price=5, language="en", currency="EUR")
+    assert not check_prices("It's only €5.", "en", mug)
+    assert [f.category for f in check_prices("It's only €7.", "en", mug)] == ["price_mismatch"]

@@ -13,7 +13,7 @@ from studio.script import generate_script, load_template
 from studio.script.generate import estimate_seconds
 from studio.script.templates import TemplateError
 from studio.types import Product
-from studio.util import TEMPLATES_DIR
+from studio.util import TEMPLATES_DIR, StudioError
 
 NAMES = sorted(p.name for p in TEMPLATES_DIR.iterdir() if (p / "template.yaml").exists())
 TARGETS = (15, 30, 60)
@@ -217,3 +217,13 @@ def test_raw_marketplace_titles_read_well(title, price, points):
         assert title not in script.text, f"{t.name}: the raw title is read out"
         assert name in script.text or name in " ".join(s.overlay for s in script.scenes), t.name
         assert "*" not in hook and "原装进口" not in hook
+
+
+@pytest.mark.unit
+def test_a_script_far_past_its_target_is_refused_with_its_length():
+    from studio.script.generate import check_script_length, longest_script_seconds
+
+    assert longest_script_seconds(15) == pytest.approx(47.25) and longest_script_seconds(60) == pytest.approx(138)
+    check_script_length(["Line one."] * 10, "en", 15, "edited script")  # a little long is only a warning elsewhere
+    with pytest.raises(StudioError, match=r"edited script: the script has 2500 lines.*15 s target"):
+        check_script_length(["Line one."] * 2500, "en", 15, "edited script")

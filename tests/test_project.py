@@ -1,5 +1,6 @@
 """Projects: a folder with the products, their media, edited scripts and style; the CLI renders it too."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -71,12 +72,45 @@ def test_a_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Path, "write_text", boom)
+    monkeypatch.setattr(os, "fsync", boom)  # the disk fills up as the new text is flushed
     with pytest.raises(StudioError, match="disk is full"):
         project.save()
     monkeypatch.undo()
     assert project.file.read_text(encoding="utf-8") == good
     assert not list(project.folder.glob(".*.part"))
+
+
+def test_a_save_is_flushed_before_the_rename_and_keeps_the_previous_version(tmp_path, monkeypatch):
+    project = Project.create(tmp_path / "p")
+    project.items.append(ProjectItem(Product("杯子")))
+    project.save()
+    first = project.file.read_text(encoding="utf-8")
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append(f"replace {Path(b).name}"), real_replace(a, b))[1])
+    project.items.append(ProjectItem(Product("壶")))
+    project.save()
+    assert events.index("fsync") < events.index("replace project.json")
+    assert (project.folder / "project.json.bak").read_text(encoding="utf-8") == first
+    assert [i.product.name for i in Project.load(project.folder).items] == ["杯子", "壶"]
+
+
+def test_a_damaged_file_never_replaces_a_good_backup(tmp_path):
+    project = Project.create(tmp_path / "p")
+    project.save()
+    good_backup = project.backup_file.read_text(encoding="utf-8")
+    project.file.write_text("{ cut off", encoding="utf-8")
+    project.save()  # the app saves again: the damaged file must not become the backup
+    assert project.backup_file.read_text(encoding="utf-8") == good_backup
+
+
+def test_projects_saved_with_a_currency_column_keep_their_currency(tmp_path):
+    project = Project.create(tmp_path / "p")
+    project.items.append(ProjectItem(Product("Mug", price=5, language="en", extra={"currency": "EUR"})))
+    data = project.to_dict()
+    data["products"][0]["product"].pop("currency", None)  # as an older studio wrote it
+    assert Project.from_dict(project.folder, data).items[0].product.currency == "EUR"
 
 
 def test_cli_reads_a_project_with_its_edited_script(sheet, tmp_path):

@@ -258,3 +258,26 @@ def test_rows_with_the_same_name_get_their_own_video_files(tmp_path: Path):
     assert [(p.row, p.column) for p in warnings] == [(3, "name"), (5, "name"), (7, "name")]
     assert "row 2" in warnings[0].message and "保温杯_row3.mp4" in warnings[0].hint
     assert all(p.severity != "error" for p in sheet.problems)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text,amount,currency", [
+    ("€5", 5.0, "EUR"), ("5 EUR", 5.0, "EUR"), ("¥19.9", 19.9, "CNY"), ("19.9元", 19.9, "CNY"), ("$19.9", 19.9, "USD"),
+    ("HK$88", 88.0, "HKD"), ("US$5", 5.0, "USD"), ("1.299,00 €", 1299.0, "EUR"), ("£3.50", 3.5, "GBP"),
+    ("5港元", 5.0, "HKD"), ("RMB 99", 99.0, "CNY"), ("券后¥39", 39.0, "CNY"), ("59.9", 59.9, ""), ("99起", 99.0, ""),
+])
+def test_a_price_keeps_the_currency_its_cell_names(text, amount, currency):
+    from studio.sheet import parse_money
+
+    money = parse_money(text)
+    assert (money.amount, money.currency) == (amount, currency)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text,reason", [
+    ("-5", "below zero"), ("−5", "below zero"), ("$5元", "2 currencies"), ("¥59.9-¥79.9", "range"), ("abc", "not a number"),
+])
+def test_a_price_that_is_not_one_price_says_why(text, reason):
+    from studio.sheet import parse_money, price_problem
+
+    assert parse_money(text) is None and reason in price_problem(text)[0]

@@ -83,6 +83,18 @@ PAYLOADS = {
     "nested_loops_no_output": "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
     "recursion": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
     "join_big": "{{ 'a'.join(['b'] * 10**6) }}",
+    # building big values by doubling or amplifying small ones (each stays cheap here, just over the limit)
+    "concat_doubling": "{% set a = 'x' * 10000 %}" + "{% set a = a ~ a %}" * 5 + "{{ a|length }}",
+    "plus_string_doubling": "{% set a = 'x' * 10000 %}" + "{% set a = a + a %}" * 5 + "{{ a|length }}",
+    "plus_list_doubling": "{% set l = [1] * 10000 %}{% set l = l + l %}{{ l|length }}",
+    "nested_literal_doubling": "{% set l = ['x' * 10000] %}" + "{% set l = [l, l] %}" * 5 + "{{ l|length }}",
+    "replace_empty_filter": "{{ ('x' * 1000)|replace('', 'y' * 1000)|length }}",
+    "replace_empty_method": "{{ ('x' * 1000).replace('', 'y' * 1000)|length }}",
+    "wordwrap_wrapstring": "{{ ('x ' * 5000)|wordwrap(1, wrapstring='y' * 1000)|length }}",
+    "expandtabs": "{{ ('\t' * 1000).expandtabs(1000)|length }}",
+    "format_repeated_field": "{{ ('{0}' * 3000).format('x' * 1000)|length }}",
+    "percent_repeated_field": "{{ (('%s' * 3000) % (('x' * 1000,) * 3000))|length }}",
+    "string_of_shared_list": "{% set l = ['x' * 10000] * 100 %}{{ (l|string)|length }}",
 }
 
 HARMLESS = {  # payloads that may render, as plain text that leaks nothing
@@ -90,6 +102,9 @@ HARMLESS = {  # payloads that may render, as plain text that leaks nothing
     "dict_global": "{{ dict(a=1) }}",
     "range_small": "{{ range(3)|list|join(',') }}",
     "format_plain": "{{ '{0} {1}'.format(short_name, price_display) }}",
+    "concat_small": "{{ name ~ ' ' ~ price_display ~ currency }}",
+    "list_plus_small": "{{ (points + ['x'])|join('、') }}",
+    "literal_small": "{{ [name, price, {'a': points}]|length }}",
 }
 
 

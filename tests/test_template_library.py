@@ -152,7 +152,7 @@ def test_sparse_and_awkward_sheets(template, case):
         "long_point": lambda: product(lang, selling_points=[LONG_POINT[lang], TYPICAL[lang]["selling_points"][1]],
                                       offer=""),
         "price_no_original": lambda: product(lang, original_price=None, offer="", category="", audience=""),
-        "odd_currency": lambda: product(lang, extra={"currency": "HK$"}),
+        "odd_currency": lambda: product(lang, currency="HKD"),
         "quote_in_point": lambda: minimal(lang, selling_points=['Says "hi" 说“你好”。']),
     }[case]()
     script = generate_script(p, template)

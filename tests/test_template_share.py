@@ -1,4 +1,5 @@
 """Templates shared as one .zip: export, import, and the refusals that keep a stranger's package safe."""
+import wave
 import zipfile
 from pathlib import Path
 
@@ -45,14 +46,16 @@ def _own_template(root: Path, name: str = "mine", script: str = "[hook]\n{{ name
 
 
 def test_music_from_outside_the_folder_travels_with_the_package(tmp_path, home):
-    music = tmp_path / "elsewhere" / "my_song.m4a"
+    music = tmp_path / "elsewhere" / "my_song.wav"
     music.parent.mkdir()
-    music.write_bytes(b"not really music, but a file")
+    with wave.open(str(music), "wb") as w:  # a tenth of a second of silence
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\0\0" * 800)
     folder = _own_template(tmp_path / "t", style=f"style:\n  music: {music}   # my own track\n")
     result = export_template(folder, tmp_path / "mine.zip")
-    assert "mine/assets/my_song.m4a" in zipfile.ZipFile(result.path).namelist()
+    assert "mine/assets/my_song.wav" in zipfile.ZipFile(result.path).namelist()
+    assert any("packed in" in w for w in result.warnings)  # the creator is told what left their disk
     template = import_template(result.path)
-    assert template.style["music"] == "assets/my_song.m4a"
+    assert template.style["music"] == "assets/my_song.wav"
     assert template.resolve_asset(template.style["music"]).read_bytes() == music.read_bytes()
     assert "# my own track" in (template.folder / "template.yaml").read_text(encoding="utf-8")
 

@@ -193,3 +193,22 @@ def test_piper_noise_is_read_from_inputs():
     assert {i.name for i in session.get_inputs()} == {"input", "input_lengths", "scales", *names}
     plain = b"\x3a\x02\x0a\x00"  # a ModelProto whose graph holds one empty node
     assert with_noise_inputs(plain) == (plain, [])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text,spoken", [
+    ("It's only €5.", "It's only 5 euros."), ("Now ¥19.9.", "Now 19.9 yuan."), ("Just £3.50!", "Just 3 pounds 50!"),
+    ("HK$88 today", "88 Hong Kong dollars today"), ("It is 5 EUR.", "It is 5 euros."), ("$1 each", "1 dollar each"),
+    ("Only $24.99.", "Only 24 dollars 99."), ("JP¥1,200", "1,200 yen"),
+])
+def test_english_voice_says_each_price_in_its_own_currency(text, spoken):
+    assert normalize_en(text) == spoken
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text,spoken", [
+    ("现在只要€5。", "现在只要五欧元。"), ("现在只要$19.9。", "现在只要十九点九美元。"), ("原价£12.50", "原价十二点五英镑"),
+    ("HK$88", "八十八港元"), ("199EUR的杯子", "一百九十九欧元的杯子"), ("¥59.9元", "五十九点九元"),
+])
+def test_mandarin_voice_says_each_price_in_its_own_currency(text, spoken):
+    assert normalize_zh(text) == spoken

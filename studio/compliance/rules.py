@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
+from ..safeyaml import load_yaml
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 
@@ -181,7 +181,7 @@ def _expand_terms(pattern: str, terms: dict[str, str], rule_id: str) -> str:
 def load_lexicon(path: Path) -> Lexicon:
     """A lexicon file: rules (regex patterns, which may name term lists as <<name>>), term lists
     under `terms` (each a list of regex alternatives) and `allow` patterns."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = load_yaml(path, 5 * 1024 * 1024, encoding="utf-8") or {}
     lang = str(data.get("language", Path(path).stem))
     flags = re.IGNORECASE
     terms = {str(k): "(?:" + "|".join(str(t) for t in v) + ")" for k, v in (data.get("terms") or {}).items()}
@@ -386,12 +386,12 @@ _ORIGINAL_CUES = re.compile(r"(原价|划线价|专柜价|日常价|原来|平�
                             r"list price|rrp|usually|retail(?: price)?|was)\s*(?:要|是|卖|为|:)?\s*[¥$]?\s*$", re.I)
 _UNIT_CUES = re.compile(r"(每天|一天|每片|每包|每次|每顿|平均|相当于|单价|每件|每斤|每瓶|per|a day|each|省|立减|减|优惠|券|满|返|"
                         r"off|save|saving)\s*(?:只要|仅需|才|下来|约)?\s*[¥$]?\s*$", re.I)
-_ZH_PRICE = re.compile(rf"[¥￥]\s*(?P<a>\d+(?:\.\d+)?)|(?P<b>{_NUM})\s*(?:块|元|圆)(?P<c>[一二三四五六七八九\d](?![\d十百千万件个天月年盒瓶片包斤次]))?(?:钱)?|"
+_ZH_PRICE = re.compile(rf"[¥￥€£]\s*(?P<a>\d+(?:\.\d+)?)|(?P<b>{_NUM})\s*(?:块|元|圆)(?P<c>[一二三四五六七八九\d](?![\d十百千万件个天月年盒瓶片包斤次]))?(?:钱)?|"
                        rf"(?P<d>\d+(?:\.\d+)?)\s*(?:rmb|RMB)|"
                        rf"(?:原价|现价|到手价|售价|只要|仅需|仅售|只需|秒杀价|活动价|日常价|划线价|专柜价|市场价|吊牌价|门店价|官方价|"
                        rf"券后价|直播价|直播间价)\s*(?:是|为|:)?\s*"
                        rf"(?P<e>{_NUM})(?!\s*(?:块|元|圆|[\d.零〇一二两三四五六七八九十百千万]))(?![件个天月年盒瓶片包斤次折%])")
-_EN_PRICE = re.compile(r"[$¥]\s*(?P<a>\d+(?:,\d{3})*(?:\.\d+)?)|(?P<b>\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks|yuan|rmb)\b|"
+_EN_PRICE = re.compile(r"[$¥€£]\s*(?P<a>\d+(?:,\d{3})*(?:\.\d+)?)|(?P<b>\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks|yuan|rmb|euros?|eur|pounds|gbp)\b|"
                        r"\b(?:only|just|now|priced\s+at|originally|was)\s+(?P<e>\d+\.\d{2})\b", re.I)
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from ..media import open_photo
 from ..util import StudioError
 from .layers import AiLabel, Clip, Headline, Inset, Layer, Photo, PriceTag, Title
 from .style import VideoStyle
@@ -214,13 +215,7 @@ class YuvSprite:
 
 
 def _load_photo(path: str) -> Image.Image:
-    try:
-        with Image.open(path) as im:
-            return ImageOps.exif_transpose(im).convert("RGB")
-    except FileNotFoundError as exc:
-        raise StudioError(f"photo not found: {path}") from exc
-    except Exception as exc:
-        raise StudioError(f"photo '{path}' could not be opened ({exc}); save it as JPG or PNG") from exc
+    return open_photo(path)  # bounded decoding (studio/media.py); errors name the file and what to do
 
 
 class PhotoDrawer:

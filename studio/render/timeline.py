@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..core.vocab import is_clip
+from ..currency import currency_for
 from ..subtitles.export import CaptionStyle
 from ..types import CaptionPage, Captions, Product, Script, Voiceover, Word
 from .layers import AiLabel, Clip, Headline, Inset, Layer, Photo, PriceTag, Title, layer_from_dict
@@ -144,7 +145,7 @@ def build_timeline(
         scene_starts = {i: voiceover.duration * i / n for i in range(n)}
     ordered = sorted(scene_starts.items())
     layers: list[Layer] = []
-    currency = "¥" if script.language == "zh" else "$"
+    currency = currency_for(product.currency, product.language).symbol
     photos = [p for p in product.images if not is_clip(p)]
     painted = {str(p) for p in backgrounds}
     pictures = [*product.images, *backgrounds]

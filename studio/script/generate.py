@@ -21,6 +21,7 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SecurityError
 
+from ..currency import currency_for
 from ..types import Product, Scene, Script
 from ..util import StudioError
 from .facts import extract_facts, short_name
@@ -125,7 +126,7 @@ def template_context(product: Product, rng: random.Random, variant: int, *, seed
         r = random.Random(f"{seed}:{variant}:{product.name}:{key}:{counts[key]}")
         return options[r.randrange(len(options))]
 
-    currency = product.extra.get("currency") or product.extra.get("货币") or ("¥" if product.language == "zh" else "$")
+    currency = currency_for(product.currency, product.language)
     derived = _derived(product)
     return {
         "name": product.name,
@@ -134,7 +135,8 @@ def template_context(product: Product, rng: random.Random, variant: int, *, seed
         "price_display": _format_price(product.price),
         "original_price": product.original_price,
         "original_price_display": _format_price(product.original_price),
-        "currency": currency,
+        "currency": currency.symbol,
+        "currency_code": currency.code,
         "points": points if n_points is None else points[:n_points],
         "all_points": points,
         "category": product.category,
@@ -392,8 +394,34 @@ def _fit(renderer: _Renderer, product: Product, variant: int, seed: int,
     return text, _finish(report, est, lo, hi, template, product)
 
 
+def longest_script_seconds(target_seconds: float, tolerance: float = 0.15) -> float:
+    """The most narration a script may hold for a target: twice the top of its window, and at least 30 s
+    over it. Past that a script is not "a bit long" but a template writing without end (2,500 lines
+    took minutes to voice), so it is refused before anything is voiced."""
+    top = target_seconds * (1 + tolerance)
+    return max(2 * top, top + 30)
+
+
+def check_script_length(lines: list[str], language: str, target_seconds: float, where: str,
+                        speed: float = 1.0, rate: float | None = None, pause: float = DEFAULT_PAUSE,
+                        tolerance: float = 0.15) -> None:
+    """Raise StudioError (naming `where`, the length and what to do) when `lines` hold more narration
+    than longest_script_seconds allows for the target."""
+    est = estimate_seconds(lines, language, speed, rate=rate, pause=pause)
+    limit = longest_script_seconds(target_seconds, tolerance)
+    if est > limit:
+        raise StudioError(f"{where}: the script has {len(lines)} lines, about {est:g} s of narration for a "
+                          f"{target_seconds:g} s target (at most {limit:g} s is voiced); shorten it, or choose a "
+                          "longer target")
+
+
 def _finish(report: dict, est: float, lo: float, hi: float, template: Template, product: Product) -> dict:
     target = report["target_s"]
+    if est > longest_script_seconds(target, report["tolerance"]):
+        raise StudioError(f"template '{template.name}' ({template.folder / 'script.j2'}): it wrote about {est:g} s "
+                          f"of narration for a {target:g} s target (at most "
+                          f"{longest_script_seconds(target, report['tolerance']):g} s is voiced); a template's "
+                          "loops must stop at what the target needs (see fit: in docs/templates.md)")
     if est < lo:
         report["status"] = "short"
         report["shortfall_s"] = round(lo - est, 1)

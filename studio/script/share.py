@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from ..safeyaml import YamlLimitError, load_yaml_text
 from ..util import TEMPLATES_DIR, StudioError, decode_utf8_or_gbk, is_disk_full
 from .templates import Template, load_template, user_templates_dir
 
@@ -48,9 +49,7 @@ def export_template(name_or_folder: str | Path, dest: str | Path) -> ExportResul
     dest = Path(dest)
     if dest.suffix.lower() != ".zip":
         dest = dest.with_name(dest.name + ".zip")
-    files = [p for p in sorted(template.folder.rglob("*"))
-             if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
-                                        for part in p.relative_to(template.folder).parts)]
+    files = _package_files(template)
     yaml_text = (template.folder / "template.yaml").read_text(encoding="utf-8")
     extra: list[tuple[Path, str]] = []
     warnings: list[str] = []
@@ -63,6 +62,7 @@ def export_template(name_or_folder: str | Path, dest: str | Path) -> ExportResul
             packed = f"assets/{found.name}"
             extra.append((found, packed))
             yaml_text = _set_style_music(yaml_text, str(music), packed)
+            warnings.append(f"its music {found} (outside the template folder) is packed in as {packed}")
     total = sum(p.stat().st_size for p in files) + sum(p.stat().st_size for p, _ in extra)
     if len(files) + len(extra) > MAX_FILES or total > MAX_BYTES:
         raise StudioError(f"template '{template.name}' holds {len(files) + len(extra)} files, {total / 1e6:.0f} MB: "
@@ -85,6 +85,23 @@ def export_template(name_or_folder: str | Path, dest: str | Path) -> ExportResul
         hint = " (the disk is full)" if is_disk_full(exc) else ""
         raise StudioError(f"could not write {dest}: {exc}{hint}") from exc
     return ExportResult(dest, len(files) + len(extra), warnings)
+
+
+def _package_files(template: Template) -> list[Path]:
+    """The files of a template folder that go into its package (hidden files and caches left out).
+    A link is refused, never followed: it could lead anywhere on the creator's disk, and whoever
+    imports the package must get only what the creator meant to share."""
+    files: list[Path] = []
+    for root, dirs, names in os.walk(template.folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for entry in [*dirs, *names]:
+            path = Path(root) / entry
+            if path.is_symlink():
+                raise StudioError(f"template '{template.name}' holds a link {path.relative_to(template.folder)} "
+                                  f"(to {path.resolve()}); a package holds plain files only: copy the file into "
+                                  "the template folder instead")
+        files += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
+    return sorted(files)
 
 
 def _set_style_music(yaml_text: str, old: str, new: str) -> str:
@@ -134,7 +151,7 @@ def import_template(package: str | Path, name: str | None = None, replace: bool 
                 with zf.open(info) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out)
             _name_in_yaml(folder / "template.yaml", name)
-            load_template(folder)  # the same checks as any template; the error names file and line
+            load_template(folder, packaged=True)  # the same checks as any template; the error names file and line
             if final.exists():
                 old = staging / ".replaced"
                 os.replace(final, old)
@@ -202,8 +219,8 @@ def _name_in_yaml(yaml_path: Path, name: str) -> None:
     """Make template.yaml's `name` the folder's name (a template is found by its folder name)."""
     text = yaml_path.read_text(encoding="utf-8")
     try:
-        meta = yaml.safe_load(text)
-    except yaml.YAMLError:
+        meta = load_yaml_text(text)
+    except (yaml.YAMLError, YamlLimitError):
         return  # load_template reports it, with the line
     if isinstance(meta, dict) and meta.get("name") == name:
         return

@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-from ..util import TEMPLATES_DIR, StudioError, data_home, sha1_of
+from ..media import media_problem
+from ..safeyaml import YamlLimitError, load_yaml
+from ..util import TEMPLATES_DIR, StudioError, data_home, is_inside, sha1_of
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,13 @@ KNOWN_KEYS = {"name", "language", "title", "category", "style_name", "target_sec
 DEFAULT_RATE = {"zh": 4.5, "en": 6.5}
 DEFAULT_PAUSE = 0.3  # seconds between lines
 DEFAULT_TOLERANCE = 0.15
+MAX_YAML_BYTES = 256 * 1024  # template.yaml: a page of settings, never megabytes
 FIT_KEYS = {"rate", "pause", "tolerance", "points", "trim", "grow"}
 
 # the variables a template sees (studio/script/generate.py template_context), and Jinja's own globals
 CONTEXT_VARIABLES = {
     "name", "short_name", "price", "price_display", "original_price", "original_price_display", "currency",
+    "currency_code",
     "points", "all_points", "category", "audience", "brand", "offer", "platform", "language", "extra",
     "variant", "pick", "facts", "details", "reviews", "usage", "service", "parts", "target_seconds",
 }
@@ -141,14 +145,32 @@ class Template:
         return None
 
     def resolve_asset(self, rel: str | None) -> Path | None:
-        """A style asset path, looked up in the template folder first, then in the project."""
+        """A style asset (the music), looked up in the template folder first, then among the studio's
+        bundled assets; a name that leads outside both (`..`, a link) is never followed. An absolute
+        path is the merchant's own choice in the project style (template.yaml may not hold one: see
+        confined_asset) and is used as it is."""
         if not rel:
             return None
+        if Path(rel).is_absolute():
+            return Path(rel) if Path(rel).is_file() else None
         for base in (self.folder, TEMPLATES_DIR.parent):
-            candidate = (base / rel).resolve()
-            if candidate.exists():
+            candidate = confined_asset(rel, base)
+            if candidate is not None and candidate.is_file():
                 return candidate
         return None
+
+
+ASSETS_ROOT = TEMPLATES_DIR.parent / "assets"
+
+
+def confined_asset(rel: str, base: Path) -> Path | None:
+    """`base / rel` resolved, when it stays inside the template folder `base` (or, for the studio's own
+    folder, inside its bundled assets/); None when it would lead anywhere else."""
+    if Path(rel).is_absolute() or re.match(r"^[A-Za-z]:", rel):
+        return None
+    candidate = (base / rel).resolve()
+    allowed = ASSETS_ROOT if base.resolve() == TEMPLATES_DIR.parent.resolve() else base
+    return candidate if is_inside(candidate, allowed) else None
 
 
 def user_templates_dir() -> Path:
@@ -188,8 +210,9 @@ def list_templates() -> TemplateList:
     return found
 
 
-def load_template(name_or_path: str | Path) -> Template:
-    """Load a template by name (a bundled folder) or by folder path."""
+def load_template(name_or_path: str | Path, packaged: bool = False) -> Template:
+    """Load a template by name (a bundled folder) or by folder path. `packaged`: it came in a package
+    from someone else (share.import_template), so even an absolute style.music path is refused."""
     folder = Path(name_or_path)
     if not (folder / "template.yaml").exists():
         for base in template_dirs():
@@ -205,11 +228,11 @@ def load_template(name_or_path: str | Path) -> Template:
     # checking a template parses it twice; a batch or the live preview loads the same one again and
     # again, so keep it until one of its files changes
     stamp = _folder_stamp(folder)
-    key = str(folder.resolve())
+    key = str(folder.resolve()) + (":packaged" if packaged else "")
     cached = _loaded.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    template = _load_template_folder(folder)
+    template = _load_template_folder(folder, packaged)
     _loaded[key] = (stamp, template)
     return template
 
@@ -224,7 +247,7 @@ def _folder_stamp(folder: Path) -> tuple:
         return ()
 
 
-def _load_template_folder(folder: Path) -> Template:
+def _load_template_folder(folder: Path, packaged: bool = False) -> Template:
     yaml_path = folder / "template.yaml"
     tname = folder.name
 
@@ -233,11 +256,17 @@ def _load_template_folder(folder: Path) -> Template:
         raise TemplateError(f"template '{tname}' ({file}){at}: {message}", template=tname, file=file, line=line,
                             variable=variable)
 
+    for own in (yaml_path, folder / "script.j2"):
+        if own.exists() and not is_inside(own, folder):
+            fail(f"{own.name} is a link to a file outside the template folder ({own.resolve()}); a template's "
+                 "files must be inside its folder", file=own)
     try:
-        meta = yaml.safe_load(yaml_path.read_text(encoding="utf-8")) or {}
+        meta = load_yaml(yaml_path, MAX_YAML_BYTES, encoding="utf-8") or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         fail(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", mark.line + 1 if mark else None)
+    except YamlLimitError as exc:
+        fail(f"was not read: {exc}")
     if not isinstance(meta, dict):
         fail("must be a mapping of keys to values")
     tname = str(meta.get("name") or tname)
@@ -252,6 +281,8 @@ def _load_template_folder(folder: Path) -> Template:
         fail(f"unknown key(s) {', '.join(sorted(unknown_keys))}; known keys: {', '.join(sorted(KNOWN_KEYS))}",
              _yaml_line(yaml_path, key))
     style_in = meta.get("style") or {}
+    if not isinstance(style_in, dict):
+        fail("style must be a mapping of style keys to values", _yaml_line(yaml_path, "style"))
     unknown = set(style_in) - set(STYLE_DEFAULTS)
     if unknown:
         fail(f"unknown style key(s) {', '.join(sorted(unknown))}; known keys: {', '.join(STYLE_DEFAULTS)}",
@@ -261,6 +292,23 @@ def _load_template_folder(folder: Path) -> Template:
     if "caption_style" in style_in and style_in["caption_style"] not in CAPTION_KINDS:
         fail(f"style.caption_style must be one of {', '.join(CAPTION_KINDS)}, not '{style_in['caption_style']}'",
              _yaml_line(yaml_path, "caption_style"))
+    music = style_in.get("music")
+    if music is not None and not isinstance(music, str):
+        fail(f"style.music must be a file name, not {type(music).__name__}", _yaml_line(yaml_path, "music"))
+    if music:
+        # a name relative to the template stays inside it (or the studio's bundled assets/); an absolute
+        # path is the creator's own track on their own disk (export packs it in), never a package's
+        own_track = Path(music).is_absolute() and not packaged
+        found = Path(music) if own_track else (confined_asset(music, folder)
+                                                or confined_asset(music, TEMPLATES_DIR.parent))
+        if found is None:
+            fail(f"style.music '{music}' points outside the template folder; put the track inside the template "
+                 "folder and name it relative to it (e.g. music.m4a)", _yaml_line(yaml_path, "music"))
+        if found.is_file() and media_problem(found, "recording"):
+            fail(f"style.music '{music}' is not a sound file (M4A, MP3, WAV...)", _yaml_line(yaml_path, "music"))
+    for key in ("name", "title", "category", "style_name", "description"):
+        if key in meta and not isinstance(meta[key], (str, int, float)):
+            fail(f"{key} must be text, not a {type(meta[key]).__name__}", _yaml_line(yaml_path, key))
     try:
         target = float(meta.get("target_seconds", 20))
     except (TypeError, ValueError):
@@ -369,6 +417,13 @@ def _check_source(source: str, path: Path, fit: FitRules, fail) -> None:
         line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == var and n.ctx == "load"), None)
         fail(f"'{var}' is undefined - check the variable name against docs/templates.md "
              f"(known: {', '.join(sorted(CONTEXT_VARIABLES))})", line, file=path, variable=var)
+    for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        name = node.template.value if isinstance(node.template, nodes.Const) else None
+        if isinstance(name, str):
+            target = (path.parent / name)
+            if not is_inside(target, path.parent):
+                fail(f"'{name}' is outside the template folder (it leads to {target.resolve()}); a template may "
+                     "include only its own files", node.lineno, file=path)
     for node in ast.find_all(nodes.Getattr):  # parts.xyz must be a part the fit block declares
         if isinstance(node.node, nodes.Name) and node.node.name == "parts" and node.attr not in fit.parts:
             declared = ", ".join(fit.parts) or "none"

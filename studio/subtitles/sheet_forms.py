@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..currency import currency_for
 from ..types import Product, Word
 from .align import _CN_RUN, _cn_number
 
@@ -44,7 +45,7 @@ def sheet_terms(product: Product) -> dict[str, str]:
             key = form_key(term)
             if key and re.search(r"\d", key) and len(term) >= 2:
                 terms.setdefault(key, term)
-    currency = "¥" if product.language == "zh" else "$"
+    currency = currency_for(product.currency, product.language).symbol
     for price in (product.price, product.original_price):
         if price is not None:
             terms[form_key(f"{price:g}")] = f"{currency}{price:g}"

@@ -6,7 +6,7 @@ normaliser misses, units, currency signs, emoji and *all punctuation* vanish. A 
 ideographs even crash it. So everything a merchant writes is rewritten here into plain
 Chinese characters plus sentence punctuation (kept for our own clause pauses):
 
-    ¥59.9 / 59.9元 -> 五十九点九元      ¥199 -> 一百九十九元      50% -> 百分之五十
+    ¥59.9 / 59.9元 -> 五十九点九元      ¥199 -> 一百九十九元      €5 / 5 EUR -> 五欧元      50% -> 百分之五十
     8.5折 -> 八点五折    2件 -> 两件      500ml -> 五百毫升         3.5kg -> 三点五千克
     13800138000 / 型号A1234 -> read digit by digit               12:30 -> 十二点三十
     ABC -> 诶必西 (short acronyms spelled)   Nike -> 耐克 (a few common names)   other Latin words dropped
@@ -14,6 +14,8 @@ Chinese characters plus sentence punctuation (kept for our own clause pauses):
 from __future__ import annotations
 
 import re
+
+from ..currency import CODE_PATTERN, CURRENCIES, SIGN_PATTERN, code_of_mark
 
 _DIGITS = "零一二三四五六七八九"
 _SMALL_UNITS = ["", "十", "百", "千"]
@@ -132,10 +134,23 @@ def _to_halfwidth(text: str) -> str:
     return "".join(out).replace("￥", "¥").replace("〇", "零").replace("\u3000", " ")
 
 
+# a currency sign or code next to an amount (€5, HK$88, 5 EUR); ¥ and $ keep their own rules below
+_FOREIGN_SIGN = "|".join(m for m in SIGN_PATTERN.split("|") if m not in (r"¥", r"￥", r"\$"))
+_SIGN_AMOUNT = re.compile(rf"(?<![A-Za-z])({_FOREIGN_SIGN})\s*(\d+(?:\.\d+)?)", re.I)
+_AMOUNT_CODE = re.compile(rf"(\d+(?:\.\d+)?)\s*({CODE_PATTERN})(?![A-Za-z])", re.I)
+
+
+def _amount_in(num: str, mark: str) -> str:
+    """'5.50', '€' -> 五点五欧元: the amount, then the currency's Mandarin name."""
+    return _price(num)[:-1] + CURRENCIES[code_of_mark(mark)].zh
+
+
 def normalize_zh(text: str) -> str:
     """Rewrite merchant copy into what the Mandarin front end can read (CJK + 。，！？、；：)."""
     t = _to_halfwidth(text)
     t = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", t)  # 1,299 -> 1299
+    t = _SIGN_AMOUNT.sub(lambda m: _amount_in(m.group(2), m.group(1)), t)
+    t = _AMOUNT_CODE.sub(lambda m: _amount_in(m.group(1), m.group(2)), t)
     # a space between Chinese words is a pause; other spaces (iPhone 15 Pro) are dropped at the end
     t = re.sub(r"(?<=[\u4e00-\u9fa5])\s+(?=[\u4e00-\u9fa5])", "，", t)
     t = re.sub(r"(?<=\d)\s*(?:[℃]|°C|°c)", "摄氏度", t)
