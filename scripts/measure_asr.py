@@ -221,7 +221,7 @@ def main() -> None:
                             prompt = key_terms({"lang": lang, "ref": clip.ref})
                             prompt = ("以下是普通话的句子，使用简体中文。" + prompt + "。") if lang == "zh" else prompt + "."
                         elif prime == "sheet":
-                            prompt = priming_prompt(product, lang)
+                            prompt = priming_prompt(product, lang, short_name(product.name))
                         if prompt not in heard_by_prompt:  # raw and plain share one recognition
                             t0, c0 = time.perf_counter(), time.process_time()
                             heard = transcribe(clip.path, lang, engine=engine, model=model, initial_prompt=prompt,

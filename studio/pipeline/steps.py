@@ -93,12 +93,14 @@ def whisper_request(plan: RenderPlan, voiceover: Voiceover) -> dict:
     talk needs its full effort, primed with the product's words, and only where there is speech (no
     words invented over music or noise)."""
     from .. import subtitles
+    from ..script import short_name
 
     free_talk = not voiceover.lines
     return {
         "engine": plan.options.whisper_engine, "model": plan.options.whisper_model,
         "temperatures": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if free_talk else (0.0,),
-        "initial_prompt": subtitles.priming_prompt(plan.product, plan.script.language) if free_talk else None,
+        "initial_prompt": (subtitles.priming_prompt(plan.product, plan.script.language, short_name(plan.product.name))
+                           if free_talk else None),
         "speech_only": free_talk,
     }
 
@@ -116,7 +118,7 @@ def make_captions(ctx: RenderContext, voice_step: VoiceStep) -> CaptionStep:
     if not check_skipped:
         request = whisper_request(plan, voiceover)
         key = cache.transcript_key(voiceover.audio_path, language, request["engine"],
-                                   f"{request['model']}|{bool(voiceover.lines)}|vad")
+                                   f"{request['model']}|{bool(voiceover.lines)}|vad|zh-forms2")
         transcript = cache.load_transcript(key)
         if transcript is None:
             transcript = subtitles.transcribe(voiceover.audio_path, language, cancel=ctx.tracker.cancel,

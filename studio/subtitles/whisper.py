@@ -359,12 +359,11 @@ def _decode_16k(audio_path: Path):
         raise StudioError(f"cannot read the audio of '{audio_path}': {exc}") from exc
 
 
-def priming_prompt(product, language: str) -> str:
+def priming_prompt(product, language: str, name: str | None = None) -> str:
     """An initial prompt that makes Whisper spell the product's own words the sheet's way
-    (brand, name, selling points), for free speech with no script."""
-    from ..script import short_name
-
-    terms = [product.brand, short_name(product.name), *product.selling_points[:4]]
+    (brand, `name` — the speakable short name the script stage gives, else the sheet's — and
+    selling points), for free speech with no script."""
+    terms = [product.brand, name or product.name, *product.selling_points[:4]]
     terms = [t for t in terms if t]
     if language == "zh":
         return "以下是普通话的句子，使用简体中文。" + "，".join(terms) + "。"
