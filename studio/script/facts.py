@@ -64,7 +64,7 @@ PLACES_ZH = sorted(set("""
 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 内蒙古 广西 西藏 宁夏 新疆 东北 西北 江南 五常 阿克苏 赣南 赣州 烟台
 库尔勒 吐鲁番 哈密 和田 若羌 丹东 大连 舟山 千岛湖 眉山 蒲江 砀山 洛川 静宁 攀枝花 会理 琯溪 平和 临安 章丘 金华 宜宾
 绍兴 长白山 阳澄湖 盱眙 潜江 普洱 西湖 安溪 武夷山 福鼎 信阳 六安 黄山 庐山 峨眉山 恩施 宁波 温州 厦门 青岛 寿光 莱阳
-昭通 蒙自 褚橙 三亚 文昌 湛江 茂名 增城 从化 潮汕 汕头 泰州 高邮 盐城 杭州 苏州 无锡 南京 成都 广州 深圳 西安
+昭通 蒙自 三亚 南美 北美 欧洲 东南亚 中东 非洲 南极 北极 文昌 湛江 茂名 增城 从化 潮汕 汕头 泰州 高邮 盐城 杭州 苏州 无锡 南京 成都 广州 深圳 西安
 """.split()), key=len, reverse=True)
 PLACES_EN = sorted(set("""
 USA|U.S.A.|US|America|United States|Canada|UK|United Kingdom|England|Scotland|Wales|Ireland|France|Germany|Italy|Spain|
@@ -338,90 +338,6 @@ _SPEC_LOOSE = re.compile(
     re.IGNORECASE)
 
 
-def _all_generic(token: str) -> bool:
-    rest = token
-    while rest:
-        for word in sorted(_GENERIC_ZH, key=len, reverse=True):
-            if rest.startswith(word):
-                rest = rest[len(word):]
-                break
-        else:
-            return False
-    return True
-
-
-def short_name(name: str, max_chars: int = 14) -> str:
-    """A speakable short name from a long marketplace title: drops shop words, brackets, origin, specs
-    and (for Chinese titles) the brand, which `facts.brand` still holds; keeps the product noun at the end."""
-    name = re.sub(r"\s+", " ", str(name or "")).strip()
-    if not name:
-        return ""
-    latin = not re.search(r"[\u4e00-\u9fff]", name)
-    facts = extract_facts(name)
-    text = _NOISE.sub(" ", name)
-    if facts.origin and not latin:
-        # "加拿大原装进口", "产自云南" and a place standing alone go; a place that is part of the product's
-        # own name ("赣南脐橙", "五常大米") stays
-        place = re.escape(facts.origin)
-        text = re.sub(rf"(?:产自|产地|原产|来自)\s*{place}|{place}\s*(?:原装|直发|直采|特产|原产|产)(?![\u4e00-\u9fff]*(?:米|茶|果|橙|柚|枣))",
-                      " ", name if text == name else text, count=1)
-        origin_glued_to_brand = facts.brand and re.search(rf"{place}{re.escape(facts.brand)}", text)
-        if origin_glued_to_brand:
-            text = text.replace(facts.origin + facts.brand, " " + facts.brand, 1)
-        text = re.sub(rf"(?<![\u4e00-\u9fff]){place}(?![\u4e00-\u9fffA-Za-z])", " ", text)
-    if latin:
-        text = re.sub(r",?\s*\b(?:made in|product of|imported from)\s+[\w .]+$", " ", text, flags=re.IGNORECASE)
-    text = re.sub(r"\b(?:pack|set|box|case) of \d+\b|\b\d+[- ]?(?:pack|pk|count|ct)\b", " ", text, flags=re.IGNORECASE)
-    tokens = []
-    for tok in text.split():  # a word left as a stub by removing its spec (单果80-85mm -> 单果) goes too
-        cut = _SPEC_LOOSE.sub(" ", tok).strip()
-        if cut != tok and len(re.sub(r"[^\u4e00-\u9fff]", "", cut)) <= 2 and not re.search(r"[A-Za-z]{2}", cut):
-            cut = ""
-        tokens.append(cut)
-    text = _SPEC_LOOSE.sub(" ", " ".join(tokens))  # specs written over several words: "16 fl oz", "100 Bags"
-    for part in (facts.size, facts.model):
-        for piece in part.split():
-            text = text.replace(piece, " ")
-    text = re.sub(r"\s*[,，|/]+\s*", " ", text)
-    parts = [p for p in re.split(r"\s+", text) if p and re.search(r"\w", p)]
-    if not latin and facts.brand:
-        without = [p for p in (q.replace(facts.brand, " ").strip() for q in " ".join(parts).split(" ")) if p]
-        without = [p for p in re.split(r"\s+", " ".join(without)) if p and re.search(r"[\u4e00-\u9fff]", p)]
-        if without:
-            parts = without
-    if not parts:
-        return name[:max_chars]
-    if latin:  # Latin names: keep whole words, allow longer
-        out = ""
-        for w in parts:
-            if out and len(out) + 1 + len(w) > max_chars * 2 + 8:
-                break
-            out = f"{out} {w}".strip()
-        return out
-
-    def join(tokens: list[str]) -> str:
-        out = ""
-        for tok in tokens:
-            glue = "" if out and re.search(r"[\u4e00-\u9fff]$", out) and re.match(r"[\u4e00-\u9fff]", tok) else " "
-            out = f"{out}{glue}{tok}" if out else tok
-        return out
-
-    plain = [p for p in parts if not _all_generic(p)]  # 家用智能: descriptive words only
-    parts = plain or parts
-    whole = join(parts)
-    if len(whole) <= max_chars:
-        return whole
-    # too long: keep the last words (the product noun ends a Chinese title) that fit
-    kept: list[str] = []
-    for tok in reversed(parts):
-        if len(join([tok, *kept])) > max_chars:
-            break
-        kept.insert(0, tok)
-    if kept:
-        return join(kept)
-    last = max(parts[-1:] + [p for p in parts if re.search(r"[\u4e00-\u9fff]", p)], key=len)
-    last = re.sub(r"^[A-Za-z0-9-]+(?=[\u4e00-\u9fff])", "", last)  # IN-Basic高单位活化益生菌 -> 高单位活化益生菌
-    return last[-max_chars:]
-
+from .names import short_name  # noqa: E402  (a short name is made from the facts' own spec rules)
 
 __all__ = ["Facts", "extract_facts", "short_name"]
