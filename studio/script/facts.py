@@ -31,7 +31,8 @@ _COUNT_UNITS = (r"(?:袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|双|块
                 r"pods|sheets|pairs|servings)")
 _LATIN_AFTER = r"(?![A-Za-z])"
 
-WEIGHT_RE = re.compile(rf"({_NUM})\s*({_WEIGHT_UNITS}){_LATIN_AFTER}", re.IGNORECASE)
+# grams are a small g: a capital G (6G, 16GB) is memory, never weight (净含量6G was once said of a graphics card)
+WEIGHT_RE = re.compile(rf"({_NUM})\s*((?i:kg|千克|公斤|mg|毫克|斤|磅|lbs?|oz)|g|克){_LATIN_AFTER}")
 VOLUME_RE = re.compile(rf"({_NUM})\s*({_VOLUME_UNITS}){_LATIN_AFTER}")
 POWER_RE = re.compile(rf"({_NUM})\s*(kW|W|瓦|千瓦){_LATIN_AFTER}")
 CAPACITY_RE = re.compile(rf"({_NUM})\s*(mAh|毫安时?|Wh){_LATIN_AFTER}", re.IGNORECASE)
@@ -111,7 +112,14 @@ class Facts:
     flavour: str = ""  # flavour, recipe or scent: "深海鱼", "草莓", "Vanilla"
     power: str = ""  # "1500W"
     capacity: str = ""  # battery: "10000mAh"
-    model: str = ""  # model number: "KFR-35GW"
+    memory: str = ""  # RAM: "16G" (from "16G+512G", "16G内存", "8GB RAM")
+    video_memory: str = ""  # graphics memory: "6G" (from "RTX3060 6G独显", "8G显存")
+    storage: str = ""  # "512G", "1TB" (from "16G+512G", "512G固态", "128GB Storage")
+    processor: str = ""  # "i7-12700H", "R7-5800H", "骁龙870"
+    graphics: str = ""  # "RTX3060", "RTX 3070 Ti"
+    resolution: str = ""  # "2.5K", "4K", "1920*1080"
+    refresh_rate: str = ""  # "165Hz"
+    model: str = ""  # model number: "KFR-35GW", "Y9000P" (never a processor or a graphics chip)
     spec: str = ""  # every spec span as written in the title, space-separated
     total: str = ""  # unit × count when both are known: "100g" from "5g*20袋"
 
@@ -290,9 +298,13 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     if cap:
         facts.capacity = f"{cap.group(1)}{cap.group(2)}"
         spec_spans.append(cap.span())
+    spec_spans += _digital_specs(title, facts, language)
     for m in MODEL_RE.finditer(rest):  # upper-case letters and digits, both: KFR-35GW, MB-FB40, V8, QN55Q60C
         token = m.group(1)
         if not re.search(r"\d", token) or any(r.fullmatch(token) for r in (WEIGHT_RE, VOLUME_RE, POWER_RE, CAPACITY_RE)):
+            continue
+        if token in (facts.processor, facts.graphics.replace(" ", "")) or _COMPONENT.fullmatch(token) \
+                or re.fullmatch(r"\d+(?:\.\d+)?(?:G|GB|T|TB|K|P|HZ|Hz)", token):
             continue
         facts.model = token
         break
@@ -304,14 +316,88 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     facts.origin, origin_span = _origin(title, language)
     facts.brand = brand or (_brand_zh(title, origin_span) if language == "zh" else _brand_en(title))
     facts.flavour = _flavour(title, language)
-    spec_spans.sort()
-    facts.spec = " ".join(title[a:b].strip() for a, b in spec_spans if title[a:b].strip())
+    spec_spans = sorted(set(spec_spans))
+    merged: list[tuple[int, int]] = []
+    for a, b in spec_spans:  # overlapping spans once: "16G+512G" not "16G+512G 16G"
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    facts.spec = " ".join(title[a:b].strip() for a, b in merged if title[a:b].strip())
 
     for key, value in (extra or {}).items():  # the merchant's own columns win
         field = _EXTRA_FIELDS.get(re.sub(r"[\s_\-]+", "", str(key)).lower())
         if field and str(value or "").strip():
             setattr(facts, field, str(value).strip())
     return facts
+
+
+_DIGITAL_CONTEXT = re.compile(r"手机|电脑|笔记本|游戏本|平板|显卡|内存|硬盘|固态|U盘|存储卡|内存卡|路由器|主板|显示器|"
+                              r"laptop|notebook|phone|tablet|SSD|RAM|GPU|CPU|(?:RTX|GTX)\s?\d", re.IGNORECASE)
+_COMPONENT = re.compile(
+    r"[iI][3579]-?\d{4,5}[A-Z]{0,3}|[Rr][3579]-\d{4}[A-Z]{0,3}|(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?(?:Ti|TI|XT|M))?|"
+    r"DDR\d|LPDDR\d[Xx]?")
+_PROCESSOR_RE = re.compile(r"(?<![A-Za-z0-9])((?:[iI][3579]|[Rr][3579])-\d{4,5}[A-Z]{0,3}|(?:骁龙|天玑|麒麟)\d{3,4}\+?|"
+                           r"(?:Helio|Snapdragon)\s?[A-Z]?\d{2,4}|M[1-4](?:\s?(?:Pro|Max|Ultra))?(?=芯片))(?![A-Za-z0-9])")
+_GRAPHICS_RE = re.compile(r"(?<![A-Za-z0-9])((?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?(?:Ti|TI|ti|XT|M|SUPER))?)(?![A-Za-z0-9])")
+_MEMORY_RE = re.compile(r"(?<![\d.])(\d{1,4})\s*(G|GB|T|TB|g|gb|t|tb)(?:(?![A-Za-z])|(?=DDR))")
+_RESOLUTION_RE = re.compile(r"(?<![\d.A-Za-z])(\d(?:\.\d)?[Kk]|\d{3,4}\s*[*x×]\s*\d{3,4}|\d{3,4}[Pp])(?![A-Za-z0-9])")
+_REFRESH_RE = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:Hz|HZ|hz|赫兹)")
+
+
+def _digital_specs(title: str, facts: Facts, language: str) -> list[tuple[int, int]]:
+    """Processor, graphics, memory, storage, resolution and refresh rate, as the title writes them.
+    A G next to 显存/独显 or right after a graphics chip is graphics memory; next to 内存/运行/RAM, or
+    the first of '16G+512G', memory; next to 固态/硬盘/SSD/存储/ROM, a T, or the second of a pair,
+    storage. A small g counts only where the title is about a device (else it is grams)."""
+    spans: list[tuple[int, int]] = []
+    digital = bool(_DIGITAL_CONTEXT.search(title))
+    for regex, field in ((_PROCESSOR_RE, "processor"), (_GRAPHICS_RE, "graphics")):
+        m = regex.search(title)
+        if m:
+            setattr(facts, field, m.group(1))
+            spans.append(m.span(1))
+    if digital or facts.processor or facts.graphics:
+        m = _RESOLUTION_RE.search(title)
+        if m:
+            facts.resolution = m.group(1)
+            spans.append(m.span(1))
+        m = _REFRESH_RE.search(title)
+        if m:
+            facts.refresh_rate = title[m.start(1):m.end()]
+            spans.append((m.start(1), m.end()))
+    sizes = []
+    for m in _MEMORY_RE.finditer(title):
+        if m.group(2) in ("g", "t") and not digital:
+            continue  # 500g is weight
+        after = title[m.end():m.end() + 4]
+        before = title[max(0, m.start() - 8):m.start()]
+        if re.match(r"\s*(?:显存|独显|独立显存|GDDR)", after) or (re.search(r"(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?Ti)?\s*[-\s]?$", before)):
+            kind = "video_memory"
+        elif re.match(r"\s*(?:内存|运行|RAM|运存|DDR)", after, re.IGNORECASE):
+            kind = "memory"
+        elif re.match(r"\s*(?:固态|硬盘|SSD|存储|ROM|机身|闪存|PCIe|NVMe)", after, re.IGNORECASE) or m.group(2).upper().startswith("T"):
+            kind = "storage"
+        else:
+            kind = ""
+        sizes.append((m, kind))
+    for i, (m, kind) in enumerate(sizes):  # a pair without labels: 16G+512G, 8GB 256GB -> memory, storage
+        if kind:
+            continue
+        value = int(m.group(1))
+        if value >= 64 or m.group(2).upper().startswith("T"):
+            sizes[i] = (m, "storage")
+        elif value <= 64 and any(not k or k == "storage" for mm, k in sizes[i + 1:i + 3]):
+            sizes[i] = (m, "memory")
+        else:
+            sizes[i] = (m, "memory")
+    for m, kind in sizes:
+        if not getattr(facts, kind):
+            setattr(facts, kind, m.group(1) + m.group(2))
+        spans.append(m.span())
+    if (facts.memory or facts.video_memory or facts.storage) and re.fullmatch(rf"{_NUM}\s*[gG]", facts.weight or "-"):
+        facts.weight = ""  # the g was memory, not grams
+    return spans
 
 
 _EXTRA_FIELDS = {

@@ -8,7 +8,8 @@ Voices (all offline, from PyPI packages installed by scripts/bootstrap.sh):
 - en-joe-slow    the same at 0.85x speed with a little less variation, calmer
 
 Chinese text goes through `zh_normalize.normalize_zh` (prices, percentages, units, model numbers,
-Latin letters) and English through `normalize_en` before synthesis; the returned spans carry the
+Latin letters) and English through `en_normalize.normalize_en` (pictographs dropped, capitals for
+emphasis read as words, acronyms as letters, model numbers in parts, units) before synthesis; the returned spans carry the
 original line text. Each line is spoken separately; lines are joined with LINE_PAUSE_S of silence
 after LEAD_IN_S at the start, and TAIL_S at the end. Models load once per process.
 
@@ -30,6 +31,7 @@ import numpy as np
 
 from ..types import LineSpan, Voiceover, Word
 from ..util import CancelToken, StudioError
+from .en_normalize import normalize_en
 from .zh_normalize import normalize_zh
 
 # voice id -> (language, speed factor, variation (Piper noise_scale; unused for zh))
@@ -107,13 +109,6 @@ def shift_pitch(audio: np.ndarray, factor: float) -> np.ndarray:
         return audio
     ratio = Fraction(1.0 / factor).limit_denominator(200)
     return resample_poly(audio, ratio.numerator, ratio.denominator).astype(np.float32)
-
-
-def normalize_en(text: str) -> str:
-    """Prices the way a presenter says them: $24.99 -> 24 dollars 99, $5 -> 5 dollars; 50% -> 50 percent."""
-    text = re.sub(r"\$\s*(\d+)\.(\d{2})\b", r"\1 dollars \2", text)
-    text = re.sub(r"\$\s*(\d+)\b", r"\1 dollars", text)
-    return text.replace("%", " percent")
 
 
 def synthesize(
