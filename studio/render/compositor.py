@@ -20,7 +20,8 @@ Two ways out, same pictures:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from ..marketplace import drawable
 from ..util import StudioError
 from .style import VideoStyle
 from .timeline import Layer, Timeline
@@ -123,8 +125,10 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int, max_lines
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         while lines[-1] and font.getlength(lines[-1] + "…") > max_width:
-            lines[-1] = lines[-1][:-1]
-        lines[-1] += "…"
+            # drop a whole Latin word (or one CJK character), never half a word
+            cut = re.sub(r"(?:\s*[A-Za-z0-9.'’-]+|.)$", "", lines[-1])
+            lines[-1] = cut if cut != lines[-1] else lines[-1][:-1]
+        lines[-1] = lines[-1].rstrip(" ,，、;；:") + "…"
     return lines
 
 
@@ -461,6 +465,7 @@ def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
     s = style.scale
     font_path = str(style.font_path)
     safe_w = style.width - style.safe_left - style.safe_right
+    layer = replace(layer, text=drawable(layer.text, font_path))  # no boxes for what the font lacks (emoji)
     if layer.kind == "title":
         font = _font(font_path, int(96 * s))
         lines = wrap_text(layer.text, font, safe_w - int(40 * s), max_lines=2)

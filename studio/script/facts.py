@@ -40,8 +40,8 @@ CAPACITY_RE = re.compile(rf"({_NUM})\s*(mAh|毫安时?|Wh){_LATIN_AFTER}", re.IG
 TIMES_RE = re.compile(
     rf"(?:({_NUM})\s*({_WEIGHT_UNITS}|{_VOLUME_UNITS})\s*[*x×]\s*(\d+)\s*({_COUNT_UNITS})?"
     rf"|(\d+)\s*[x×]\s*({_NUM})\s*({_WEIGHT_UNITS}|{_VOLUME_UNITS})){_LATIN_AFTER}", re.IGNORECASE)
-COUNT_RE = re.compile(
-    rf"(?<![\d.*x×])(\d+)\s*({_COUNT_UNITS})(装)?(?:\s*/\s*([盒袋瓶罐箱包桶组套]))?{_LATIN_AFTER}", re.IGNORECASE)
+COUNT_RE = re.compile(  # 支持, 个性, 只要 are words, not counts
+    rf"(?<![\d.*x×])(\d+)\s*({_COUNT_UNITS})(?!持|撑|付|性|要|刻|力)(装)?(?:\s*/\s*([盒袋瓶罐箱包桶组套]))?{_LATIN_AFTER}", re.IGNORECASE)
 # 两瓶装, 单支: a Chinese numeral counts only when 装 follows or the word ends there (三只松鼠 is a name)
 COUNT_CN_RE = re.compile(r"(?<![\u4e00-\u9fff])([一二两三四五六七八九十单双])\s*(袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|块|卷|套|组|听|箱|桶)"
                          r"(?:(装)|(?![\u4e00-\u9fff]))")
@@ -318,8 +318,8 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     facts.flavour = _flavour(title, language)
     spec_spans = sorted(set(spec_spans))
     merged: list[tuple[int, int]] = []
-    for a, b in spec_spans:  # overlapping spans once: "16G+512G" not "16G+512G 16G"
-        if merged and a < merged[-1][1]:
+    for a, b in spec_spans:  # overlapping spans once ("16G+512G", not "16G+512G 16G"); "16G/512G" as written
+        if merged and (a < merged[-1][1] or (a - merged[-1][1] == 1 and title[merged[-1][1]] in "+/")):
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
@@ -332,8 +332,9 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     return facts
 
 
-_DIGITAL_CONTEXT = re.compile(r"手机|电脑|笔记本|游戏本|平板|显卡|内存|硬盘|固态|U盘|存储卡|内存卡|路由器|主板|显示器|"
-                              r"laptop|notebook|phone|tablet|SSD|RAM|GPU|CPU|(?:RTX|GTX)\s?\d", re.IGNORECASE)
+_DIGITAL_CONTEXT = re.compile(r"手机|电脑|笔记本|游戏本|平板|显卡|内存|硬盘|固态|U盘|存储卡|内存卡|路由器|主板|显示器|电视|投影|"
+                              r"屏|摄像|相机|laptop|notebook|phone|tablet|SSD|RAM|GPU|CPU|(?:RTX|GTX)\s?\d|\bTV\b|HDMI|"
+                              r"display|projector|monitor|camera|screen|television", re.IGNORECASE)
 _COMPONENT = re.compile(
     r"[iI][3579]-?\d{4,5}[A-Z]{0,3}|[Rr][3579]-\d{4}[A-Z]{0,3}|(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?(?:Ti|TI|XT|M))?|"
     r"DDR\d|LPDDR\d[Xx]?")
@@ -372,6 +373,11 @@ def _digital_specs(title: str, facts: Facts, language: str) -> list[tuple[int, i
             continue  # 500g is weight
         after = title[m.end():m.end() + 4]
         before = title[max(0, m.start() - 8):m.start()]
+        if m.group(2) == "G" and m.group(1) in ("3", "4", "5") and (
+                re.match(r"\s*(?:全网通|网通|网络|手机|双模|双卡|信号|通信|LTE|版|\()", after)
+                or re.search(r"(?:移动|联通|电信|支持)\s*$", before) or not digital):
+            continue  # 4G全网通, 5G手机: the network, not memory
+
         if re.match(r"\s*(?:显存|独显|独立显存|GDDR)", after) or (re.search(r"(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?Ti)?\s*[-\s]?$", before)):
             kind = "video_memory"
         elif re.match(r"\s*(?:内存|运行|RAM|运存|DDR)", after, re.IGNORECASE):

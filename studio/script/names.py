@@ -70,6 +70,7 @@ SPEC_TOKEN = re.compile(
     rf"(?<![A-Za-z0-9.])(?:"
     rf"{_NUM}\s*(?:{_UNIT_WORDS})(?:\s*[+/*x×]\s*{_NUM}\s*(?:{_UNIT_WORDS})?)*(?:装)?"  # 16G+512G, 5g*20袋, 500mlx6瓶装
     rf"|{_NUM}\s*[+/]\s*{_NUM}\s*(?:GB|G|TB|T)\b"  # 8+128GB
+    rf"|\d+\+\d+(?:装|件|支|瓶|盒|袋)?"  # 2+2装
     rf"|{_NUM}\s*[-~～]\s*{_NUM}\s*(?:{_UNIT_WORDS})"  # 80-85mm
     rf"|{_NUM}\s*[*x×]\s*{_NUM}(?:\s*[*x×]\s*{_NUM})?\s*(?:cm|mm|m|米|厘米|毫米|英寸|寸|inch|in)"  # 2.0*120cm
     rf"|(?:[2-5]?X{{0,3}}[SML]|XXS|XS|均码|大码)号|\d{{2,3}}码"  # M号, 175码
@@ -198,7 +199,7 @@ _COMPONENT_WORDS_ZH = re.compile(
 _NOT_BRAND_ZH = set("""新款 复古 简约 时尚 韩版 日系 欧美 百搭 经典 网红 爆款 潮流 小清新 原味 现磨 天然 纯天然 有机 手工 进口 原装
 国产 家用 商用 加厚 加大 超大 大号 小号 迷你 便携 多功能 智能 全自动 高端 升级 专业 新鲜 精选 特级 正宗 无糖 低脂 即食 女士 男士
 女款 男款 儿童 宝宝 婴儿 学生 老人 中老年 孕妇 宠物 猫咪 狗狗 通用 夏季 冬季 春季 秋季 夏天 冬天 春秋 秋冬 四季 包包 女 男
-第 半价 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
+第 半价 超值 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
 
 
 @lru_cache(maxsize=1)
@@ -352,6 +353,7 @@ def _model_word_zh(title: str, brand: str) -> str:
     t = SHOP_WORDS_ZH.sub(" ", t)
     t = _COMPONENT_WORDS_ZH.sub(" ", t)
     t = re.sub(r"(?<=[A-Za-z])(\d{1,2}代)", r" \1", t)  # XS12代: the generation is not part of the model
+    t = re.sub(r"(?<=[A-Za-z])(\d{1,2}\.\d\s*(?:英寸|寸|吋))", r" \1", t)  # X15-AT15.6英寸: the screen is not either
     if brand and brand in t:
         t = t[t.index(brand) + len(brand):]
     t = re.sub(r"^\s*[(（][A-Za-z .&'-]*[)）]", " ", t)  # 戴尔(DELL)
@@ -529,7 +531,9 @@ def _name_words_en(head: str, brand: str) -> list[str]:
     """The words of a title head that can be part of a name: no numbers with their units (108 cm,
     2000 W, 1.8 L, 2 in 1), no shop words; a number right after a name stays (Note 11, Rockerz 450)."""
     head = re.sub(r"(\d)\s*(?:\"|”|'')", r"\1 in ", head)  # 41" -> 41 in
-    head = re.sub(r"\b([A-Za-z]{2,})\s([A-Z])(?=\s|$)", "\\1\u00a0\\2", head)  # Type C, USB C: one term
+    head = re.sub(r"\b([A-Za-z]{2,})\s([A-Z])(?=\s|$)",
+                  lambda m: m.group() if find_product_type(m.group(1), "en") else f"{m.group(1)}\u00a0{m.group(2)}",
+                  head)  # Type C, USB C: one term (but not 'Cable A')
     raw = [w.strip(",.;:!\"'") for w in _words_en(re.sub(r"\s*/\s*", " / ", head))]
     raw = [w for w in raw if w]
     out: list[str] = []
@@ -610,9 +614,12 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         if first is not None:
             must.add(first)
             line = words[first + 1] if first + 1 < len(words) else ""
-            if re.match(r"[A-Z]", line) and len(line) > 1 and not find_product_type(line, "en") \
+            after = words[first + 2] if first + 2 < len(words) else ""
+            name_like = re.search(r"[a-z][A-Z]|^[A-Z]{2,}$|\d|^[A-Z][a-z]*-[A-Z]", line) or \
+                (re.search(r"\d", after) and re.search(r"[A-Za-z]", after)) or re.fullmatch(r"\d{1,4}", after)
+            if name_like and len(line) > 1 and not find_product_type(line, "en") \
                     and line.lower() not in _CONNECTORS and (not type_m or joined.find(line) < type_m.start()):
-                must.add(first + 1)  # the product line after the brand: Zeb-Dash, Rockerz, Galaxy
+                must.add(first + 1)  # the product line after the brand: Zeb-Dash, Galaxy S20, Note 11
     type_idx: list[int] = []
     if type_m:
         type_idx = [i for i, (a, b) in enumerate(spans) if a < type_m.end() and b > type_m.start()]
@@ -647,6 +654,7 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         return text(everything)
     chosen = set(must)
     # first the words leading up to the type, nearest first (Pressure Car Washer Machine), while they fit
+    added: set[int] = set()
     for i in range(min(type_idx) - 1 if type_idx else -1, -1, -1):
         if i in chosen:
             continue
@@ -655,8 +663,14 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         if repeats(i, chosen):
             continue
         trial = chosen | {i}
-        if len(text(trial)) > max_chars:
+        if words[i].lower() in _CONNECTORS:  # On Ear, Charging and Sync: the connector with its left word
+            trial |= {i - 1} if i > 0 else set()
+            if i == 0 or len(text(trial)) > max_chars:
+                chosen -= added  # a half term ('Ear Headphones') is worse than none
+                break
+        elif len(text(trial)) > max_chars:
             break
+        added |= trial - chosen
         chosen = trial
     for i in range(len(words)):  # then the others from the left
         if i in chosen or words[i].lower() in _CONNECTORS or len(words[i]) <= 1 or repeats(i, chosen):

@@ -36,6 +36,11 @@ _WORDS = {
 }
 
 
+def _unit_zh(unit: str) -> str:
+    """A unit as written after a number (2.5k and 2.5K alike)."""
+    return _UNITS_CASED.get(unit) or _UNITS.get(unit.lower()) or _UNITS_CASED[unit.upper()]
+
+
 def _model_zh(token: str) -> str:
     """A model number said the way a shop assistant says it: letters spelled, digits one by one,
     hyphens silent (i7-12700H -> 艾七一二七零零艾尺, RTX3060 -> 阿尔踢艾克斯三零六零). Short
@@ -177,7 +182,7 @@ def normalize_zh(text: str) -> str:
     t = re.sub(r"(\d(?:\.\d+)?\s*[A-Za-z]{1,3})\s*[*xX×]\s*(?=\d)", r"\1乘", t)
     # units after numbers (500ml -> 500毫升); then 3+ digits still glued to Latin letters are a
     # model number (A1234, RTX4090) read digit by digit
-    t = _UNIT_RE.sub(lambda m: m.group(1) + (_UNITS_CASED.get(m.group(2)) or _UNITS[m.group(2).lower()]), t)
+    t = _UNIT_RE.sub(lambda m: m.group(1) + _unit_zh(m.group(2)), t)
     t = re.sub(r"(?<=[A-Za-z])\d{3,}|\d{3,}(?=[A-Za-z])", lambda m: digits_to_zh(m.group()), t)
     # ranges first, so a price range keeps its 到 (59.9-79.9元)
     t = re.sub(r"(?<=[\d%])\s*[-~—至]\s*(?=[¥$]?\d)", "到", t)
