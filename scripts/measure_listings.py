@@ -17,7 +17,7 @@ the bundled promo template of its language -> the voice's text normaliser. Print
   `facts.spec`, and said by the voice with the same digits and without 到/小时 or a dash;
 - emoji or undrawable characters reaching the voice's text, the captions or the overlays (goal 0);
 - selling points cut inside a word (goal 0); duplicate points in one script (goal 0);
-- points made of one attribute word (goal 0).
+- points made of one short attribute word (four characters at most) when the listing had more (goal 0).
 """
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 from studio.marketplace import _PICTOGRAPH, _key, font_codepoints  # noqa: E402
 from studio.script import generate_script, load_template  # noqa: E402
 from studio.script.facts import extract_facts  # noqa: E402
-from studio.script.names import (EN_MAX_CHARS, ZH_MAX_CHARS, _CONNECTORS, _segments, _width, brand_forms,  # noqa: E402
-                                 find_product_type, short_name)
+from studio.script.names import (EN_MAX_CHARS, SHOP_WORDS_EN, ZH_MAX_CHARS, _CONNECTORS, _segments,  # noqa: E402
+                                 _width, brand_forms, find_product_type, short_name)
 from studio.sheet import load_sheet  # noqa: E402
 from studio.subtitles.align import number_key  # noqa: E402
 from studio.util import cjk_font_path  # noqa: E402
@@ -76,7 +76,8 @@ def accept(name: str, row: dict) -> list[str]:
         title_runs = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9+.-]*", title))
         for run in runs:
             for piece in run.split(" "):
-                if piece not in title_runs and not any(piece in r.split("-") for r in title_runs):
+                if piece not in title_runs and not any(piece in r.split("-") for r in title_runs) \
+                        and not any(re.fullmatch(re.escape(piece) + r"(?:19|20)\d\d", r) for r in title_runs):
                     why.append(f"cut Latin run {piece!r}")
         title_words = set(_segments(re.sub(r"[^\u4e00-\u9fff]+", " ", title)))
         for cjk in re.findall(r"[\u4e00-\u9fff]+", name):
@@ -100,7 +101,7 @@ def accept(name: str, row: dict) -> list[str]:
             why.append("no product type")
     brands = brand_forms(row.get("brand", ""))
     if not brands and not zh:
-        first = re.match(r"[A-Za-z0-9][\w&'.+-]*", title.strip("!*# "))
+        first = re.match(r"[A-Za-z0-9][\w&'.+-]*", SHOP_WORDS_EN.sub(" ", title).strip("!*# "))
         if first and first.group()[0].isupper() and not find_product_type(first.group(), "en") \
                 and first.group().lower() not in {"new", "the", "a", "premium", "original"}:
             brands = [first.group()]
@@ -137,6 +138,8 @@ def make_sheet(rows: list[dict], folder: Path) -> Path:
         attrs = row.get("attributes") or {}
         if "商品属性" in attrs:
             item["商品属性"] = attrs["商品属性"]
+        elif attrs:  # a JD spec table (显卡型号: RTX 3060, 显存容量: 6GB ...) as the listing's attributes
+            item["商品属性"] = ", ".join(f"{k}：{v}" for k, v in attrs.items())
         lines.append(json.dumps(item, ensure_ascii=False))
     path = folder / "listings.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -188,10 +191,14 @@ def measure(rows: list[dict], show: int = 0) -> dict:
                 out["points_cut_in_word"] += cut
                 if cut and show:
                     print("CUT:", point)
-            if "商品属性" in (row.get("attributes") or {}):
-                tags = [t for t in re.split(r"[,，]\s*", row["attributes"]["商品属性"]) if t.strip()]
-                out["one_word_attribute_points"] += sum(1 for p in product.selling_points if p.strip() in tags
-                                                        and len(tags) > 1)
+            if row.get("attributes"):
+                from studio.marketplace import dedupe_points
+
+                text = row["attributes"].get("商品属性") or ", ".join(f"{k}{v}" for k, v in row["attributes"].items())
+                tags = dedupe_points([t for t in re.split(r"[,，]\s*", text) if t.strip()])
+                out["one_word_attribute_points"] += sum(  # a point that is one short tag, when there were more
+                    1 for p in product.selling_points if p.strip() in tags and len(tags) > 1
+                    and len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z0-9]+", p)) <= 4)
     out["rejected"] = rejected
     return out
 

@@ -119,6 +119,7 @@ class Facts:
     graphics: str = ""  # "RTX3060", "RTX 3070 Ti"
     resolution: str = ""  # "2.5K", "4K", "1920*1080"
     refresh_rate: str = ""  # "165Hz"
+    network: str = ""  # "5G", "4G" (a phone's network, not memory)
     model: str = ""  # model number: "KFR-35GW", "Y9000P" (never a processor or a graphics chip)
     spec: str = ""  # every spec span as written in the title, space-separated
     total: str = ""  # unit × count when both are known: "100g" from "5g*20袋"
@@ -376,6 +377,9 @@ def _digital_specs(title: str, facts: Facts, language: str) -> list[tuple[int, i
         if m.group(2) == "G" and m.group(1) in ("3", "4", "5") and (
                 re.match(r"\s*(?:全网通|网通|网络|手机|双模|双卡|信号|通信|LTE|版|\()", after)
                 or re.search(r"(?:移动|联通|电信|支持)\s*$", before) or not digital):
+            if not facts.network and (digital or re.match(r"\s*(?:全网通|网通|手机)", after)):
+                facts.network = m.group(1) + m.group(2)
+                spans.append(m.span())
             continue  # 4G全网通, 5G手机: the network, not memory
 
         if re.match(r"\s*(?:显存|独显|独立显存|GDDR)", after) or (re.search(r"(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?Ti)?\s*[-\s]?$", before)):

@@ -95,9 +95,10 @@ SHOP_WORDS_ZH = re.compile(
     r"新老包装随机发货?|新老包装|随机发货?|随机发|今日下单|次日送达|次日达|当日达|可选|标配版?|官方标配|升配|高配|顶配|低配|"
     r"旗舰|新品|上市|同款|网红|抖音|代购|国行|全国联保|联保|送礼|礼品|礼物|赠品|送|加购|优先发货|拍\d件|第\d件半价|"
     r"\d+期免息|免息|分期|立减\d*|优惠|活动|包税|保税|直邮|美国直邮|大促|第\d+[件箱瓶盒袋]半价|半价")
-SHOP_WORDS_EN = re.compile(r"\b(?:newly launched|new arrival|latest|best seller|bestseller|hot sale|free shipping|"
+SHOP_WORDS_EN = re.compile(r"\b(?:newly launched|newly|new arrival|latest|best seller|bestseller|hot sale|free shipping|"
                            r"official|genuine|original|authentic|brand new|new|upgraded|2nd gen(?:eration)?|"
-                           r"amazon'?s choice)\b", re.IGNORECASE)
+                           r"amazon'?s choice|(?:india'?s|world'?s|america'?s)\s+(?:no\.?\s?1|#1|best|first)|"
+                           r"no\.?\s?1|#\s?1|best|top rated|premium quality)(?![\w-])", re.IGNORECASE)
 _BRACKETS = re.compile(r"【[^】]*】|\[[^\]]*\]|（[^）]*）|\([^)]*\)|〔[^〕]*〕|《[^》]*》|「[^」]*」")
 _SEPARATORS_ZH = re.compile(r"[\s,，、;；|｜/／\\+＋&＆!！?？:：·•丨~～—–-]+")
 
@@ -371,6 +372,9 @@ def _model_word_zh(title: str, brand: str) -> str:
         for m in re.finditer(r"(?<![A-Za-z0-9-])((?:[A-Za-z]+-)?[A-Za-z]*\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{0,5}\d*[A-Za-z0-9]*)"
                              r"(?![A-Za-z0-9])", word):
             alnum = m.group(1)
+            year = re.search(r"(?<=[A-Za-z\d])(?:19|20)\d{2}$", alnum)
+            if year and re.search(r"\d", alnum[:year.start()]) and len(alnum) - 4 >= 3:
+                alnum = alnum[:year.start()]  # 拯救者Y9000X2022: the model year is not part of the model
             bare_number = alnum.isdigit()
             if not bare_number and (_is_spec(alnum) or COMPONENT_TOKEN.fullmatch(alnum) or COMPONENT_TOKEN.match(alnum)
                                     or SPEC_TOKEN.match(word[m.start():]) or _WEIGHT_TAIL.search(alnum)
@@ -571,6 +575,7 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
     t = re.sub(r"[®™©]", "", t)
     t = re.sub(r"[^\w\s'&+./|,;:!()\[\]\"-]", " ", t)  # pictographs and symbols
     t = _BRACKETS.sub(" ", t)
+    t = SHOP_WORDS_EN.sub(" ", t)
     t = re.sub(r"^[^A-Za-z0-9]+", "", t)
     forms = brand_forms(brand)
     brand_word = next((f for f in forms if re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", t, re.I)), "")
@@ -578,14 +583,15 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
     # the head of the title: up to the first clause mark, extended by the next clause while it names no product
     pieces = [p for p in _HEAD_END.split(t) if p and p.strip()]
     head = pieces[0] if pieces else t
-    for nxt in pieces[1:3]:
-        if find_product_type(head, "en"):
-            break
-        if "|" in t[len(head):len(head) + 4] and re.search(r"[A-Za-z]\d|\d[A-Za-z]|\s\d", head):
-            break  # Redmi 10A | ...: a model name stands on its own
-        if find_product_type(nxt, "en") and len(_words_en(head + " " + nxt)) <= 14:
-            head = head + " " + nxt
-            break
+    if not find_product_type(head, "en") and not ("|" in t[len(head):len(head) + 4]
+                                                  and re.search(r"[A-Za-z]\d|\d[A-Za-z]|\s\d", head)):
+        # no product named yet (Redmi 10A | ... is a model name on its own): the next clauses, up to one that does
+        for k, nxt in enumerate(pieces[1:4], 1):
+            if find_product_type(nxt, "en"):
+                extended = " ".join(pieces[:k + 1])
+                if len(_words_en(extended)) <= 16:
+                    head = extended
+                break
     words = _name_words_en(head, brand_word)
     if not words:
         return brand_word
