@@ -71,6 +71,7 @@ SPEC_TOKEN = re.compile(
     rf"{_NUM}\s*(?:{_UNIT_WORDS})(?:\s*[+/*x×]\s*{_NUM}\s*(?:{_UNIT_WORDS})?)*(?:装)?"  # 16G+512G, 5g*20袋, 500mlx6瓶装
     rf"|{_NUM}\s*[+/]\s*{_NUM}\s*(?:GB|G|TB|T)\b"  # 8+128GB
     rf"|\d+\+\d+(?:装|件|支|瓶|盒|袋)?"  # 2+2装
+    rf"|{_NUM}\s*%?\s*(?:vol|VOL|Vol|abv|ABV)"  # 20.1VOL, 40% vol
     rf"|{_NUM}\s*[-~～]\s*{_NUM}\s*(?:{_UNIT_WORDS})"  # 80-85mm
     rf"|{_NUM}\s*[*x×]\s*{_NUM}(?:\s*[*x×]\s*{_NUM})?\s*(?:cm|mm|m|米|厘米|毫米|英寸|寸|inch|in)"  # 2.0*120cm
     rf"|(?:[2-5]?X{{0,3}}[SML]|XXS|XS|均码|大码)号|\d{{2,3}}码"  # M号, 175码
@@ -571,8 +572,7 @@ def _name_words_en(head: str, brand: str) -> list[str]:
 
 
 def _short_en(title: str, brand: str, max_chars: int) -> str:
-    t = _nfkc(title)
-    t = re.sub(r"[®™©]", "", t)
+    t = _nfkc(re.sub(r"[®™©℠]", "", title))  # before NFKC, which spells ™ as "TM"
     t = re.sub(r"[^\w\s'&+./|,;:!()\[\]\"-]", " ", t)  # pictographs and symbols
     t = _BRACKETS.sub(" ", t)
     t = SHOP_WORDS_EN.sub(" ", t)
