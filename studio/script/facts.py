@@ -426,8 +426,6 @@ _EXTRA_FIELDS = {
 __all__ = ["Facts", "extract_facts"]
 
 
-_NOISE = re.compile(r"【[^】]*】|\[[^\]]*\]|（[^）]*）|\([^)]*\)|产地直发|原装进口|进口|包邮|正品|官方|旗舰店|专营店|新款|爆款|"
-                    r"现货|特价|送礼礼盒|礼盒装|整箱")
 _SPEC_LOOSE = re.compile(
     rf"{_NUM}(?:\s*-\s*{_NUM})?\s*(?:{_WEIGHT_UNITS}|{_VOLUME_UNITS}|{_COUNT_UNITS}|cm|mm|寸|英寸|W|mAh|匹)(?:\s*[*x×/]\s*\d*\s*{_COUNT_UNITS}?)?(?:装)?"
     rf"|[一二两三四五六七八九十单双](?:{_COUNT_UNITS})装?(?![\u4e00-\u9fff])|\b(?:pack|set) of \d+\b|\b\d+[- ]?(?:pack|count|ct)\b",
