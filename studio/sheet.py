@@ -18,6 +18,7 @@ from typing import Any
 from .currency import CURRENCIES, UnknownCurrency, currency_for, is_default, parse_currency, shown, split_marks
 from .media import CLIP_EXTS, PHOTO_EXTS, media_problem
 from .safeyaml import YamlLimitError, load_yaml
+from .marketplace import attribute_points, dedupe_points
 from .types import Problem, Product, Sheet
 from .util import StudioError, decode_utf8_or_gbk, is_inside
 
@@ -509,11 +510,13 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
 
         points = split_selling_points(fields.get("selling_points", ""))
         points += [text for _, text in sorted(numbered_points)]
-        points = [p for p in points if p]
+        points = dedupe_points([p for p in points if p])  # a bullet listed twice is said once
         if not points and fields.get("attributes"):
             tags = split_selling_points(re.sub(r"[,，]\s*", "；", fields["attributes"]))
-            # short tags ("全体型犬, 全年龄犬, 鱼肉") read as one point, not three one-word points
-            points = ["、".join(tags)] if tags and all(len(t) <= 8 for t in tags) else tags
+            # short tags ("全体型犬, 全年龄犬, 鱼肉") read as one point, not three one-word points; a tag
+            # inside another ("感冒, 感冒药") is said once
+            is_zh = bool(re.search(r"[\u4e00-\u9fff]", name + fields["attributes"]))
+            points = attribute_points(tags, "zh" if is_zh else "en")
         if not points:
             problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
 

@@ -67,7 +67,7 @@ def test_variants_start_their_photos_one_further_on_and_keep_a_templates_own_cho
 
 
 def test_short_name_from_marketplace_title():
-    assert short_name("加拿大原装进口 爱肯拿Acana 无谷深海鱼配方全犬粮 6kg") == "无谷深海鱼配方全犬粮"
+    assert short_name("加拿大原装进口 爱肯拿Acana 无谷深海鱼配方全犬粮 6kg") == "爱肯拿Acana深海鱼配方全犬粮"
     assert short_name("Canvas Tote") == "Canvas Tote"
 
 
@@ -180,3 +180,100 @@ def test_templates_see_facts_and_sheet_material(tmp_path: Path):
                    extra={"详情": "冻干工艺。颗粒适中！", "评价": "狗狗爱吃"})
     lines = generate_script(p, load_template(folder)).lines
     assert lines == ["爱肯拿Acana，6kg，加拿大。", "冻干工艺。", "颗粒适中。", "01件。"]
+
+
+# ---- real marketplace listings (tests/data/listings/, dev part) ----
+
+def _dev_listing(listing_id: str) -> dict:
+    import json
+
+    for name in ("zh_listings.jsonl", "en_listings.jsonl"):
+        for line in (Path(__file__).parent / "data" / "listings" / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["id"] == listing_id:
+                assert row["split"] == "dev"
+                return row
+    raise KeyError(listing_id)
+
+
+def _en_listing_product(listing_id: str, **kw) -> Product:
+    row = _dev_listing(listing_id)
+    base = dict(name=row["title"], price=float(row["price"]), selling_points=row["bullets"],
+                category="|".join(row["category_path"]), language="en", images=[Path("a.jpg")])
+    base.update(kw)
+    return Product(**base)
+
+
+@pytest.mark.unit
+def test_a_category_path_is_said_by_its_last_name():
+    """数码/游戏本 was once read with its slash; a JD category path, an Amazon one, a plain one."""
+    row = _dev_listing("jd-laptop-10052913090268")
+    for category, said in (("数码/游戏本", "游戏本"), ("电脑、办公>电脑整机>游戏本", "游戏本"), ("游戏本", "游戏本")):
+        p = zh_product(name=row["title"], category=category, selling_points=["2.5K 165Hz电竞屏", "RTX3060 6G独显"])
+        for variant in range(4):
+            script = generate_script(p, load_template("zh_promo"), variant=variant)
+            assert "/" not in script.text and ">" not in script.text
+            if "好用的" in script.text:
+                assert f"好用的{said}" in script.text
+    en = _en_listing_product("amzin-B07JW9H4J1")  # Computers&Accessories|...|Cables|USBCables
+    text = " ".join(generate_script(en, load_template("en_promo"), variant=v).text for v in range(6))
+    assert "|" not in text and "&Accessories" not in text
+    assert "USBCables" not in text
+
+
+@pytest.mark.unit
+def test_emoji_never_reach_the_voice_or_the_screen():
+    """amzin-B0BBVKRP7B: bullets open with ✅; the script's lines (spoken and captioned) hold no
+    pictograph, and nothing in lines or overlays is outside what the shipped font can draw."""
+    from studio.marketplace import _PICTOGRAPH, font_codepoints
+    from studio.util import cjk_font_path
+
+    cmap = font_codepoints(str(cjk_font_path()))
+    p = _en_listing_product("amzin-B0BBVKRP7B")
+    assert any("✅" in b for b in p.selling_points)
+    for variant in range(3):
+        script = generate_script(p, load_template("en_promo"), variant=variant)
+        for scene in script.scenes:
+            assert not any(_PICTOGRAPH.search(line) for line in scene.lines)
+            assert all(ord(ch) in cmap for ch in "".join(scene.lines) + scene.overlay if not ch.isspace())
+
+
+@pytest.mark.unit
+def test_long_bullets_are_cut_at_a_clause_never_inside_a_word():
+    """Amazon bullets of 30-70 words: each spoken point is the start of its bullet and ends at a
+    sentence or clause boundary of it."""
+    import re
+
+    from studio.marketplace import speakable_point, strip_pictographs
+
+    for listing_id in ("amzin-B07JW9H4J1", "amzin-B0BLV1GNLN", "amzin-B0B2DJDCPX", "amzin-B08VB57558"):
+        for bullet in _dev_listing(listing_id)["bullets"]:
+            point = speakable_point(bullet, "en")
+            source = re.sub(r"\s+", " ", strip_pictographs(bullet))
+            source = re.sub(r"^\s*[【\[]\s*([^】\]]{1,40}?)\s*[】\]]\s*[-:：–—]*\s*", r"\1: ", source)
+            assert source.startswith(point), (point, source)
+            rest = source[len(point):]
+            assert not rest or re.match(r"[\s.,;:!?–—-]", rest), (point, rest[:20])
+    assert speakable_point("【保温】12小时长效保温，316不锈钢内胆，轻巧便携不占地方，适合上班族学生党日常通勤出行使用还能装热汤", "zh") == \
+        "保温：12小时长效保温，316不锈钢内胆，轻巧便携不占地方"
+
+
+@pytest.mark.unit
+def test_a_point_repeated_on_the_sheet_is_said_once():
+    """amzin-B08VB57558 lists its bullets twice; 'Sturdy and Durable' style near-repeats also go."""
+    p = _en_listing_product("amzin-B08VB57558")
+    script = generate_script(p, load_template("en_promo"), target_seconds=60)
+    points = [s.overlay for s in script.scenes if s.kind == "point"]
+    assert points and len(points) == len(set(points))
+    zh = zh_product(selling_points=["保温12小时", "保温12小时！", "316不锈钢", "轻巧", "轻巧便携"])
+    points = [s.overlay for s in generate_script(zh, load_template("zh_promo")).scenes if s.kind == "point"]
+    assert points == ["保温12小时", "316不锈钢", "轻巧便携"]
+
+
+@pytest.mark.unit
+def test_text_the_font_cannot_draw_is_dropped_with_a_note(caplog):
+    from studio.marketplace import drawable
+
+    with caplog.at_level("WARNING"):
+        assert drawable("好用👾✅ 保温 ✓") == "好用 保温 ✓"  # ✓ is in Noto Sans SC, the emoji are not
+    assert any("U+1F47E" in r.getMessage() for r in caplog.records)

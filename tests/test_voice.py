@@ -212,3 +212,74 @@ def test_english_voice_says_each_price_in_its_own_currency(text, spoken):
 ])
 def test_mandarin_voice_says_each_price_in_its_own_currency(text, spoken):
     assert normalize_zh(text) == spoken
+
+
+# ---- marketplace specs and bullets, from real listings (tests/data/listings/, dev part) ----
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text, expected", [
+    ("i7-12700H", "艾七一二七零零艾尺"),  # not 到 (a range) and not 小时 (hours)
+    ("R7-5800H", "阿尔七五八零零艾尺"),
+    ("RTX3060 6G独显", "阿尔踢艾克斯三零六零六吉独显"),
+    ("2.5K 165Hz", "二点五开一百六十五赫兹"),
+    ("2.5k", "二点五开"),  # a small k once stopped the voice with a KeyError
+    ("16G+512G", "十六吉加五百一十二吉"),
+    ("8+256GB", "八加两百五十六吉"),
+    ("500ml*12瓶", "五百毫升乘十二瓶"),
+    ("59.9-79.9元", "五十九点九到七十九点九元"),
+    ("Type-C接口", "泰普西接口"),
+])
+def test_zh_reads_marketplace_specs(text, expected):
+    assert normalize_zh(text) == expected
+
+
+@pytest.mark.unit
+def test_zh_digits_of_a_spec_are_all_said():
+    from studio.subtitles.align import number_key
+
+    for token in ("i7-12700H", "RTX3050Ti", "2.5K", "16G+512G", "R9-6900HX", "Y9000P"):
+        said = normalize_zh(token)
+        assert number_key(said) == number_key(token), (token, said)
+        assert "到" not in said and "小时" not in said
+
+
+@pytest.mark.unit
+def test_en_pictographs_are_not_read():
+    # amzin-B0BBVKRP7B: a bullet that opens with a check-mark emoji
+    said = normalize_en("✅ All-day activity tracking: Track steps, distance, calories burned")
+    assert said.startswith("All-day activity tracking")
+    assert normalize_en("😍【Durable Spring Protection】：The easy-to-break connection port") == \
+        "Durable Spring Protection: The easy-to-break connection port"
+    assert normalize_en("Rated 5 ★★★★★ by buyers") == "Rated 5 by buyers"
+
+
+@pytest.mark.unit
+def test_en_capitals_for_emphasis_are_words_and_acronyms_are_letters():
+    # amzcom row "DB Longboards CoreFlex": "RESPONSIVE FLEX: ...", amzin: "ISI certified", "No Cost EMI"
+    assert normalize_en("RESPONSIVE FLEX: The Crossbow features a bamboo core") == \
+        "responsive flex: The Crossbow features a bamboo core"
+    assert normalize_en("BEST IN THE WORLD: NEW ULTRA-SOFT") == "best in the world: new ultra-soft"
+    assert normalize_en("ISI certified, No Cost EMI") == "I.S.I. certified, No Cost E.M.I."
+    assert normalize_en("USB LED HDMI cable, BPA free") == "USB LED HDMI cable, B.P.A. free"
+
+
+@pytest.mark.unit
+def test_en_model_numbers_and_units_are_said_in_parts():
+    assert normalize_en("Intel i7-12700H with RTX3060") == "Intel i 7 12 700 H with RTX 30 60"
+    assert normalize_en("2.5K 165Hz display, 60W / 3A") == "2.5K 165 hertz display, 60 watt / 3 amp"
+    assert normalize_en("5000mAh battery") == "5000 milliamp hours battery"
+
+
+def test_en_voice_spells_an_acronym_it_would_read_as_a_word():
+    """With the real Piper/espeak front end: 'EMI' alone is said 'emmy'; after normalisation it is
+    three letters (E, M, I)."""
+    from studio.voice import piper_en
+
+    voice = piper_en.load()
+
+    def phonemes(text: str) -> str:
+        return "".join(p for sentence in voice.phonemize(text) for p in sentence)
+
+    assert "ɛmi" in phonemes("No Cost EMI")
+    spelled = phonemes(normalize_en("No Cost EMI"))
+    assert "ɛmi" not in spelled and "iː" in spelled and "aɪ" in spelled

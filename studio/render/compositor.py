@@ -20,7 +20,8 @@ Two ways out, same pictures:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from ..media import open_photo
+from ..marketplace import drawable
 from ..util import StudioError
 from .layers import AiLabel, Clip, Headline, Inset, Layer, Photo, PriceTag, Title
 from .style import VideoStyle
@@ -125,8 +127,10 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int, max_lines
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         while lines[-1] and font.getlength(lines[-1] + "…") > max_width:
-            lines[-1] = lines[-1][:-1]
-        lines[-1] += "…"
+            # drop a whole Latin word (or one CJK character), never half a word
+            cut = re.sub(r"(?:\s*[A-Za-z0-9.'’-]+|.)$", "", lines[-1])
+            lines[-1] = cut if cut != lines[-1] else lines[-1][:-1]
+        lines[-1] = lines[-1].rstrip(" ,，、;；:") + "…"
     return lines
 
 
@@ -473,6 +477,8 @@ def make_sprite(layer: Layer, style: VideoStyle) -> Sprite:
     kind = OVERLAYS.get(type(layer))
     if kind is None:
         raise StudioError(f"the timeline's '{layer.kind}' layer is not an overlay this renderer can draw")
+    if isinstance(getattr(layer, "text", None), str):  # no boxes for what the font lacks (emoji)
+        layer = replace(layer, text=drawable(layer.text, str(style.font_path)))
     return kind.sprite(layer, style)
 
 

@@ -31,7 +31,8 @@ _COUNT_UNITS = (r"(?:袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|双|块
                 r"pods|sheets|pairs|servings)")
 _LATIN_AFTER = r"(?![A-Za-z])"
 
-WEIGHT_RE = re.compile(rf"({_NUM})\s*({_WEIGHT_UNITS}){_LATIN_AFTER}", re.IGNORECASE)
+# grams are a small g: a capital G (6G, 16GB) is memory, never weight (净含量6G was once said of a graphics card)
+WEIGHT_RE = re.compile(rf"({_NUM})\s*((?i:kg|千克|公斤|mg|毫克|斤|磅|lbs?|oz)|g|克){_LATIN_AFTER}")
 VOLUME_RE = re.compile(rf"({_NUM})\s*({_VOLUME_UNITS}){_LATIN_AFTER}")
 POWER_RE = re.compile(rf"({_NUM})\s*(kW|W|瓦|千瓦){_LATIN_AFTER}")
 CAPACITY_RE = re.compile(rf"({_NUM})\s*(mAh|毫安时?|Wh){_LATIN_AFTER}", re.IGNORECASE)
@@ -39,8 +40,8 @@ CAPACITY_RE = re.compile(rf"({_NUM})\s*(mAh|毫安时?|Wh){_LATIN_AFTER}", re.IG
 TIMES_RE = re.compile(
     rf"(?:({_NUM})\s*({_WEIGHT_UNITS}|{_VOLUME_UNITS})\s*[*x×]\s*(\d+)\s*({_COUNT_UNITS})?"
     rf"|(\d+)\s*[x×]\s*({_NUM})\s*({_WEIGHT_UNITS}|{_VOLUME_UNITS})){_LATIN_AFTER}", re.IGNORECASE)
-COUNT_RE = re.compile(
-    rf"(?<![\d.*x×])(\d+)\s*({_COUNT_UNITS})(装)?(?:\s*/\s*([盒袋瓶罐箱包桶组套]))?{_LATIN_AFTER}", re.IGNORECASE)
+COUNT_RE = re.compile(  # 支持, 个性, 只要 are words, not counts
+    rf"(?<![\d.*x×])(\d+)\s*({_COUNT_UNITS})(?!持|撑|付|性|要|刻|力)(装)?(?:\s*/\s*([盒袋瓶罐箱包桶组套]))?{_LATIN_AFTER}", re.IGNORECASE)
 # 两瓶装, 单支: a Chinese numeral counts only when 装 follows or the word ends there (三只松鼠 is a name)
 COUNT_CN_RE = re.compile(r"(?<![\u4e00-\u9fff])([一二两三四五六七八九十单双])\s*(袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|块|卷|套|组|听|箱|桶)"
                          r"(?:(装)|(?![\u4e00-\u9fff]))")
@@ -64,7 +65,7 @@ PLACES_ZH = sorted(set("""
 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 内蒙古 广西 西藏 宁夏 新疆 东北 西北 江南 五常 阿克苏 赣南 赣州 烟台
 库尔勒 吐鲁番 哈密 和田 若羌 丹东 大连 舟山 千岛湖 眉山 蒲江 砀山 洛川 静宁 攀枝花 会理 琯溪 平和 临安 章丘 金华 宜宾
 绍兴 长白山 阳澄湖 盱眙 潜江 普洱 西湖 安溪 武夷山 福鼎 信阳 六安 黄山 庐山 峨眉山 恩施 宁波 温州 厦门 青岛 寿光 莱阳
-昭通 蒙自 褚橙 三亚 文昌 湛江 茂名 增城 从化 潮汕 汕头 泰州 高邮 盐城 杭州 苏州 无锡 南京 成都 广州 深圳 西安
+昭通 蒙自 三亚 南美 北美 欧洲 东南亚 中东 非洲 南极 北极 文昌 湛江 茂名 增城 从化 潮汕 汕头 泰州 高邮 盐城 杭州 苏州 无锡 南京 成都 广州 深圳 西安
 """.split()), key=len, reverse=True)
 PLACES_EN = sorted(set("""
 USA|U.S.A.|US|America|United States|Canada|UK|United Kingdom|England|Scotland|Wales|Ireland|France|Germany|Italy|Spain|
@@ -111,7 +112,15 @@ class Facts:
     flavour: str = ""  # flavour, recipe or scent: "深海鱼", "草莓", "Vanilla"
     power: str = ""  # "1500W"
     capacity: str = ""  # battery: "10000mAh"
-    model: str = ""  # model number: "KFR-35GW"
+    memory: str = ""  # RAM: "16G" (from "16G+512G", "16G内存", "8GB RAM")
+    video_memory: str = ""  # graphics memory: "6G" (from "RTX3060 6G独显", "8G显存")
+    storage: str = ""  # "512G", "1TB" (from "16G+512G", "512G固态", "128GB Storage")
+    processor: str = ""  # "i7-12700H", "R7-5800H", "骁龙870"
+    graphics: str = ""  # "RTX3060", "RTX 3070 Ti"
+    resolution: str = ""  # "2.5K", "4K", "1920*1080"
+    refresh_rate: str = ""  # "165Hz"
+    network: str = ""  # "5G", "4G" (a phone's network, not memory)
+    model: str = ""  # model number: "KFR-35GW", "Y9000P" (never a processor or a graphics chip)
     spec: str = ""  # every spec span as written in the title, space-separated
     total: str = ""  # unit × count when both are known: "100g" from "5g*20袋"
 
@@ -290,9 +299,13 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     if cap:
         facts.capacity = f"{cap.group(1)}{cap.group(2)}"
         spec_spans.append(cap.span())
+    spec_spans += _digital_specs(title, facts, language)
     for m in MODEL_RE.finditer(rest):  # upper-case letters and digits, both: KFR-35GW, MB-FB40, V8, QN55Q60C
         token = m.group(1)
         if not re.search(r"\d", token) or any(r.fullmatch(token) for r in (WEIGHT_RE, VOLUME_RE, POWER_RE, CAPACITY_RE)):
+            continue
+        if token in (facts.processor, facts.graphics.replace(" ", "")) or _COMPONENT.fullmatch(token) \
+                or re.fullmatch(r"\d+(?:\.\d+)?(?:G|GB|T|TB|K|P|HZ|Hz)", token):
             continue
         facts.model = token
         break
@@ -304,14 +317,97 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     facts.origin, origin_span = _origin(title, language)
     facts.brand = brand or (_brand_zh(title, origin_span) if language == "zh" else _brand_en(title))
     facts.flavour = _flavour(title, language)
-    spec_spans.sort()
-    facts.spec = " ".join(title[a:b].strip() for a, b in spec_spans if title[a:b].strip())
+    spec_spans = sorted(set(spec_spans))
+    merged: list[tuple[int, int]] = []
+    for a, b in spec_spans:  # overlapping spans once ("16G+512G", not "16G+512G 16G"); "16G/512G" as written
+        if merged and (a < merged[-1][1] or (a - merged[-1][1] == 1 and title[merged[-1][1]] in "+/")):
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    facts.spec = " ".join(title[a:b].strip() for a, b in merged if title[a:b].strip())
 
     for key, value in (extra or {}).items():  # the merchant's own columns win
         field = _EXTRA_FIELDS.get(re.sub(r"[\s_\-]+", "", str(key)).lower())
         if field and str(value or "").strip():
             setattr(facts, field, str(value).strip())
     return facts
+
+
+_DIGITAL_CONTEXT = re.compile(r"手机|电脑|笔记本|游戏本|平板|显卡|内存|硬盘|固态|U盘|存储卡|内存卡|路由器|主板|显示器|电视|投影|"
+                              r"屏|摄像|相机|laptop|notebook|phone|tablet|SSD|RAM|GPU|CPU|(?:RTX|GTX)\s?\d|\bTV\b|HDMI|"
+                              r"display|projector|monitor|camera|screen|television", re.IGNORECASE)
+_COMPONENT = re.compile(
+    r"[iI][3579]-?\d{4,5}[A-Z]{0,3}|[Rr][3579]-\d{4}[A-Z]{0,3}|(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?(?:Ti|TI|XT|M))?|"
+    r"DDR\d|LPDDR\d[Xx]?")
+_PROCESSOR_RE = re.compile(r"(?<![A-Za-z0-9])((?:[iI][3579]|[Rr][3579])-\d{4,5}[A-Z]{0,3}|(?:骁龙|天玑|麒麟)\d{3,4}\+?|"
+                           r"(?:Helio|Snapdragon)\s?[A-Z]?\d{2,4}|M[1-4](?:\s?(?:Pro|Max|Ultra))?(?=芯片))(?![A-Za-z0-9])")
+_GRAPHICS_RE = re.compile(r"(?<![A-Za-z0-9])((?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?(?:Ti|TI|ti|XT|M|SUPER))?)(?![A-Za-z0-9])")
+_MEMORY_RE = re.compile(r"(?<![\d.])(\d{1,4})\s*(G|GB|T|TB|g|gb|t|tb)(?:(?![A-Za-z])|(?=DDR))")
+_RESOLUTION_RE = re.compile(r"(?<![\d.A-Za-z])(\d(?:\.\d)?[Kk]|\d{3,4}\s*[*x×]\s*\d{3,4}|\d{3,4}[Pp])(?![A-Za-z0-9])")
+_REFRESH_RE = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:Hz|HZ|hz|赫兹)")
+
+
+def _digital_specs(title: str, facts: Facts, language: str) -> list[tuple[int, int]]:
+    """Processor, graphics, memory, storage, resolution and refresh rate, as the title writes them.
+    A G next to 显存/独显 or right after a graphics chip is graphics memory; next to 内存/运行/RAM, or
+    the first of '16G+512G', memory; next to 固态/硬盘/SSD/存储/ROM, a T, or the second of a pair,
+    storage. A small g counts only where the title is about a device (else it is grams)."""
+    spans: list[tuple[int, int]] = []
+    digital = bool(_DIGITAL_CONTEXT.search(title))
+    for regex, field in ((_PROCESSOR_RE, "processor"), (_GRAPHICS_RE, "graphics")):
+        m = regex.search(title)
+        if m:
+            setattr(facts, field, m.group(1))
+            spans.append(m.span(1))
+    if digital or facts.processor or facts.graphics:
+        m = _RESOLUTION_RE.search(title)
+        if m:
+            facts.resolution = m.group(1)
+            spans.append(m.span(1))
+        m = _REFRESH_RE.search(title)
+        if m:
+            facts.refresh_rate = title[m.start(1):m.end()]
+            spans.append((m.start(1), m.end()))
+    sizes = []
+    for m in _MEMORY_RE.finditer(title):
+        if m.group(2) in ("g", "t") and not digital:
+            continue  # 500g is weight
+        after = title[m.end():m.end() + 4]
+        before = title[max(0, m.start() - 8):m.start()]
+        if m.group(2) == "G" and m.group(1) in ("3", "4", "5") and (
+                re.match(r"\s*(?:全网通|网通|网络|手机|双模|双卡|信号|通信|LTE|版|\()", after)
+                or re.search(r"(?:移动|联通|电信|支持)\s*$", before) or not digital):
+            if not facts.network and (digital or re.match(r"\s*(?:全网通|网通|手机)", after)):
+                facts.network = m.group(1) + m.group(2)
+                spans.append(m.span())
+            continue  # 4G全网通, 5G手机: the network, not memory
+
+        if re.match(r"\s*(?:显存|独显|独立显存|GDDR)", after) or (re.search(r"(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?Ti)?\s*[-\s]?$", before)):
+            kind = "video_memory"
+        elif re.match(r"\s*(?:内存|运行|RAM|运存|DDR)", after, re.IGNORECASE):
+            kind = "memory"
+        elif re.match(r"\s*(?:固态|硬盘|SSD|存储|ROM|机身|闪存|PCIe|NVMe)", after, re.IGNORECASE) or m.group(2).upper().startswith("T"):
+            kind = "storage"
+        else:
+            kind = ""
+        sizes.append((m, kind))
+    for i, (m, kind) in enumerate(sizes):  # a pair without labels: 16G+512G, 8GB 256GB -> memory, storage
+        if kind:
+            continue
+        value = int(m.group(1))
+        if value >= 64 or m.group(2).upper().startswith("T"):
+            sizes[i] = (m, "storage")
+        elif value <= 64 and any(not k or k == "storage" for mm, k in sizes[i + 1:i + 3]):
+            sizes[i] = (m, "memory")
+        else:
+            sizes[i] = (m, "memory")
+    for m, kind in sizes:
+        if not getattr(facts, kind):
+            setattr(facts, kind, m.group(1) + m.group(2))
+        spans.append(m.span())
+    if (facts.memory or facts.video_memory or facts.storage) and re.fullmatch(rf"{_NUM}\s*[gG]", facts.weight or "-"):
+        facts.weight = ""  # the g was memory, not grams
+    return spans
 
 
 _EXTRA_FIELDS = {
@@ -330,98 +426,12 @@ _EXTRA_FIELDS = {
 __all__ = ["Facts", "extract_facts"]
 
 
-_NOISE = re.compile(r"【[^】]*】|\[[^\]]*\]|（[^）]*）|\([^)]*\)|产地直发|原装进口|进口|包邮|正品|官方|旗舰店|专营店|新款|爆款|"
-                    r"现货|特价|送礼礼盒|礼盒装|整箱")
 _SPEC_LOOSE = re.compile(
     rf"{_NUM}(?:\s*-\s*{_NUM})?\s*(?:{_WEIGHT_UNITS}|{_VOLUME_UNITS}|{_COUNT_UNITS}|cm|mm|寸|英寸|W|mAh|匹)(?:\s*[*x×/]\s*\d*\s*{_COUNT_UNITS}?)?(?:装)?"
     rf"|[一二两三四五六七八九十单双](?:{_COUNT_UNITS})装?(?![\u4e00-\u9fff])|\b(?:pack|set) of \d+\b|\b\d+[- ]?(?:pack|count|ct)\b",
     re.IGNORECASE)
 
 
-def _all_generic(token: str) -> bool:
-    rest = token
-    while rest:
-        for word in sorted(_GENERIC_ZH, key=len, reverse=True):
-            if rest.startswith(word):
-                rest = rest[len(word):]
-                break
-        else:
-            return False
-    return True
-
-
-def short_name(name: str, max_chars: int = 14) -> str:
-    """A speakable short name from a long marketplace title: drops shop words, brackets, origin, specs
-    and (for Chinese titles) the brand, which `facts.brand` still holds; keeps the product noun at the end."""
-    name = re.sub(r"\s+", " ", str(name or "")).strip()
-    if not name:
-        return ""
-    latin = not re.search(r"[\u4e00-\u9fff]", name)
-    facts = extract_facts(name)
-    text = _NOISE.sub(" ", name)
-    if facts.origin and not latin:
-        # "加拿大原装进口", "产自云南" and a place standing alone go; a place that is part of the product's
-        # own name ("赣南脐橙", "五常大米") stays
-        place = re.escape(facts.origin)
-        text = re.sub(rf"(?:产自|产地|原产|来自)\s*{place}|{place}\s*(?:原装|直发|直采|特产|原产|产)(?![\u4e00-\u9fff]*(?:米|茶|果|橙|柚|枣))",
-                      " ", name if text == name else text, count=1)
-        origin_glued_to_brand = facts.brand and re.search(rf"{place}{re.escape(facts.brand)}", text)
-        if origin_glued_to_brand:
-            text = text.replace(facts.origin + facts.brand, " " + facts.brand, 1)
-        text = re.sub(rf"(?<![\u4e00-\u9fff]){place}(?![\u4e00-\u9fffA-Za-z])", " ", text)
-    if latin:
-        text = re.sub(r",?\s*\b(?:made in|product of|imported from)\s+[\w .]+$", " ", text, flags=re.IGNORECASE)
-    text = re.sub(r"\b(?:pack|set|box|case) of \d+\b|\b\d+[- ]?(?:pack|pk|count|ct)\b", " ", text, flags=re.IGNORECASE)
-    tokens = []
-    for tok in text.split():  # a word left as a stub by removing its spec (单果80-85mm -> 单果) goes too
-        cut = _SPEC_LOOSE.sub(" ", tok).strip()
-        if cut != tok and len(re.sub(r"[^\u4e00-\u9fff]", "", cut)) <= 2 and not re.search(r"[A-Za-z]{2}", cut):
-            cut = ""
-        tokens.append(cut)
-    text = _SPEC_LOOSE.sub(" ", " ".join(tokens))  # specs written over several words: "16 fl oz", "100 Bags"
-    for part in (facts.size, facts.model):
-        for piece in part.split():
-            text = text.replace(piece, " ")
-    text = re.sub(r"\s*[,，|/]+\s*", " ", text)
-    parts = [p for p in re.split(r"\s+", text) if p and re.search(r"\w", p)]
-    if not latin and facts.brand:
-        without = [p for p in (q.replace(facts.brand, " ").strip() for q in " ".join(parts).split(" ")) if p]
-        without = [p for p in re.split(r"\s+", " ".join(without)) if p and re.search(r"[\u4e00-\u9fff]", p)]
-        if without:
-            parts = without
-    if not parts:
-        return name[:max_chars]
-    if latin:  # Latin names: keep whole words, allow longer
-        out = ""
-        for w in parts:
-            if out and len(out) + 1 + len(w) > max_chars * 2 + 8:
-                break
-            out = f"{out} {w}".strip()
-        return out
-
-    def join(tokens: list[str]) -> str:
-        out = ""
-        for tok in tokens:
-            glue = "" if out and re.search(r"[\u4e00-\u9fff]$", out) and re.match(r"[\u4e00-\u9fff]", tok) else " "
-            out = f"{out}{glue}{tok}" if out else tok
-        return out
-
-    plain = [p for p in parts if not _all_generic(p)]  # 家用智能: descriptive words only
-    parts = plain or parts
-    whole = join(parts)
-    if len(whole) <= max_chars:
-        return whole
-    # too long: keep the last words (the product noun ends a Chinese title) that fit
-    kept: list[str] = []
-    for tok in reversed(parts):
-        if len(join([tok, *kept])) > max_chars:
-            break
-        kept.insert(0, tok)
-    if kept:
-        return join(kept)
-    last = max(parts[-1:] + [p for p in parts if re.search(r"[\u4e00-\u9fff]", p)], key=len)
-    last = re.sub(r"^[A-Za-z0-9-]+(?=[\u4e00-\u9fff])", "", last)  # IN-Basic高单位活化益生菌 -> 高单位活化益生菌
-    return last[-max_chars:]
-
+from .names import short_name  # noqa: E402  (a short name is made from the facts' own spec rules)
 
 __all__ = ["Facts", "extract_facts", "short_name"]

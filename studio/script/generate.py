@@ -22,6 +22,7 @@ import jinja2
 from jinja2.sandbox import SecurityError
 
 from ..currency import currency_for
+from ..marketplace import category_path, dedupe_points, drawable, screen_text, speakable_point, spoken_category
 from ..types import Product, Scene, Script
 from ..util import StudioError
 from .facts import extract_facts, short_name
@@ -93,7 +94,7 @@ def _derived(product: Product) -> dict:
     if hit is None:
         hit = {
             "facts": extract_facts(product.name, product.extra, product.brand, product.language).to_dict(),
-            "short_name": short_name(product.name),
+            "short_name": short_name(product.name, product.brand, product.language),
             "material": material(product),
         }
         with _CACHE_LOCK:
@@ -108,7 +109,9 @@ def template_context(product: Product, rng: random.Random, variant: int, *, seed
                      target_seconds: float = 0.0) -> dict:
     """The variables a template sees (documented in docs/templates.md). `n_points` and `parts` are the
     engine's fitting choices: how many selling points to say, and which optional parts are on."""
-    points = list(product.selling_points)
+    # each point once, and short enough to say as one line (cut at a sentence or clause, never in a word)
+    points = [speakable_point(p, product.language) for p in dedupe_points(list(product.selling_points))]
+    points = dedupe_points([p for p in points if p])
     if variant > 0 and len(points) > 1:
         head, rest = points[:1], points[1:]
         rng.shuffle(rest)
@@ -139,7 +142,8 @@ def template_context(product: Product, rng: random.Random, variant: int, *, seed
         "currency_code": currency.code,
         "points": points if n_points is None else points[:n_points],
         "all_points": points,
-        "category": product.category,
+        "category": spoken_category(product.category),  # '数码/游戏本' is said '游戏本'
+        "category_path": category_path(product.category),
         "audience": product.audience,
         "brand": product.brand,
         "offer": product.offer,
@@ -458,6 +462,14 @@ def generate_script(product: Product, template: Template, variant: int = 0, seed
     # each variant starts its photos one further on, so variants of a product also look different
     # (platforms rank near-duplicate videos down); a template's own image= choices are kept
     scenes = parse_script_text(text, template.name, first_image=variant)
+    for scene in scenes:  # no emoji is said, and nothing the font cannot draw is shown
+        pairs = list(zip(scene.lines, scene.translations or [""] * len(scene.lines)))
+        pairs = [(screen_text(line), screen_text(tr)) for line, tr in pairs]
+        pairs = [(line, tr) for line, tr in pairs if re.search(r"\w", line)]  # a line of emoji only is not said
+        scene.lines = [line for line, _ in pairs]
+        scene.translations = [tr for _, tr in pairs] if scene.translations else []
+        scene.overlay = drawable(scene.overlay)
+    scenes = [s for s in scenes if any(line.strip() for line in s.lines)]
     warnings = []
     if template.language != product.language:
         warnings.append(

@@ -8,7 +8,8 @@ Voices (all offline, from PyPI packages installed by scripts/bootstrap.sh):
 - en-joe-slow    the same at 0.85x speed with a little less variation, calmer
 
 Chinese text goes through `zh_normalize.normalize_zh` (prices, percentages, units, model numbers,
-Latin letters) and English through `normalize_en` before synthesis; the returned spans carry the
+Latin letters) and English through `en_normalize.normalize_en` (pictographs dropped, capitals for
+emphasis read as words, acronyms as letters, model numbers in parts, units) before synthesis; the returned spans carry the
 original line text. Each line is spoken separately; lines are joined with LINE_PAUSE_S of silence
 after LEAD_IN_S at the start, and TAIL_S at the end. Models load once per process.
 
@@ -28,9 +29,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..currency import CODE_PATTERN, CURRENCIES, SIGN_PATTERN, code_of_mark
 from ..types import LineSpan, Voiceover, Word
 from ..util import CancelToken, StudioError
+from .en_normalize import normalize_en
 from .zh_normalize import normalize_zh
 
 # voice id -> (language, speed factor, variation (Piper noise_scale; unused for zh))
@@ -108,27 +109,6 @@ def shift_pitch(audio: np.ndarray, factor: float) -> np.ndarray:
         return audio
     ratio = Fraction(1.0 / factor).limit_denominator(200)
     return resample_poly(audio, ratio.numerator, ratio.denominator).astype(np.float32)
-
-
-_SIGN_AMOUNT = re.compile(rf"(?<![A-Za-z])({SIGN_PATTERN})\s*(\d+(?:,\d{{3}})*)(?:\.(\d+))?(?!\d|\.\d)", re.I)
-_AMOUNT_CODE = re.compile(rf"(?<![\d.])(\d+(?:,\d{{3}})*)(?:\.(\d+))?\s*({CODE_PATTERN})(?![A-Za-z])")
-
-
-def _say_amount(whole: str, decimals: str | None, mark: str) -> str:
-    """'24', '99', '$' -> '24 dollars 99'; '1', None, '€' -> '1 euro'; '19', '9', '¥' -> '19.9 yuan'."""
-    money = CURRENCIES[code_of_mark(mark)]
-    name = money.en_one if whole.replace(",", "") == "1" and not decimals else money.en_many
-    if decimals and len(decimals) == 2:
-        return f"{whole} {name} {decimals}" if decimals != "00" else f"{whole} {name}"
-    return f"{whole}.{decimals} {name}" if decimals else f"{whole} {name}"
-
-
-def normalize_en(text: str) -> str:
-    """Prices the way a presenter says them, in their own currency: $24.99 -> 24 dollars 99, $5 -> 5 dollars,
-    €5 -> 5 euros, ¥19.9 -> 19.9 yuan, HK$88 -> 88 Hong Kong dollars, 5 EUR -> 5 euros; 50% -> 50 percent."""
-    text = _SIGN_AMOUNT.sub(lambda m: _say_amount(m.group(2), m.group(3), m.group(1)), text)
-    text = _AMOUNT_CODE.sub(lambda m: _say_amount(m.group(1), m.group(2), m.group(3)), text)
-    return text.replace("%", " percent")
 
 
 def synthesize(

@@ -33,8 +33,33 @@ _WORDS = {
     "chanel": "香奈儿", "gucci": "古驰", "uniqlo": "优衣库", "ikea": "宜家", "starbucks": "星巴克", "lego": "乐高",
     "disney": "迪士尼", "loreal": "欧莱雅", "lancome": "兰蔻", "estee": "雅诗", "lauder": "兰黛",
     "mini": "迷你", "max": "麦克斯", "plus": "普拉斯", "pro": "普肉", "ok": "欧克", "wifi": "歪法",
-    "app": "诶批批", "logo": "楼够", "diy": "迪艾歪", "vlog": "维楼格", "kiss": "奇丝",
+    "app": "诶批批", "logo": "楼够", "diy": "迪艾歪", "vlog": "维楼格", "kiss": "奇丝", "type": "泰普",
+    "ultra": "奥特拉", "air": "艾尔", "lite": "莱特", "note": "闹特", "super": "苏泊", "plus+": "普拉斯",
 }
+
+
+def _unit_zh(unit: str) -> str:
+    """A unit as written after a number (2.5k and 2.5K alike)."""
+    return _UNITS_CASED.get(unit) or _UNITS.get(unit.lower()) or _UNITS_CASED[unit.upper()]
+
+
+def _model_zh(token: str) -> str:
+    """A model number said the way a shop assistant says it: letters spelled, digits one by one,
+    hyphens silent (i7-12700H -> 艾七一二七零零艾尺, RTX3060 -> 阿尔踢艾克斯三零六零). Short
+    digit runs after a series letter stay numbers when they are one or two digits (i7, G15)."""
+    out = []
+    for part in re.findall(r"[A-Za-z]+|\d+", token):
+        if part.isdigit():
+            out.append(digits_to_zh(part) if len(part) >= 3 or part.startswith("0") else number_to_zh(part))
+        else:
+            out.append(_spell_latin(part) or "".join(_LETTERS[c] for c in part.upper()))
+    return "".join(out)
+
+
+# letters and digits with a hyphen between them, or letters then digits (then letters): a model or a part
+_MODEL_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9.])(?:(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+"
+    r"|[A-Za-z]+\d+[A-Za-z]+\d*[A-Za-z]*)(?![A-Za-z0-9])")
 # units after a number (matched case-sensitively first, then the lower-case table)
 _UNITS_CASED = {"G": "吉", "GB": "吉", "T": "踢", "TB": "踢", "M": "米", "MB": "兆", "L": "升", "W": "瓦",
                 "V": "伏", "K": "开", "P": "批", "Hz": "赫兹", "kW": "千瓦", "mAh": "毫安时"}
@@ -165,10 +190,17 @@ def normalize_zh(text: str) -> str:
     t = re.sub(r"\b\d{3,4}(?:[- ]\d{3,4}){1,2}\b", lambda m: digits_to_zh(m.group()), t)
     t = re.sub(_ID_WORDS + r"([:：\s]*)(\d+)", lambda m: m.group()[: m.start(2) - m.start()] + digits_to_zh(m.group(2)), t)
     t = re.sub(r"(?<![\d.])(?:\d{7,}|0\d+)(?![\d.])", lambda m: digits_to_zh(m.group()), t)
+    # model numbers with a hyphen or letters on both sides (i7-12700H, R7-5800H, Y9000P) before any
+    # unit: the H of 12700H is not hours, the hyphen is not 到
+    t = _MODEL_TOKEN.sub(lambda m: _model_zh(m.group()), t)
+    # a unit amount times a count: 500ml*12瓶 -> 500毫升乘12瓶
+    t = re.sub(r"(\d(?:\.\d+)?\s*[A-Za-z]{1,3})\s*[*xX×]\s*(?=\d)", r"\1乘", t)
     # units after numbers (500ml -> 500毫升); then 3+ digits still glued to Latin letters are a
     # model number (A1234, RTX4090) read digit by digit
-    t = _UNIT_RE.sub(lambda m: m.group(1) + (_UNITS_CASED.get(m.group(2)) or _UNITS[m.group(2).lower()]), t)
+    t = _UNIT_RE.sub(lambda m: m.group(1) + _unit_zh(m.group(2)), t)
     t = re.sub(r"(?<=[A-Za-z])\d{3,}|\d{3,}(?=[A-Za-z])", lambda m: digits_to_zh(m.group()), t)
+    # ranges first, so a price range keeps its 到 (59.9-79.9元)
+    t = re.sub(r"(?<=[\d%])\s*[-~—至]\s*(?=[¥$]?\d)", "到", t)
     # money
     t = re.sub(r"[¥]\s*(\d+(?:\.\d+)?)\s*元?", lambda m: _price(m.group(1)), t)
     t = re.sub(r"\$\s*(\d+(?:\.\d+)?)", lambda m: number_to_zh(m.group(1)) + "美元", t)
@@ -179,7 +211,7 @@ def normalize_zh(text: str) -> str:
     t = re.sub(r"(\d+(?:\.\d+)?)\s*[xX×*]\s*(?=\d)", r"\1乘", t)
     t = re.sub(r"(?<![\d.])(\d+)/(\d+)(?![\d.])", lambda m: number_to_zh(m.group(2)) + "分之" + number_to_zh(m.group(1)), t)
     t = re.sub(r"/\s*(?=[件个斤只瓶盒袋包双条张台份支块次天人])", "一", t)  # 元/件 -> 元一件
-    t = re.sub(r"(?<=[\d万千百])\+", "多", t)  # 10万+ -> 十万多
+    t = re.sub(r"(?<=[\d万千百])\+(?!\s*\d)", "多", t)  # 10万+ -> 十万多 (but 8+256GB is 加)
     t = t.replace("+", "加").replace("&", "和").replace("=", "等于")
     # remaining numbers: decimals, then integers (a lone 2 before a measure word is 两)
     t = re.sub(r"\d+\.\d+", lambda m: number_to_zh(m.group()), t)
