@@ -55,13 +55,13 @@ PUBLIC_ZH = ROOT / "tests" / "data" / "asr" / "zh_public_clips.jsonl"
 
 def normalise(text: str, lang: str) -> list[str]:
     """Scoring units: Mandarin characters (numbers as digits, Chinese numerals too) or English words."""
-    from studio.subtitles.align import _CN_RUN, _cn_number
+    from studio.core.text import ZH_NUMERAL_RUN, zh_numerals_to_digits
     from studio.subtitles.whisper import to_simplified
 
     text = unicodedata.normalize("NFKC", to_simplified(text)).lower()
     if lang == "zh":
         text = text.replace("幺", "一")  # the spoken 1 of phone numbers
-        text = _CN_RUN.sub(lambda m: _cn_number(m.group()), text)
+        text = ZH_NUMERAL_RUN.sub(lambda m: zh_numerals_to_digits(m.group()), text)
         return list(re.sub(r"[^\w]", "", text))
     return re.sub(r"[^\w\s']", " ", text).split()
 

@@ -37,7 +37,7 @@ from studio.script.facts import extract_facts  # noqa: E402
 from studio.script.names import (EN_MAX_CHARS, SHOP_WORDS_EN, ZH_MAX_CHARS, _CONNECTORS, _segments,  # noqa: E402
                                  _width, brand_forms, find_product_type, short_name)
 from studio.sheet import load_sheet  # noqa: E402
-from studio.subtitles.align import number_key  # noqa: E402
+from studio.core.text import number_key  # noqa: E402
 from studio.util import cjk_font_path  # noqa: E402
 from studio.voice.en_normalize import normalize_en  # noqa: E402
 from studio.voice.zh_normalize import normalize_zh  # noqa: E402

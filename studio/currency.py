@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .core.text import HAN
+
 
 @dataclass(frozen=True)
 class Currency:
@@ -51,7 +53,7 @@ for _c in CURRENCIES.values():
 MARK_PATTERN = "|".join(re.escape(m) for m in sorted(_MARKS, key=len, reverse=True))
 # the marks written next to an amount in a script line (symbols and codes, not words): €5, HK$88, 5 EUR
 SIGN_PATTERN = "|".join(re.escape(m) for m in sorted(
-    (m for m in _MARKS if not re.fullmatch(r"[a-z.]+|[\u4e00-\u9fff]+", m)), key=len, reverse=True))
+    (m for m in _MARKS if not re.fullmatch(f"[a-z.]+|[{HAN}]+", m)), key=len, reverse=True))
 CODE_PATTERN = "|".join(CURRENCIES)
 _LETTERS = re.compile(r"[a-z]")
 

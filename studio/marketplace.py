@@ -19,9 +19,10 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from .core.text import HAN
+
 log = logging.getLogger(__name__)
 
-_CJK = "\u4e00-\u9fff"
 _PATH_SEPARATORS = re.compile(r"\s*(?:/|>|＞|›|»|\\|\||｜|→|-{1,2}>)\s*")
 
 
@@ -38,7 +39,7 @@ def spoken_category(category: str) -> str:
     if not parts:
         return ""
     last = parts[-1]
-    if not re.search(f"[{_CJK}]", last):
+    if not re.search(f"[{HAN}]", last):
         last = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", last)
         last = re.sub(r"\s*&\s*", " & ", last).strip()
     return last
@@ -156,7 +157,7 @@ POINT_LIMIT = {"zh": 30, "en": 18}
 
 def _size(text: str, language: str) -> int:
     if language == "zh":
-        return len(re.findall(f"[{_CJK}]|[A-Za-z0-9]+", text))
+        return len(re.findall(f"[{HAN}]|[A-Za-z0-9]+", text))
     return len(text.split())
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from .core.text import HAN
 from .pipeline import RenderOptions, plan
 from .render.captions import ASS_NAME, prepare_burn
 from .types import Captions, LineSpan, Product, Scene, Script, Transcript, Voiceover, Word
@@ -26,7 +27,7 @@ from .util import StudioError, ffmpeg_exe
 
 LEAD_IN_S = 0.3  # silence before the first line, as the voices start
 LINE_GAP_S = 0.15  # pause between lines
-_TOKEN = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9][A-Za-z0-9'’.%-]*")
+_TOKEN = re.compile(f"[{HAN}]|[A-Za-z0-9][A-Za-z0-9'’.%-]*")
 
 
 @dataclasses.dataclass

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .core.text import has_han
 from .currency import CURRENCIES, UnknownCurrency, currency_for, is_default, parse_currency, shown, split_marks
 from .media import CLIP_EXTS, PHOTO_EXTS, media_problem
 from .safeyaml import YamlLimitError, load_yaml
@@ -515,7 +516,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
             tags = split_selling_points(re.sub(r"[,，]\s*", "；", fields["attributes"]))
             # short tags ("全体型犬, 全年龄犬, 鱼肉") read as one point, not three one-word points; a tag
             # inside another ("感冒, 感冒药") is said once
-            is_zh = bool(re.search(r"[\u4e00-\u9fff]", name + fields["attributes"]))
+            is_zh = has_han(name + fields["attributes"])
             points = attribute_points(tags, "zh" if is_zh else "en")
         if not points:
             problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
@@ -550,7 +551,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
 
         language = _LANGS.get(fields.get("language", "").strip().lower(), "")
         if not language:
-            language = "zh" if re.search(r"[\u4e00-\u9fff]", name + "".join(points)) else "en"
+            language = "zh" if has_han(name + "".join(points)) else "en"
         if price and currency:
             note = currency_note(price_text, price, currency, language)
             if note:

@@ -10,7 +10,8 @@ import pytest
 
 from studio.util import Cancelled, CancelToken, StudioError
 from studio.voice import available_voices, normalize_en, synthesize
-from studio.voice.zh_normalize import int_to_zh, normalize_zh
+from studio.core.text import int_to_zh
+from studio.voice.zh_normalize import normalize_zh
 
 
 def _read(path: Path) -> tuple[np.ndarray, int]:
@@ -235,7 +236,7 @@ def test_zh_reads_marketplace_specs(text, expected):
 
 @pytest.mark.unit
 def test_zh_digits_of_a_spec_are_all_said():
-    from studio.subtitles.align import number_key
+    from studio.core.text import number_key
 
     for token in ("i7-12700H", "RTX3050Ti", "2.5K", "16G+512G", "R9-6900HX", "Y9000P"):
         said = normalize_zh(token)

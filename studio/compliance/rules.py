@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..core.text import ZH_DIGITS, zh_number
 from ..safeyaml import load_yaml
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
@@ -339,38 +340,10 @@ def fill_suggestions(text: str, findings: list[Finding], language: str = "") -> 
 
 
 # ---------------------------------------------------------------- prices
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
 
 
-def cn_number(s: str) -> float | None:
-    """'99' -> 99, '九十九' -> 99, '一百九十九' -> 199, '两千' -> 2000, '十' -> 10."""
-    s = s.strip()
-    if not s:
-        return None
-    try:
-        return float(s)
-    except ValueError:
-        pass
-    if all(c in _CN_DIGITS for c in s):  # 一九九 read digit by digit
-        return float("".join(str(_CN_DIGITS[c]) for c in s))
-    total, section, digit = 0, 0, 0
-    for c in s:
-        if c in _CN_DIGITS:
-            digit = _CN_DIGITS[c]
-        elif c in _CN_UNITS:
-            unit = _CN_UNITS[c]
-            if unit == 10000:
-                section = (section + digit) * unit
-                total += section
-                section = 0
-            else:
-                section += (digit or 1) * unit
-            digit = 0
-        else:
-            return None
-    return float(total + section + digit)
+cn_number = zh_number  # '九十九' -> 99 (studio/core/text.py)
 
 
 @dataclass
@@ -433,8 +406,8 @@ def _num_in(s: str) -> float | None:
         return None
     if re.fullmatch(r"\d+(?:\.\d+)?", s):
         return float(s)
-    if len(s) == 2 and all(c in _CN_DIGITS for c in s):  # 八五折
-        return _CN_DIGITS[s[0]] + _CN_DIGITS[s[1]] / 10
+    if len(s) == 2 and all(c in ZH_DIGITS for c in s):  # 八五折
+        return ZH_DIGITS[s[0]] + ZH_DIGITS[s[1]] / 10
     return cn_number(s)
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields
 
+from ..core.text import HAN, has_han
+
 _NUM = r"\d+(?:\.\d+)?"
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
               "单": 1, "双": 2}
@@ -43,8 +45,8 @@ TIMES_RE = re.compile(
 COUNT_RE = re.compile(  # 支持, 个性, 只要 are words, not counts
     rf"(?<![\d.*x×])(\d+)\s*({_COUNT_UNITS})(?!持|撑|付|性|要|刻|力)(装)?(?:\s*/\s*([盒袋瓶罐箱包桶组套]))?{_LATIN_AFTER}", re.IGNORECASE)
 # 两瓶装, 单支: a Chinese numeral counts only when 装 follows or the word ends there (三只松鼠 is a name)
-COUNT_CN_RE = re.compile(r"(?<![\u4e00-\u9fff])([一二两三四五六七八九十单双])\s*(袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|块|卷|套|组|听|箱|桶)"
-                         r"(?:(装)|(?![\u4e00-\u9fff]))")
+COUNT_CN_RE = re.compile(rf"(?<![{HAN}])([一二两三四五六七八九十单双])\s*(袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|块|卷|套|组|听|箱|桶)"
+                         rf"(?:(装)|(?![{HAN}]))")
 PACK_OF_RE = re.compile(r"\b(?:pack|set|box|case) of (\d+)\b|\b(\d+)[- ]?(?:pack|pk|count|ct)\b", re.IGNORECASE)
 DIMENSION_RE = re.compile(
     rf"({_NUM}\s*[*x×]\s*{_NUM}(?:\s*[*x×]\s*{_NUM})?\s*(?:cm|mm|m|厘米|毫米|米|in|inch|inches|\"))"
@@ -52,7 +54,7 @@ DIMENSION_RE = re.compile(
 CLOTHING_SIZE_RE = re.compile(r"(?<![A-Za-z])((?:[2-5]?X{0,3}[SML]|XXS|XS|均码|大号|中号|小号)号|\d{2,3}码)"
                               r"|(?i:\bsize\s+([2-5]?X{0,3}[SML]|\d{1,2})\b)")
 MODEL_RE = re.compile(r"(?<![A-Za-z0-9.-])([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)(?![A-Za-z0-9.-])")
-FLAVOUR_ZH_RE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(?:口味|风味|香型|味|配方)")
+FLAVOUR_ZH_RE = re.compile(rf"([{HAN}]{{1,8}}?)(?:口味|风味|香型|味|配方)")
 FLAVOUR_EN_RE = re.compile(r"([A-Za-z][A-Za-z&' ]{1,30}?)\s+(?:flavou?red|flavou?r|scented|scent)\b", re.IGNORECASE)
 FLAVOUR_EN_PREFIX_RE = re.compile(r"\b(?:flavou?r|scent)\s*[:：]\s*([A-Za-z][A-Za-z&' ]{1,30})", re.IGNORECASE)
 
@@ -79,7 +81,7 @@ Provence|Normandy|Bordeaux|Champagne|Bavaria|Kyoto|Hokkaido
 _ORIGIN_ZH_RE = re.compile(
     rf"(?:产自|产地[:：]?|原产(?:地[:：]?)?|来自)((?:{'|'.join(PLACES_ZH)})+)"
     rf"|((?:{'|'.join(PLACES_ZH)})+)(?:原装进口|原装|进口|直发|产地直发|直采|产|特产|原产)")
-_LEADING_PLACE_ZH_RE = re.compile(rf"^((?:{'|'.join(PLACES_ZH)})+)(?=[\u4e00-\u9fffA-Za-z])")
+_LEADING_PLACE_ZH_RE = re.compile(rf"^((?:{'|'.join(PLACES_ZH)})+)(?=[{HAN}A-Za-z])")
 _ORIGIN_EN_RE = re.compile(
     rf"\b(?:made in|product of|imported from|grown in|from|origin[:：]?)\s+(?:the\s+)?({'|'.join(re.escape(p) for p in PLACES_EN)})\b",
     re.IGNORECASE)
@@ -151,7 +153,7 @@ def _metric_weight(matches: list[re.Match]) -> str:
 
 
 def _origin(title: str, language: str) -> tuple[str, tuple[int, int] | None]:
-    if language == "en" or not re.search(r"[\u4e00-\u9fff]", title):
+    if language == "en" or not has_han(title):
         m = _ORIGIN_EN_RE.search(title)
         return (m.group(1), m.span()) if m else ("", None)
     m = _ORIGIN_ZH_RE.search(title)
@@ -182,7 +184,7 @@ def _brand_zh(title: str, origin_span: tuple[int, int] | None) -> str:
     tokens = [t for t in re.split(r"\s+", text) if t]
     # a Chinese name glued to a Latin one: 爱肯拿Acana, 谷登GOLDEN, Instinct生鲜本能, 小宠EHD, 小青鲨super shark
     for i, tok in enumerate(tokens[:3]):
-        m = re.fullmatch(r"([\u4e00-\u9fff]{1,6})([A-Za-z][A-Za-z'&.]*)|([A-Za-z][A-Za-z'&.]*)([\u4e00-\u9fff]{1,6})", tok)
+        m = re.fullmatch(rf"([{HAN}]{{1,6}})([A-Za-z][A-Za-z'&.]*)|([A-Za-z][A-Za-z'&.]*)([{HAN}]{{1,6}})", tok)
         if m and not WEIGHT_RE.search(tok) and not VOLUME_RE.search(tok):
             brand = tok
             # a lower-case Latin word right after continues the name (小青鲨super shark)
@@ -190,10 +192,10 @@ def _brand_zh(title: str, origin_span: tuple[int, int] | None) -> str:
                 brand += " " + tokens[i + 1]
             return brand
     # words with Chinese left once specs are taken out ("5斤装" is a spec, not a word)
-    cjk_tokens = [t for t in tokens if re.search(r"[\u4e00-\u9fff]{2}", _SPEC_LOOSE.sub("", t))]
+    cjk_tokens = [t for t in tokens if re.search(rf"[{HAN}]{{2}}", _SPEC_LOOSE.sub("", t))]
     if len(cjk_tokens) >= 2:
         first = tokens[0]
-        if re.fullmatch(r"[\u4e00-\u9fff]{2,6}", first) and first not in _GENERIC_ZH and not any(
+        if re.fullmatch(rf"[{HAN}]{{2,6}}", first) and first not in _GENERIC_ZH and not any(
                 first.startswith(g) for g in _GENERIC_ZH if len(g) >= 2) and not FLAVOUR_ZH_RE.search(first) \
                 and not (len(first) >= 4 and first[-1] in _PRODUCT_NOUN_ENDINGS):  # 冰糖心苹果 is the product
             return first
@@ -213,7 +215,7 @@ def _brand_en(title: str) -> str:
 
 
 def _flavour(title: str, language: str) -> str:
-    if language == "en" or not re.search(r"[\u4e00-\u9fff]", title):
+    if language == "en" or not has_han(title):
         m = FLAVOUR_EN_PREFIX_RE.search(title) or FLAVOUR_EN_RE.search(title)
         if not m:
             return ""
@@ -221,7 +223,7 @@ def _flavour(title: str, language: str) -> str:
         words = [w for w in words if w.lower() not in {"with", "and", "natural", "artificial", "the", "a"}]
         return " ".join(words[-2:])  # the word(s) right before "flavour"
     for token in re.split(r"\s+", title):
-        m = re.search(r"([\u4e00-\u9fff&+＋]{1,12})(?:口味|风味|香型|味|配方)", token)
+        m = re.search(rf"([{HAN}&+＋]{{1,12}})(?:口味|风味|香型|味|配方)", token)
         if m:
             run = m.group(1)
             run = re.sub(r"^(?:无谷|低敏|全价|天然|经典|新|原装|专用|全期|系列)+", "", run)
@@ -237,7 +239,7 @@ def _flavour(title: str, language: str) -> str:
 def extract_facts(title: str, extra: dict | None = None, brand: str = "", language: str = "") -> Facts:
     """Facts from a product title; `extra` (the sheet's other columns) and `brand` win over the title."""
     title = re.sub(r"\s+", " ", str(title or "")).strip()
-    language = language or ("zh" if re.search(r"[\u4e00-\u9fff]", title) else "en")
+    language = language or ("zh" if has_han(title) else "en")
     facts = Facts()
     spec_spans: list[tuple[int, int]] = []
 
@@ -272,7 +274,7 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
         if m:
             n = _num(m.group(1))
             unit = m.group(2)
-            facts.count = f"{_fmt(n) if n is not None else m.group(1)}{unit}" if re.match(r"[\u4e00-\u9fff]", unit) \
+            facts.count = f"{_fmt(n) if n is not None else m.group(1)}{unit}" if re.match(rf"[{HAN}]", unit) \
                 else f"{m.group(1)} {unit}"
             facts.pack = (m.group(4) if m.re is COUNT_RE else "") or (m.group(3) or "")
             spec_spans.append(m.span())
@@ -288,7 +290,7 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     garment = CLOTHING_SIZE_RE.search(rest)
     sizes = [s for s in ((garment.group(1) or f"Size {garment.group(2)}") if garment else "",
                          (dims.group(1) or dims.group(2)) if dims else "") if s]
-    facts.size = " ".join(re.sub(r"\s+", "", s) if re.search(r"[\u4e00-\u9fff*×]", s) else s for s in sizes)
+    facts.size = " ".join(re.sub(r"\s+", "", s) if re.search(rf"[{HAN}*×]", s) else s for s in sizes)
     spec_spans += [m.span() for m in (dims, garment) if m]
 
     power = POWER_RE.search(rest)
@@ -428,7 +430,7 @@ __all__ = ["Facts", "extract_facts"]
 
 _SPEC_LOOSE = re.compile(
     rf"{_NUM}(?:\s*-\s*{_NUM})?\s*(?:{_WEIGHT_UNITS}|{_VOLUME_UNITS}|{_COUNT_UNITS}|cm|mm|寸|英寸|W|mAh|匹)(?:\s*[*x×/]\s*\d*\s*{_COUNT_UNITS}?)?(?:装)?"
-    rf"|[一二两三四五六七八九十单双](?:{_COUNT_UNITS})装?(?![\u4e00-\u9fff])|\b(?:pack|set) of \d+\b|\b\d+[- ]?(?:pack|count|ct)\b",
+    rf"|[一二两三四五六七八九十单双](?:{_COUNT_UNITS})装?(?![{HAN}])|\b(?:pack|set) of \d+\b|\b\d+[- ]?(?:pack|count|ct)\b",
     re.IGNORECASE)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SecurityError
 
+from ..core.text import HAN, has_han
 from ..currency import currency_for
 from ..marketplace import category_path, dedupe_points, drawable, screen_text, speakable_point, spoken_category
 from ..types import Product, Scene, Script
@@ -57,7 +58,7 @@ def _lower_first(text: str) -> str:
 def _is_short(text: str, limit: int) -> bool:
     """Template test `x is short(n)`: at most n words (Latin text) or n characters (Chinese text)."""
     text = str(text).strip()
-    if re.search(r"[\u4e00-\u9fff]", text):
+    if has_han(text):
         return len(re.sub(r"\s", "", text)) <= limit
     return len(text.split()) <= limit
 
@@ -287,7 +288,7 @@ def speech_units(line: str, language: str) -> float:
     Chinese: characters (a Latin word or a digit counts one). English: syllables, and 3 for each
     punctuation mark (the voice pauses there)."""
     if language == "zh":
-        return len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]+|\d", line))
+        return len(re.findall(f"[{HAN}]|[A-Za-z]+|\\d", line))
     return sum(_syllables(w) for w in line.split()) + 3 * len(re.findall(r"[,.;:!?]", line))
 
 

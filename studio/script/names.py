@@ -20,8 +20,9 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.text import HAN
+
 _LEXICON = Path(__file__).parent / "lexicon"
-_CJK = "\u4e00-\u9fff"
 
 ZH_MAX_CHARS = 16  # a hook overlay line; Latin letters count half
 EN_MAX_CHARS = 40
@@ -106,7 +107,7 @@ _SEPARATORS_ZH = re.compile(r"[\s,，、;；|｜/／\\+＋&＆!！?？:：·•�
 
 def _width(text: str) -> float:
     """On-screen width in CJK characters: a Latin letter, digit or space counts half."""
-    return sum(1.0 if re.match(f"[{_CJK}]", ch) else 0.5 for ch in text)
+    return sum(1.0 if re.match(f"[{HAN}]", ch) else 0.5 for ch in text)
 
 
 def _nfkc(text: str) -> str:
@@ -129,19 +130,19 @@ def _title_brand_zh(title: str) -> str:
     name with its Latin form in brackets), a Latin name ('Apple iPhone', 'ROG魔霸', 'HUAWEI P50'),
     a name written both ways ('爱肯拿Acana', 'Corona/科罗娜'), or a bracketed name ('【海底捞】')."""
     t = _nfkc(title).strip()
-    m = re.match(rf"^([{_CJK}]{{2,6}})\s*\(\s*[A-Za-z][A-Za-z .&'-]*\)", t)
+    m = re.match(rf"^([{HAN}]{{2,6}})\s*\(\s*[A-Za-z][A-Za-z .&'-]*\)", t)
     if m:
         return m.group(1)
     m = re.match(r"^【([^】]{2,8})】", title)
     if m and not SHOP_WORDS_ZH.search(m.group(1)) and not re.search(r"\d", m.group(1)):
         return m.group(1)
-    m = re.match(rf"^([A-Za-z][A-Za-z'&.-]*)/([{_CJK}]{{2,6}})", t)  # Corona/科罗娜
+    m = re.match(rf"^([A-Za-z][A-Za-z'&.-]*)/([{HAN}]{{2,6}})", t)  # Corona/科罗娜
     if m:
         return m.group(2)
-    m = re.match(rf"^([{_CJK}]{{2,6}})([A-Z][A-Za-z'&.-]+)(?=[\s{_CJK}]|$)", t)  # 爱肯拿Acana, 谷登GOLDEN
+    m = re.match(rf"^([{HAN}]{{2,6}})([A-Z][A-Za-z'&.-]+)(?=[\s{HAN}]|$)", t)  # 爱肯拿Acana, 谷登GOLDEN
     if m and not find_product_type(m.group(1), "zh"):
         return m.group(1) + m.group(2)
-    m = re.match(r"^([A-Za-z][A-Za-z'&.-]{1,20})(?=[\s\u4e00-\u9fff]|$)", t)  # Apple iPhone, ROG魔霸, TP-LINK
+    m = re.match(rf"^([A-Za-z][A-Za-z'&.-]{{1,20}})(?=[\s{HAN}]|$)", t)  # Apple iPhone, ROG魔霸, TP-LINK
     if m and not COMPONENT_TOKEN.fullmatch(m.group(1)) and not find_product_type(m.group(1), "en") \
             and m.group(1).lower() not in _GENERIC_LATIN:
         return m.group(1)
@@ -172,7 +173,7 @@ def _title_brand_en(title: str) -> str:
 _SUFFIX_WORDS = r"(?:\s?(?:Pro\+?|Plus|PLUS|Max|MAX|Ultra|Air|Mini|mini|SE|Lite|Turbo|Neo|Prime|Slim|Note))"
 # a series name with its number: 游匣G15, 天选3, 拯救者Y9000P, 暗影精灵8Pro, 魔霸6 Plus, 小新Pro14
 _MODEL_ZH = re.compile(
-    rf"[{_CJK}]{{1,6}}(?:[A-Za-z]{{0,4}}\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{{0,5}}\d*[A-Za-z0-9]*){_SUFFIX_WORDS}?"
+    rf"[{HAN}]{{1,6}}(?:[A-Za-z]{{0,4}}\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{{0,5}}\d*[A-Za-z0-9]*){_SUFFIX_WORDS}?"
     rf"|(?<![A-Za-z0-9])(?:[A-Za-z]+\d+[A-Za-z0-9]*|\d+[A-Za-z]+[A-Za-z0-9]*)(?:-[A-Za-z0-9]+)?{_SUFFIX_WORDS}?(?![A-Za-z0-9])")
 # a Latin product line after a Latin brand: iPhone 12, MatePad 11, MagicBook X 15, AirPods Pro, nova 8 SE
 _LINE_EN = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][a-z]*[A-Z]?[A-Za-z]*(?:\s(?:[A-Z]{1,2}\s)?\d{1,4}[A-Za-z]?)?"
@@ -238,10 +239,10 @@ def _first_brand_word_zh(words: list[str]) -> str:
     for n, word in enumerate(words[:2]):
         if _is_spec(word) or (n and not _head_type(word)):
             continue
-        latin = re.match(rf"^([A-Za-z][A-Za-z'&.-]+)(?=[{_CJK}])", word)
+        latin = re.match(rf"^([A-Za-z][A-Za-z'&.-]+)(?=[{HAN}])", word)
         if latin and not COMPONENT_TOKEN.fullmatch(latin.group(1)):
             return latin.group(1)  # Arla爱氏晨曦...: the Latin name in front
-        cjk = re.match(f"^[{_CJK}]+", word)
+        cjk = re.match(f"^[{HAN}]+", word)
         if not cjk:
             return ""
         run = cjk.group()
@@ -280,12 +281,12 @@ def _brand_zh(title: str, brand: str) -> tuple[str, list[str]]:
         found = next((f for f in forms if f in title), "")
         if found:
             return found, [f for f in forms if f != found]
-        return (forms[0] if re.search(f"[{_CJK}]", forms[0]) else ""), forms[1:]
+        return (forms[0] if re.search(f"[{HAN}]", forms[0]) else ""), forms[1:]
     found = _title_brand_zh(title)
     m = _head_type(found) if found else None
     if m and m[0] > 0:
         found = found[:m[0]]  # 荣耀笔记本 -> 荣耀
-    if found and re.search(f"[{_CJK}]{{5,}}", found):
+    if found and re.search(f"[{HAN}]{{5,}}", found):
         segs = _segments(found)
         found = segs[0] if segs and len(segs[0]) >= 2 else ""
     if found and title.find(found) > 12:
@@ -328,7 +329,7 @@ def _type_matches(word: str) -> list[tuple[int, int]]:
         found = keep
     # a type the segmenter leaves a lone noun ending behind: 复合维生素|片 is a tablet
     return [(a, b + 1) if b < len(word) and word[b] in _NOUN_ENDINGS + "片丸" and
-            (b + 1 == len(word) or not re.match(f"[{_CJK}]", word[b + 1])) else (a, b) for a, b in found]
+            (b + 1 == len(word) or not re.match(f"[{HAN}]", word[b + 1])) else (a, b) for a, b in found]
 
 
 def _head_type(word: str) -> tuple[int, int, int] | None:
@@ -386,14 +387,14 @@ def _model_word_zh(title: str, brand: str) -> str:
                 continue
             before, after = word[:m.start()], word[m.end():]
             lead = ""
-            cjk = re.search(f"[{_CJK}]+$", before)
+            cjk = re.search(f"[{HAN}]+$", before)
             if cjk:
                 for seg in reversed(_segments(cjk.group())):
                     if len(lead) + len(seg) > 4 or seg in _NOT_BRAND_ZH or find_product_type(seg, "zh"):
                         break
                     lead = seg + lead
             if bare_number:  # a bare number names a series only right after its name: 天选3, 枪神6
-                if not lead or (after and re.match(f"[{_CJK}]", after)
+                if not lead or (after and re.match(f"[{HAN}]", after)
                                 and not any(a == 0 for a, _ in _type_matches(after))):
                     continue
             elif not lead and not re.search(r"\d", alnum) and not re.search(r"[a-z][A-Z]|^[A-Z]{2,}\d", alnum):
@@ -427,7 +428,7 @@ def _core_zh(words: list[str], brand: str, model: str) -> str:
             i, (name_start, type_start, type_end), word = j, (ns2, ts2, te2), words[j]
     if i > 0:  # 椰岛牌鹿龟酒 ...: a first word that ends like a product is its name
         first = words[0][len(brand):] if brand and words[0].startswith(brand) else words[0]
-        if re.fullmatch(f"[{_CJK}]{{2,8}}", first) and first[-1] in _NOUN_ENDINGS and first not in _NOT_BRAND_ZH \
+        if re.fullmatch(f"[{HAN}]{{2,8}}", first) and first[-1] in _NOUN_ENDINGS and first not in _NOT_BRAND_ZH \
                 and (brand or len(first) >= 3):
             return first
     kind = word[type_start:type_end]
@@ -462,7 +463,7 @@ def _lead_words(before: str) -> str:
         taken.insert(0, seg)
     while taken:
         left = segs[len(segs) - len(taken) - 1] if len(segs) > len(taken) else ""
-        if len(left) == 1 and re.match(f"[{_CJK}]", left):
+        if len(left) == 1 and re.match(f"[{HAN}]", left):
             taken.pop(0)  # the word on the left is a lone character glued to the first taken word
         else:
             break
@@ -507,7 +508,7 @@ def _short_zh(title: str, brand: str, max_chars: float) -> str:
     if brand and model and _width(_join_zh([brand, model])) <= max_chars:
         return _join_zh([brand, model])
     for word in words:
-        if word != brand and re.search(f"[{_CJK}]", word):
+        if word != brand and re.search(f"[{HAN}]", word):
             name = _join_zh([brand, word]) if brand and brand not in word else word
             if _width(name) <= max_chars:
                 return name
@@ -703,8 +704,8 @@ def short_name(name: str, brand: str = "", language: str = "", max_chars: int | 
     name = re.sub(r"\s+", " ", str(name or "")).strip()
     if not name:
         return ""
-    language = language or ("zh" if re.search(f"[{_CJK}]", name) else "en")
-    if language == "zh" and re.search(f"[{_CJK}]", name):
+    language = language or ("zh" if re.search(f"[{HAN}]", name) else "en")
+    if language == "zh" and re.search(f"[{HAN}]", name):
         return _short_zh(name, brand, float(max_chars or ZH_MAX_CHARS))
     return _short_en(name, brand, int(max_chars or EN_MAX_CHARS))
 

@@ -12,14 +12,14 @@ import difflib
 import re
 import unicodedata
 
+from ..core.text import HAN, ZH_DIGITS, has_han, number_key
 from ..types import LineSpan, Transcript, Voiceover, Word
 from .whisper import to_simplified
 
 MIN_TOKEN_S = 0.04
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|[A-Za-z0-9]+(?:[.'’,-][A-Za-z0-9]+)*|[^\s{_CJK}A-Za-z0-9]+")
-_PUNCT_ONLY = re.compile(rf"^[^{_CJK}A-Za-z0-9]+$")
-_CN_DIGITS = str.maketrans("零〇一二两三四五六七八九", "001223456789")
+_TOKEN = re.compile(rf"[{HAN}]|[A-Za-z0-9]+(?:[.'’,-][A-Za-z0-9]+)*|[^\s{HAN}A-Za-z0-9]+")
+_PUNCT_ONLY = re.compile(rf"^[^{HAN}A-Za-z0-9]+$")
+_CN_DIGITS = str.maketrans({numeral: str(value) for numeral, value in ZH_DIGITS.items()})
 
 
 def tokenize(text: str, language: str) -> list[str]:
@@ -40,42 +40,9 @@ def tokenize(text: str, language: str) -> list[str]:
 def token_key(token: str) -> str:
     """A comparison key tolerant to case, punctuation, width, Traditional characters and digit forms."""
     t = unicodedata.normalize("NFKC", token).lower()
-    t = to_simplified(t) if re.search(rf"[{_CJK}]", t) else t
+    t = to_simplified(t) if has_han(t) else t
     t = t.translate(_CN_DIGITS)
     return re.sub(r"[^\w]", "", t)
-
-
-_CN_NUM = "零〇一二两三四五六七八九十百千万点"
-_CN_RUN = re.compile(f"[{_CN_NUM}]+")
-
-
-def _cn_number(run: str) -> str:
-    """'五十九点九' -> '59.9', '一百' -> '100', '一九九' -> '199' (plain cases; anything odd stays close)."""
-    whole, _, frac = run.partition("点")
-    digits = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "两": "2"}
-    if not any(c in "十百千万" for c in whole):
-        out = "".join(digits.get(c, "") for c in whole)
-    else:
-        total = section = num = 0
-        for c in whole:
-            if c in digits:
-                num = int(digits[c])
-            elif c == "万":
-                total += (section + num) * 10000
-                section = num = 0
-            else:
-                section += (num or 1) * {"十": 10, "百": 100, "千": 1000}[c]
-                num = 0
-        out = str(total + section + num)
-    frac = "".join(digits.get(c, "") for c in frac)
-    return out + ("." + frac if frac else "")
-
-
-def number_key(text: str) -> str:
-    """The digits a piece of text says, Chinese numerals included: '五十九点九' and '59.9' both give '599'."""
-    t = unicodedata.normalize("NFKC", text)
-    t = _CN_RUN.sub(lambda m: _cn_number(m.group()), t)
-    return re.sub(r"\D", "", t)
 
 
 # Whisper base's word times come early: measured against the true word starts of the studio's

@@ -20,19 +20,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..core.text import HAN, ZH_NUMERAL_RUN, is_han, zh_numerals_to_digits
 from ..currency import currency_for
 from ..types import Product, Word
-from .align import _CN_RUN, _cn_number
 
 _NUMERAL = "0-9零〇一二两三四五六七八九十百千万点."
-_TERM = re.compile(rf"[{_NUMERAL}]*[0-9零〇一二两三四五六七八九十百千万][{_NUMERAL}]*[%％]?[A-Za-z\u4e00-\u9fff]?")
+_TERM = re.compile(rf"[{_NUMERAL}]*[0-9零〇一二两三四五六七八九十百千万][{_NUMERAL}]*[%％]?[A-Za-z{HAN}]?")
 _MAX_RUN = 12  # recognised units a replaced span may cover
 
 
 def form_key(text: str) -> str:
     """Digits and letters a text says, Chinese numerals and price words normalised: 五十九块九 -> 59.9."""
     t = unicodedata.normalize("NFKC", text).lower()
-    t = _CN_RUN.sub(lambda m: _cn_number(m.group()), t)
+    t = ZH_NUMERAL_RUN.sub(lambda m: zh_numerals_to_digits(m.group()), t)
     t = re.sub(r"(?<=\d)[块元](?=\d)", ".", t)
     t = re.sub(r"(?<=\d)[块元毛角钱]+$", "", t)
     t = t.replace("¥", "").replace("￥", "").replace("$", "")
@@ -81,8 +81,7 @@ def apply_sheet_forms(words: list[Word], product: Product, language: str) -> lis
     return out
 
 
-_CJK = re.compile(r"^[\u4e00-\u9fff]$")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK_RUN = re.compile(f"[{HAN}]{{2,}}")
 _MAX_TERM = 8
 
 
@@ -117,7 +116,7 @@ def apply_sheet_words(words: list[Word], product: Product) -> list[Word]:
     while i < len(out):
         for n in range(min(_MAX_TERM, len(out) - i), 1, -1):
             run = chars[i:i + n]
-            if not all(_CJK.match(c) for c in run):
+            if not all(is_han(c) for c in run):
                 continue
             text = "".join(run)
             term = terms.get(tuple(lazy_pinyin(text, style=Style.TONE3 if n == 2 else Style.NORMAL)))

@@ -25,12 +25,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.text import is_han
 from ..types import Word
 from ..util import StudioError, data_home
 
 log = logging.getLogger(__name__)
 
-_CJK = re.compile(r"^[\u4e00-\u9fff]$")
 _TRAILING = " ，。！？、,.!?；;：:…"
 MIN_SPAN, MAX_SPAN = 2, 5
 
@@ -104,7 +104,7 @@ def _build_index(logps: dict[str, float], target: Path) -> dict[str, tuple[str, 
 
     index: dict[str, tuple[str, ...]] = {}
     for word, logp in logps.items():
-        if MIN_SPAN <= len(word) <= MAX_SPAN and logp >= DEFAULT_COSTS.min_logp and all(_CJK.match(c) for c in word):
+        if MIN_SPAN <= len(word) <= MAX_SPAN and logp >= DEFAULT_COSTS.min_logp and all(is_han(c) for c in word):
             toned = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True)
             if len(toned) == len(word):
                 index[word] = tuple(toned)
@@ -209,12 +209,12 @@ def correct_homophones(words: list[Word], protected_terms: list[str] = (),
     cores = [w.text.rstrip(_TRAILING) for w in words]
     i = 0
     while i < len(words):
-        if not _CJK.match(cores[i]):
+        if not is_han(cores[i]):
             i += 1
             continue
         j = i + 1
         # a run ends at a non-Chinese token or after a character that carries punctuation
-        while j < len(words) and _CJK.match(cores[j]) and words[j - 1].text == cores[j - 1]:
+        while j < len(words) and is_han(cores[j]) and words[j - 1].text == cores[j - 1]:
             j += 1
         run = "".join(cores[i:j])
         fixed = correct_text(run, lex, costs, protected)

