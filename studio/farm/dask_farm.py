@@ -471,7 +471,7 @@ def start_local_cluster(workers: int | None = None):
     except ImportError:
         pass
     return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, resources=resources,
-                        dashboard_address=None, silence_logs=logging.ERROR)
+                        dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 __all__ = ["DaskRunner", "FarmCancel", "node_name", "render_on_worker", "start_local_cluster", "studio_build"]
