@@ -218,12 +218,14 @@ def test_a_farm_renders_every_video_and_a_rerun_keeps_them(farm, tmp_path):
     sheet = cups(tmp_path, [["水杯", "9.9", "轻巧", "a.png"], ["茶杯", "19.9", "耐热", "a.png"],
                             ["饭盒", "29", "全网最低价", "a.png"], ["碗", "", "", "nope.png"]])
     template, out = short_template(tmp_path / "t"), tmp_path / "out"
-    starts: list[tuple[str, str]] = []
-    report = run_on(farm, sheet, out, template, on_started=lambda job, node, pid: starts.append((job.product.name, node)))
+    starts: list[tuple[str, str, int]] = []
+    report = run_on(farm, sheet, out, template,
+                    on_started=lambda job, node, pid: starts.append((job.product.name, node, pid)))
     by_name = {r.product: r for r in report.results}
     assert by_name["水杯"].ok and by_name["茶杯"].ok, [r.error for r in report.results]
     assert not by_name["饭盒"].ok and "全网最低价" in by_name["饭盒"].error  # its own message
-    assert [name for name, _ in starts].count("饭盒") == 1  # a render's own failure is not retried
+    assert [name for name, _, _ in starts].count("饭盒") == 1  # a render's own failure is not retried
+    assert len({pid for _, _, pid in starts}) < len(starts)  # worker processes (and their models) serve several videos
     assert {by_name["水杯"].node, by_name["茶杯"].node} <= {"node-a", "node-b"}
     assert sorted(p.name for p in out.glob("*.mp4")) == ["水杯.mp4", "茶杯.mp4"]
     assert not [p for p in out.iterdir() if ".part" in p.name] and not (out / ".work").exists()
