@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--gpu", choices=["auto", "on", "off"])
     st.add_argument("--cluster-address", help="the render farm the app sends its queue to (tcp://HOST:8786; empty: this PC)")
 
+    fs = sub.add_parser("farm-scheduler", help="make this PC the render farm's head (runs `dask scheduler`)")
+    fs.add_argument("--port", type=int, default=8786, help="the port workers and renders connect to (default 8786)")
+    fs.add_argument("--dry-run", action="store_true", help="print the dask scheduler command, run nothing")
     fw = sub.add_parser("farm-worker", help="make this PC a render farm worker (runs `dask worker` with its resources)")
     fw.add_argument("address", help="the farm's scheduler, e.g. tcp://192.168.1.10:8786")
     fw.add_argument("--nworkers", type=int, help="videos this PC renders at once (default: one per 4 cores)")
@@ -123,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             return _script(args)
         if args.command == "settings":
             return _settings(args)
+        if args.command == "farm-scheduler":
+            from .farm.worker import start_scheduler
+
+            return start_scheduler(args.port, dry_run=args.dry_run)
         if args.command == "farm-worker":
             from .farm.worker import start_worker
 

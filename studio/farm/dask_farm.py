@@ -127,13 +127,21 @@ class DaskRunner(Runner):
                 raise StudioError(f"the render farm at {self.address} has no worker: on each PC that should render, "
                                   "run `main.py farm-worker ADDRESS` (see README, Render farm)")
             time.sleep(0.5)
+        mine = studio_build()
+        try:  # Dask's scheduler unpickles every task, so it needs the studio too
+            scheduler_build = client.run_on_scheduler(studio_build)
+        except Exception as exc:
+            raise StudioError(f"the render farm's scheduler cannot read the studio's renders ({type(exc).__name__}: "
+                              f"{exc}): start it from the studio's folder with `main.py farm-scheduler`") from None
+        if scheduler_build != mine:
+            raise StudioError("the render farm's scheduler runs another version of the studio than this PC: put the "
+                              "same version on the head PC and restart `main.py farm-scheduler` there")
         try:
             builds = client.run(studio_build)
         except Exception as exc:
             raise StudioError(f"a farm worker cannot run the studio ({type(exc).__name__}: {exc}): start workers "
                               "from the studio's folder with `main.py farm-worker ADDRESS`, after "
                               "`bash scripts/bootstrap.sh` and `pip install -r requirements-cluster.txt` there") from None
-        mine = studio_build()
         other = sorted(node_name(w["name"], w["host"]) for w in workers if builds.get(w["address"], mine) != mine)
         if other:
             raise StudioError(f"farm worker(s) {', '.join(other)} run another version of the studio than this PC: put "
@@ -242,7 +250,7 @@ class DaskRunner(Runner):
         except KilledWorker as exc:
             last = node_of.get(job.index, "")
             return RenderResult(name, None, ok=False, node=last, error=(
-                f"the farm worker rendering it stopped {exc.allowed_failures} times (a crash, running out of "
+                f"the farm worker rendering it stopped {exc.allowed_failures + 1} times (a crash, running out of "
                 f"memory, or its PC going away{f'; last on {last}' if last else ''}), so it was given up. Check that "
                 "PC's worker log, then run the same command again: finished videos are kept"))
         except CancelledError:
@@ -254,9 +262,11 @@ class DaskRunner(Runner):
         except Exception as exc:  # the task itself broke on the worker: a bug, not the row
             log.error("farm render of %s failed on %s: %s: %s", name, node_of.get(job.index, "?"),
                       type(exc).__name__, exc)
-            return RenderResult(name, None, ok=False, node=node_of.get(job.index, ""),
-                                error=f"internal error on farm node {node_of.get(job.index, '?')}: "
-                                      f"{type(exc).__name__}: {exc} (details in that node's worker log)")
+            node = node_of.get(job.index, "")
+            where = f"on farm node {node}" if node else "before it reached a farm node"
+            return RenderResult(name, None, ok=False, node=node,
+                                error=f"internal error {where}: {type(exc).__name__}: {exc} (details in "
+                                      f"{'that node' if node else 'the scheduler'}'s log)")
         if outcome is None:  # stopped on the worker by the batch's stop
             return None
         result = transfer.placed_result(outcome.result, out_dir, outcome.node)

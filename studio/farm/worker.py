@@ -1,4 +1,6 @@
-"""`main.py farm-worker ADDRESS`: make this PC a render farm worker. It works out what the PC can
+"""`main.py farm-scheduler` (the head PC) and `main.py farm-worker ADDRESS` (each rendering PC).
+
+`farm-worker` makes this PC a render farm worker. It works out what the PC can
 lend (cores, memory, a CUDA GPU, a working NVENC encoder) and runs Dask's own `dask worker` with
 those as resources, one render at a time per worker process."""
 from __future__ import annotations
@@ -10,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import resolve_address
+from . import DEFAULT_PORT, resolve_address
 
 log = logging.getLogger(__name__)
 STUDIO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,8 +60,23 @@ def worker_command(address: str, nworkers: int | None = None, name: str | None =
 
 def start_worker(address: str, nworkers: int | None = None, name: str | None = None, dry_run: bool = False) -> int:
     """Run `dask worker` for this PC until it is stopped (Ctrl-C); returns its exit code."""
-    cmd = worker_command(address, nworkers, name)
-    print(" ".join(cmd[2:]).replace("distributed.cli.dask_worker", "dask worker"))
+    return _run(worker_command(address, nworkers, name), dry_run)
+
+
+def scheduler_command(port: int = DEFAULT_PORT) -> list[str]:
+    """The `dask scheduler` command line for the head PC."""
+    return [sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", str(port)]
+
+
+def start_scheduler(port: int = DEFAULT_PORT, dry_run: bool = False) -> int:
+    """Run the farm's `dask scheduler` on this PC, able to read the studio's renders (Dask's
+    scheduler unpickles every task), until it is stopped (Ctrl-C); returns its exit code."""
+    return _run(scheduler_command(port), dry_run)
+
+
+def _run(cmd: list[str], dry_run: bool) -> int:
+    print(" ".join(cmd[2:]).replace("distributed.cli.dask_worker", "dask worker")
+          .replace("distributed.cli.dask_scheduler", "dask scheduler"))
     if dry_run:
         return 0
     env = dict(os.environ)
@@ -71,4 +88,4 @@ def start_worker(address: str, nworkers: int | None = None, name: str | None = N
         return 130
 
 
-__all__ = ["node_resources", "start_worker", "worker_command"]
+__all__ = ["node_resources", "scheduler_command", "start_scheduler", "start_worker", "worker_command"]
