@@ -25,9 +25,11 @@ if [ ! -f "$runtime_stamp" ]; then
   touch "$runtime_stamp"
 fi
 if [ "${1:-}" = "--dev" ]; then
-  dev_stamp=.venv/.dev-$(hash_of requirements-dev.txt)
+  # the tests also cover the optional render farm (requirements-cluster.txt)
+  dev_stamp=.venv/.dev-$(hash_of requirements-dev.txt requirements-cluster.txt)
   if [ ! -f "$dev_stamp" ]; then
     pipi -r requirements-dev.txt
+    pipi -r requirements-cluster.txt
     rm -f .venv/.dev-*
     touch "$dev_stamp"
   fi

@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--max-mb", type=float, help="file-size ceiling for each video, in MB")
     r.add_argument("--force", action="store_true",
                    help="render every video again (by default a video whose inputs did not change is kept)")
+    r.add_argument("--cluster", metavar="ADDRESS",
+                   help="render on a render farm: tcp://HOST:8786 (a Dask scheduler), auto (the saved farm address), "
+                        "or local (a farm of --workers processes on this PC); see README, Render farm")
 
     s = sub.add_parser("script", help="print the scripts a sheet would get, without rendering")
     s.add_argument("sheet", type=Path, help="product sheet or project folder")
@@ -93,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--whisper-model", help="a local Whisper model folder (empty: the built-in one)")
     st.add_argument("--diffusers-model", help="a local diffusers model folder")
     st.add_argument("--gpu", choices=["auto", "on", "off"])
+    st.add_argument("--cluster-address", help="the render farm the app sends its queue to (tcp://HOST:8786; empty: this PC)")
+
+    fs = sub.add_parser("farm-scheduler", help="make this PC the render farm's head (runs `dask scheduler`)")
+    fs.add_argument("--port", type=int, default=8786, help="the port workers and renders connect to (default 8786)")
+    fs.add_argument("--dry-run", action="store_true", help="print the dask scheduler command, run nothing")
+    fw = sub.add_parser("farm-worker", help="make this PC a render farm worker (runs `dask worker` with its resources)")
+    fw.add_argument("address", help="the farm's scheduler, e.g. tcp://192.168.1.10:8786")
+    fw.add_argument("--nworkers", type=int, help="videos this PC renders at once (default: one per 4 cores)")
+    fw.add_argument("--name", help="this PC's name in reports (default: its host name)")
+    fw.add_argument("--dry-run", action="store_true", help="print the dask worker command, run nothing")
     return ap
 
 
@@ -113,6 +126,14 @@ def main(argv: list[str] | None = None) -> int:
             return _script(args)
         if args.command == "settings":
             return _settings(args)
+        if args.command == "farm-scheduler":
+            from .farm.worker import start_scheduler
+
+            return start_scheduler(args.port, dry_run=args.dry_run)
+        if args.command == "farm-worker":
+            from .farm.worker import start_worker
+
+            return start_worker(args.address, nworkers=args.nworkers, name=args.name, dry_run=args.dry_run)
         return _render(args)
     except StudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -253,6 +274,7 @@ def _render(args) -> int:
     from tqdm import tqdm
 
     from .pipeline import disk_space_warning, jobs_for, local_runner, run_batch
+    from .pipeline.report import REPORT_HTML
 
     sheet, scripts, project = _load(args.sheet)
     if args.only:
@@ -289,22 +311,31 @@ def _render(args) -> int:
         if result.reused:
             tqdm.write(f"  kept   {result.video}  (unchanged since it was rendered; --force renders it again)")
         elif result.ok:
-            tqdm.write(f"  ok     {result.video}  ({sum(result.timings.values()):.1f}s)")
+            on = f" on {result.node}" if result.node else ""
+            tqdm.write(f"  ok     {result.video}  ({sum(result.timings.values()):.1f}s{on})")
             for warning in result.warnings[:3]:  # the rest are in the manifest
                 tqdm.write(f"         note: {warning}")
         else:
             tqdm.write(f"  FAILED {result.product}: {result.error}")
 
+    if args.cluster:
+        from .farm import cluster_runner
+
+        runner = cluster_runner(args.cluster, workers=args.workers if args.workers > 1 else None)
+        print(f"rendering on the render farm at {runner.address}")
+    else:
+        runner = local_runner(max(1, args.workers) if len(jobs) > 1 else 1)
     try:
         with _signals_as_interrupt():
-            report = run_batch(jobs, options, runner=local_runner(max(1, args.workers) if len(jobs) > 1 else 1),
-                               on_progress=on_progress, on_result=on_result, cancel=cancel, sheet=sheet,
-                               on_planned=on_planned)
+            report = run_batch(jobs, options, runner=runner, on_progress=on_progress, on_result=on_result,
+                               cancel=cancel, sheet=sheet, on_planned=on_planned)
     except KeyboardInterrupt as exc:
         bar.close()
         print(f"\n{exc or 'cancelled'}; finished videos are kept, the unfinished ones were removed "
               f"(what happened is in {options.out_dir / 'summary.json'})", file=sys.stderr)
         return 130
+    finally:
+        runner.close()
     bar.close()
     ok = [r for r in report.results if r.ok]
     kept = sum(r.reused for r in ok)
@@ -323,6 +354,8 @@ def _render(args) -> int:
         print(f"warning: {report.summary_error}", file=sys.stderr)
     elif report.failed or bad_rows or report.stopped:
         print(f"(details in {options.out_dir / 'summary.json'})", file=sys.stderr)
+    if not report.summary_error:
+        print(f"report: {options.out_dir / REPORT_HTML} (and report.csv)")
     return 0 if report.ok else 1
 
 

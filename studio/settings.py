@@ -22,6 +22,7 @@ class Settings:
     platform: str = "douyin"  # default platform preset for new projects
     voice_zh: str = ""  # default Mandarin voice id; empty = the built-in default
     voice_en: str = ""  # default English voice id
+    cluster_address: str = ""  # a render farm's scheduler (tcp://HOST:8786) or "local"; empty = render on this PC
 
     @staticmethod
     def path() -> Path:

@@ -216,3 +216,4 @@ class RenderResult:
     reused: bool = False  # an unchanged earlier render was kept (nothing was rendered)
     disk_full: bool = False  # it failed because the disk is full: a batch stops here
     warnings: list[str] = field(default_factory=list)  # what the render noticed (not the sheet's own notes)
+    node: str = ""  # the machine that rendered it, where the runner knows (a render farm's node)

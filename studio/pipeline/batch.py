@@ -7,10 +7,11 @@ The policy (here, once):
   holds it instead of writing over the same part files;
 - a full disk stops the batch at the video that hit it (every later video would fail the same way);
 - the user's cancel, Ctrl-C or SIGTERM stops it cleanly: running renders remove their part files;
-- `summary.json` is written at the end, also when the batch was cancelled, stopped or interrupted.
+- `summary.json` and the report (`report.html`, `report.csv`: every video's status, length, node,
+  time and cause) are written at the end, also when the batch was cancelled, stopped or interrupted.
 
 Runners decide only where the renders run: `SerialRunner` (this process), `ProcessRunner` (local
-worker processes); a cluster runner plugs in the same way.
+worker processes), `studio.farm.cluster_runner(address)` (a render farm of several PCs).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from ..types import Problem, Product, RenderResult, Scene, Sheet
 from .manifest import write_json_atomic
 from .plan import RenderPlan, plan as make_plan
 from .product import kept_render, render_plan
+from .report import report_rows, write_report
 
 log = logging.getLogger(__name__)
 LOCK_NAME = ".studio-batch.lock"
@@ -116,6 +118,9 @@ class Runner(ABC):
 
     @abstractmethod
     def run(self, work: Sequence[tuple[BatchJob, RenderPlan]], events: RunnerEvents) -> None: ...
+
+    def close(self) -> None:
+        """Release what the runner holds between batches (a farm's connection); local runners hold nothing."""
 
 
 class SerialRunner(Runner):
@@ -385,6 +390,7 @@ def run_batch(
     `on_planned` gets the plans about to render, before the first one starts (the disk check)."""
     cancel = cancel or CancelToken()
     runner = runner or SerialRunner()
+    started = time.time()
     out_dir = Path(options.out_dir)
     report = BatchReport(sheet_problems=list(sheet.problems) if sheet else [])
     results: dict[int, RenderResult] = {}
@@ -424,8 +430,11 @@ def run_batch(
             report.not_started = len(jobs) - len(results)
         try:
             write_batch_summary(report, out_dir, sheet, interrupted=interrupted is not None)
+            write_report(out_dir, report_rows(jobs, results, report.sheet_problems),
+                         title=str(sheet.path) if sheet else "", started=started, ended=time.time(),
+                         stopped=report.stopped, cancelled=report.cancelled, interrupted=interrupted is not None)
         except OSError as exc:  # most likely the same full disk: the caller still has the report
-            report.summary_error = f"could not write {out_dir / 'summary.json'}: {exc}"
+            report.summary_error = f"could not write the batch summary or report in {out_dir}: {exc}"
         try:
             (out_dir / ".work").rmdir()  # only when empty: no render left anything behind
         except OSError:
