@@ -110,4 +110,5 @@ def test_a_signal_mid_render_cleans_up_and_still_writes_the_summary(tiny_sheet: 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["interrupted"] and summary["cancelled"] and summary["not_started"] == 1 and not summary["rendered"]
     left = sorted(p.name for p in out.rglob("*"))
-    assert left == ["summary.json"], left  # no part file, no work folder, no lock, no video
+    assert left == ["report.csv", "report.html", "summary.json"], left  # no part file, work folder, lock or video
+    assert "not started" in (out / "report.csv").read_text(encoding="utf-8-sig")

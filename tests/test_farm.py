@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from studio.util import ASSETS_DIR
+
 from studio.core.errors import StudioError
 from studio.farm import resolve_address, task_resources
 from studio.farm.needs import RenderNeeds, needs_of
@@ -95,7 +97,7 @@ def test_inputs_travel_and_the_plan_reads_them_from_the_worker_staging_folder(tm
     import shutil
 
     music = tmp_path / "tune.m4a"
-    music.write_bytes(b"not really music, only bytes to carry")
+    music.write_bytes((ASSETS_DIR / "music" / "upbeat_loop.m4a").read_bytes())  # a real track: templates check
     recording = tmp_path / "me.wav"
     recording.write_bytes(b"RIFF....WAVE")
     template = short_template(tmp_path / "t", music=str(music))
@@ -116,7 +118,7 @@ def test_inputs_travel_and_the_plan_reads_them_from_the_worker_staging_folder(tm
     assert all(Path(p).parent == staging / "in" for p in staged.product.images)
     assert [Path(p).read_bytes()[:8] for p in staged.product.images][0].startswith(b"\x89PNG")
     assert staged.product.recording.read_bytes() == b"RIFF....WAVE" and staged.voice.recording == staged.product.recording
-    assert staged.music.read_bytes() == b"not really music, only bytes to carry"
+    assert staged.music.read_bytes() == (ASSETS_DIR / "music" / "upbeat_loop.m4a").read_bytes()
     assert Path(staged.options.out_dir) == staging / "out" and staged.video_style.font_path.is_file()
     assert staged.fingerprint == driver_plan.fingerprint  # what makes the video is unchanged: resume works
 

@@ -137,7 +137,7 @@ def collect_outputs(result: RenderResult, shipped: ShippedRender, staged: Render
     def bare(p):
         return Path(p.name) if p is not None else None
 
-    result = dataclasses.replace(result, video=bare(result.video), srt=bare(result.srt), ass=bare(result.ass),
+    result = dataclasses.replace(result, video=bare(result.video), srt=bare(result.srt),
                                  cover=bare(result.cover), manifest=bare(result.manifest))
     return result, tuple(files)
 
@@ -216,7 +216,7 @@ def placed_result(result: RenderResult, out_dir: Path, node: str) -> RenderResul
     def there(p):
         return Path(out_dir) / p.name if p is not None else None
 
-    return dataclasses.replace(result, video=there(result.video), srt=there(result.srt), ass=there(result.ass),
+    return dataclasses.replace(result, video=there(result.video), srt=there(result.srt),
                                cover=there(result.cover), manifest=there(result.manifest), node=node)
 
 
