@@ -817,3 +817,118 @@ def test_target_length_refits_the_script(window, tmp_path, qtbot):
     long = _wait_preview(qtbot, window, lambda r: r.script is not None and r.script.fit.get("target_s") == 60)
     assert long.duration > 1.5 * short.duration and len(long.script.lines) > len(short.script.lines)
     assert window.project.style.target_seconds == 60 and window.options.target_seconds == 60
+
+
+# ---------------------------------------------------------------- defects of the old window (issue 11)
+def _failing_render(calls):
+    """A stand-in render that fails at once, recording which product it was asked for."""
+    from studio.types import RenderResult
+
+    def fake(product, options, variant=0, on_progress=None, cancel=None, notes=None, script=None):
+        calls.append(product.name)
+        return RenderResult(product.name, None, ok=False, error=f"stub failure of {product.name}")
+
+    return fake
+
+
+def test_a_running_job_reports_on_its_own_product_after_rows_move(window, two_products, qtbot, monkeypatch):
+    from studio.gui import worker as worker_mod
+
+    monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render([]))
+    window.load_sheet(two_products)
+    window.table.selectRow(0)
+    (job_id,) = window.render_selected()
+    qtbot.waitUntil(lambda: window.job_state(job_id) == "rendering", timeout=5000)
+    window.table.selectRow(0)
+    window.move_selected(1)  # 保温杯 goes below 保温壶 while it renders
+    cup, pot = window.row_of_product("保温杯"), window.row_of_product("保温壶")
+    assert (cup, pot) == (1, 0)
+    assert window.status_of(cup) == "rendering" and window.status_of(pot) != "rendering"
+    window.cancel_job(job_id)
+    qtbot.waitUntil(lambda: window.job_state(job_id) == "cancelled", timeout=5000)
+    assert window.status_of(cup) == "cancelled" and window.status_of(pot) != "cancelled"
+
+
+def test_retry_after_a_reorder_renders_the_same_product(window, two_products, qtbot, monkeypatch):
+    from studio.gui import worker as worker_mod
+
+    calls = []
+    monkeypatch.setattr(worker_mod, "render_product", _failing_render(calls))
+    window.load_sheet(two_products)
+    window.table.selectRow(0)
+    (job_id,) = window.render_selected()
+    qtbot.waitUntil(lambda: window.job_state(job_id) == "failed", timeout=5000)
+    window.table.selectRow(0)
+    window.move_selected(1)
+    assert window.status_of(window.row_of_product("保温杯")) == "failed"
+    again = window.retry_job(job_id)
+    qtbot.waitUntil(lambda: window.job_state(again) == "failed", timeout=5000)
+    assert calls == ["保温杯", "保温杯"]
+    window.table.selectRow(window.row_of_product("保温壶"))
+    window.remove_selected()  # a removal above or below does not move it either
+    retried = window.retry_job(again)
+    qtbot.waitUntil(lambda: window.job_state(retried) == "failed", timeout=5000)
+    assert calls == ["保温杯", "保温杯", "保温杯"]
+
+
+def test_a_queued_job_keeps_the_photos_it_was_queued_with(window, two_products, tmp_path, qtbot, monkeypatch):
+    from studio.gui import worker as worker_mod
+
+    monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render([]))
+    window.load_sheet(two_products)
+    first, second = window.render_all()
+    qtbot.waitUntil(lambda: window.job_state(first) == "rendering", timeout=5000)
+    assert window.job_state(second) == "queued"
+    assert window.add_media(window.row_of_product("保温壶"), [make_photo(tmp_path / "later.png")]) == 1
+    assert len(window.product_at(window.row_of_product("保温壶")).images) == 2
+    assert len(window.jobs[second].product.images) == 1  # what was queued is what renders
+    window.cancel_all()
+    qtbot.waitUntil(lambda: window.job_state(second) == "cancelled", timeout=5000)
+
+
+def test_undo_keeps_the_render_statuses(window, two_products, qtbot, monkeypatch):
+    from studio.gui import worker as worker_mod
+
+    monkeypatch.setattr(worker_mod, "render_product", _failing_render([]))
+    window.load_sheet(two_products)
+    window.table.selectRow(0)
+    (job_id,) = window.render_selected()
+    qtbot.waitUntil(lambda: window.job_state(job_id) == "failed", timeout=5000)
+    window.table.selectRow(1)
+    window.move_selected(-1)
+    window.undo_stack.undo()
+    assert window.row_of_product("保温杯") == 0
+    assert window.status_of(0) == "failed"
+    window.undo_stack.redo()
+    assert window.status_of(window.row_of_product("保温杯")) == "failed"
+
+
+def test_the_table_takes_a_language_written_the_way_sheets_write_it(window, tmp_path, qtbot):
+    make_photo(tmp_path / "tote.png")
+    window.load_sheet(write_csv(tmp_path / "en.csv", ["name", "price", "selling points", "images", "language"],
+                                [["Canvas Tote", "24.99", "fits a laptop", "tote.png", "en"]]))
+    assert window.product_at(0).language == "en"
+    window.table.item(0, COL_LANG).setText("中文")
+    qtbot.waitUntil(lambda: window.project.items[0].product.language == "zh", timeout=5000)
+
+
+def test_the_app_and_the_command_line_never_render_into_one_folder_at_once(window, two_products, tmp_path, qtbot,
+                                                                            monkeypatch):
+    import subprocess
+    import sys
+
+    from studio.gui import worker as worker_mod
+    from studio.util import PROJECT_ROOT
+
+    monkeypatch.setattr(worker_mod, "render_product", _slow_fake_render([]))
+    window.load_sheet(two_products)
+    window.table.selectRow(0)
+    (job_id,) = window.render_selected()
+    qtbot.waitUntil(lambda: window.job_state(job_id) == "rendering", timeout=5000)
+    bad = write_csv(tmp_path / "cli.csv", ["商品名称", "价格", "卖点", "图片"], [["缺图", "1", "卖点", "none.png"]])
+    cli = subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "render", str(bad), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "STUDIO_HOME": str(tmp_path / "home")})
+    assert cli.returncode == 2 and "is being rendered into by" in cli.stderr, cli.stderr
+    window.cancel_all()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
