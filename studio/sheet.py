@@ -6,14 +6,16 @@ Unknown columns are kept in `Product.extra` so templates can use them.
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
+# the cell parsers are shared with the app's products table (studio/core/fields.py); these names
+# stay importable from here
+from .core.fields import (FieldError, detect_language, find_file, parse_language, parse_name,  # noqa: F401
+                          parse_platform, parse_price, price_problem, resolve_images, split_selling_points)
 from .types import Problem, Product, Sheet
 from .util import StudioError, decode_utf8_or_gbk
 
@@ -36,38 +38,7 @@ FIELD_SYNONYMS: dict[str, list[str]] = {
     "recording": ["recording", "voiceover", "voice", "配音", "录音", "口播", "自己的配音"],
 }
 
-_POINT_SPLIT = re.compile(r"[、；;|\n]+|(?<!\d)/(?!\d)")
-# an enumeration marker: 1、 2. 3) (4) ① ❷ ⑶ ("2.5L" and "1:1" are not one)
-_NUMBERED = r"(?:\d{1,2}(?:[、)）]|[:：.．](?!\d))|[（(]\d{1,2}[)）])\s*"
-_CIRCLED = r"[\u2460-\u2473\u2776-\u277f\u2474-\u2487]\s*"
-# a numbered marker at the start or after a space or separator; a circled number anywhere
-_POINT_MARKER = re.compile(r"(?:^|(?<=[\s;；、,，。|]))" + _NUMBERED + "|" + _CIRCLED)
-_LABEL_POINT = re.compile(r"【([^】]{1,12})】\s*([^【]*)")
-_LINE_NUMBER = re.compile(r"(?m)^[ \t]*(\d{1,2})([.．、)）:：])[ \t]*(?=(.?))")
-_LEADING_MARKER = re.compile(f"^(?:{_NUMBERED}|{_CIRCLED})")
-
-
-def split_selling_points(text: str) -> list[str]:
-    """A selling-points cell -> the points: split on 、 ； ; | / and new lines, on enumeration markers
-    ('1、保温 2、轻巧', '①保温②轻巧', '1) … 2) …'), and on 【label】 heads ('【保温】12小时' ->
-    '保温：12小时'); bullets and markers are dropped, so the voice never reads '1' as a point."""
-    labelled = _LABEL_POINT.findall(text)
-    if len(labelled) >= 2:
-        text = "\n".join(f"{label.strip()}：{body.strip(' ，,；;')}" if body.strip(" ，,；;") else label.strip()
-                         for label, body in labelled)
-    marks = _LINE_NUMBER.findall(text)  # (number, mark, next character)
-    if (len(marks) >= 2 and [int(n) for n, _, _ in marks] == list(range(1, len(marks) + 1))
-            and any(mark not in ".．" or not nxt.isdigit() for _, mark, nxt in marks)):
-        text = _LINE_NUMBER.sub("", text)  # "1.保温\n2.316不锈钢": numbered lines, even before a digit
-    if len(_POINT_MARKER.findall(text)) >= 2:
-        text = _POINT_MARKER.sub("\n", text)
-    points = [_LEADING_MARKER.sub("", p.strip(" \t-•·*●▪■◆◇★☆✔✓")).strip(" ，,。")
-              for p in _POINT_SPLIT.split(text)]
-    return [p for p in points if p and not re.fullmatch(r"[\d\s.、)）(（]+", p)]
-_IMAGE_SPLIT = re.compile(r"[;；|\n,，]+")
 _NUMBERED_POINT = re.compile(r"^(?:卖点|亮点|sellingpoint|point|feature)(\d+)$")
-_LANGS = {"zh": "zh", "中文": "zh", "cn": "zh", "zh-cn": "zh", "chinese": "zh", "en": "en", "英文": "en", "english": "en"}
-_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mov", ".m4v", ".mkv", ".webm"}  # photos and clips
 
 
 def _norm_header(h: str) -> str:
@@ -242,102 +213,6 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-_PRICE_LABEL = re.compile(r"^(?:到手价?|券后价?|活动价|现价|售价|秒杀价|直播价|特价|价格|单价|优惠价|团购价|拼团价|会员价"
-                          r"|折后价?|price|now|only|sale|from)[:：]?", re.I)
-_PRICE_TAIL = re.compile(r"(?:包邮|起售?|/[^\d/]{1,4}|每[件个盒瓶袋只斤套份]|each|ea\.?)$", re.I)
-_CURRENCY = re.compile(r"^(?:[¥￥$€£]|rmb|cny|usd|us\$)|(?:[¥￥$€£]|元|圆|块钱?|rmb|cny|usd|dollars?)$", re.I)
-_PRICE_RANGE = re.compile(r"^[¥￥$]?\d[\d.,]*(?:元)?[-~～—至到][¥￥$]?\d[\d.,]*(?:元)?$")
-
-
-def _compact(text: str) -> str:
-    """Full-width forms folded (NFKC), white space dropped."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
-def parse_price(text: str) -> float | None:
-    """A price cell -> float; None when it is not one price. Takes what sheets really hold: '¥59.9',
-    '59.9元', '$1,299.00', '1.299,00 €', full-width digits, a label ('到手价69', '券后¥39', 'Now $9'),
-    a unit or a from-price ('59.9元/件', '99起', '包邮'). A range ('59.9-79.9') is not one price."""
-    cleaned = _compact(text)
-    for _ in range(3):  # labels, units and currency marks, in any order around the number
-        before = cleaned
-        cleaned = _PRICE_LABEL.sub("", cleaned)
-        cleaned = _PRICE_TAIL.sub("", cleaned)
-        cleaned = _CURRENCY.sub("", cleaned)
-        if cleaned == before:
-            break
-    if not re.fullmatch(r"\d[\d.,]*", cleaned) or re.search(r"[.,]{2}", cleaned):
-        return None
-    if "," in cleaned and "." in cleaned:  # both: the last one is the decimal mark
-        decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-        cleaned = cleaned.replace("." if decimal == "," else ",", "").replace(",", ".")
-    elif "," in cleaned:  # 1,299 or 12,50
-        cleaned = cleaned.replace(",", "." if re.fullmatch(r"\d+,\d{1,2}", cleaned) else "")
-    if cleaned.count(".") > 1:
-        return None
-    return float(cleaned)
-
-
-def price_problem(text: str) -> tuple[str, str] | None:
-    """What is wrong with a price cell that parse_price refused, and what to do: (message, hint)."""
-    if _PRICE_RANGE.match(_compact(text)):
-        return (f"price '{text}' is a range, not one price",
-                "write the one price the video should show (e.g. the low end, and say 起 / 'from' in the offer)")
-    return f"price '{text}' is not a number", "write the price as a number, e.g. 59.9"
-
-
-_WEB = re.compile(r"^(?:https?:)?//|^www\.", re.I)
-
-
-def find_file(item: str, base: Path) -> tuple[Path | None, str]:
-    """A file named in a sheet cell -> (path, note). Relative names are looked up next to the sheet.
-    A sheet made on another PC still works when the file sits next to it: a Windows path
-    ('C:\\Users\\me\\a.jpg') or a name in other letter case ('A.JPG') is found there, and the note
-    says where it was found. (None, reason) when it is not there; a web address gets its own reason."""
-    if _WEB.match(item):
-        return None, "is a web address; the studio works offline: save the file next to the sheet and write its name"
-    windows = "\\" in item or re.match(r"^[A-Za-z]:", item)
-    candidate = Path(item.replace("\\", "/") if windows else item).expanduser()
-    if not candidate.is_absolute() and not re.match(r"^[A-Za-z]:", item):
-        candidate = base / candidate
-    if candidate.is_file():
-        return candidate, ""
-    for folder, name in ((candidate.parent, candidate.name), (base, candidate.name)):
-        if folder.is_dir():
-            same = next((p for p in sorted(folder.iterdir()) if p.name.lower() == name.lower() and p.is_file()), None)
-            if same is not None:
-                return same, f"'{item}' was not there; used {same.name} found in {folder}"
-    return None, f"not found (looked in {base})"
-
-
-def _resolve_images(cell: str, base: Path) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
-    """The photos and clips of an images cell: (found, [(item, why not found)], notes)."""
-    images: list[Path] = []
-    missing: list[tuple[str, str]] = []
-    notes: list[str] = []
-    for item in (s.strip() for s in _IMAGE_SPLIT.split(cell)):
-        if not item:
-            continue
-        candidate = Path(item).expanduser()
-        if not candidate.is_absolute():
-            candidate = base / candidate
-        if candidate.is_dir():
-            found = sorted(p for p in candidate.iterdir() if p.suffix.lower() in _IMAGE_EXTS)
-            images.extend(found) if found else missing.append((item, f"holds no photos or clips ({candidate})"))
-        elif any(ch in item for ch in "*?["):
-            found = sorted(Path(p) for p in glob.glob(str(candidate)) if Path(p).suffix.lower() in _IMAGE_EXTS)
-            images.extend(found) if found else missing.append((item, f"matches no photos or clips (in {base})"))
-        else:
-            path, note = find_file(item, base)
-            if path is None:
-                missing.append((item, note))
-            else:
-                images.append(path)
-                if note:
-                    notes.append(note)
-    return images, missing, notes
-
-
 def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
     file = str(path)
     products: list[Product] = []
@@ -376,9 +251,11 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
                 Problem(file, message, hint, row=row_no, column=headers.get(field, field), severity=severity)
             )
 
-        name = fields.get("name", "")
-        if not name:
-            problem("name", "the product has no name", "fill in the product name (商品名称)")
+        try:
+            name = parse_name(fields.get("name", ""))
+        except FieldError as exc:
+            name = ""
+            problem("name", exc.message, exc.hint)
         price_text = fields.get("price", "")
         price = parse_price(price_text) if price_text else None
         if price_text and price is None:
@@ -400,7 +277,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
         if not points:
             problem("selling_points", "no selling points", "add 2-4 selling points separated by 、 or ;", "warning")
 
-        images, missing, notes = _resolve_images(fields.get("images", ""), path.parent)
+        images, missing, notes = resolve_images(fields.get("images", ""), path.parent)
         for item, why in missing:
             problem("images", f"photo '{item}' {why}", "fix the file name, or put the photo next to the sheet")
         for note in notes:
@@ -417,9 +294,17 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
             elif note:
                 problem("recording", f"voice recording {note}", "write the file name as it is, to be sure", "warning")
 
-        language = _LANGS.get(fields.get("language", "").strip().lower(), "")
-        if not language:
-            language = "zh" if re.search(r"[\u4e00-\u9fff]", name + "".join(points)) else "en"
+        language = detect_language(name, *points)
+        if fields.get("language", "").strip():
+            try:
+                language = parse_language(fields["language"])
+            except FieldError as exc:
+                problem("language", exc.message, f"{exc.hint}; read as {language} from the row's words", "warning")
+        try:
+            platform = parse_platform(fields.get("platform", ""))
+        except FieldError as exc:
+            platform = fields["platform"]
+            problem("platform", exc.message, exc.hint, "warning")
 
         problems.extend(row_problems)
         if any(p.severity == "error" for p in row_problems):
@@ -433,7 +318,7 @@ def _parse_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> Sheet:
                 images=images,
                 category=fields.get("category", ""),
                 audience=fields.get("audience", ""),
-                platform=fields.get("platform", "") or "douyin",
+                platform=platform,
                 language=language,
                 brand=fields.get("brand", ""),
                 offer=fields.get("offer", ""),
