@@ -176,7 +176,7 @@ def test_variants_cancel_one_queued_one_running_and_retry(tmp_path, two, setting
     queue.cancel(first)
     assert ("cancelling", first) in events
     wait_for(lambda: queue.job(first).state == CANCELLED)
-    wait_for(lambda: queue.job(third).state == RENDERING)
+    wait_for(lambda: queue.job(third).state == RENDERING and len(renders.calls) == 2)
     assert [(c[0], c[1]) for c in renders.calls] == [("保温杯", 0), ("保温杯", 2)]
     retried = queue.retry(second)
     assert queue.job(retried).state == QUEUED and queue.job(retried).variant == 1

@@ -347,7 +347,7 @@ class RenderQueue:
                 self._finish(job, CANCELLED)
                 self.finishing = job
             self._emit(CANCELLED, job)
-            while not done.wait(0.1):
+            while not done.wait(0.1) and not self._stopping:
                 pass  # the step checks cancel at its next report and removes its own part files
             with self._lock:
                 self.finishing = None
