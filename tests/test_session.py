@@ -1,7 +1,6 @@
 """The open project without a window: edits as commands with undo, autosave, one field parser shared
 with the sheet loader, stable item ids, readiness from the render plan."""
 import json
-from pathlib import Path
 
 import pytest
 

@@ -556,17 +556,21 @@ class Session:
         self._plans.clear()
         self._notify(Change(STYLE))
 
-    def plan_request(self, item_id: str, edited: bool = True) -> PlanRequest:
-        """The inputs of an item's plan (with its edited script, or the template's words)."""
+    def plan_key(self, item_id: str, edited: bool = True) -> str:
+        """What an item's plan depends on, as one string (equal keys: the same plan)."""
         item = self.item(item_id)
         script = item.script if edited else None
-        key = json.dumps([item.product.to_dict(), [dataclasses.asdict(s) for s in script or []], script is None,
-                          self._options.to_dict(), self._template_generation], default=str, sort_keys=True)
-        return PlanRequest(key, item_id, copy.deepcopy(item.product), copy.deepcopy(self._options),
-                           copy.deepcopy(script))
+        return json.dumps([item.product.to_dict(), [dataclasses.asdict(s) for s in script or []], script is None,
+                           self._options.fingerprint_dict(), self._template_generation], default=str, sort_keys=True)
 
-    def cached_plan(self, request: PlanRequest) -> PlanOutcome | None:
-        return self._plans.get(request.key)
+    def plan_request(self, item_id: str, edited: bool = True) -> PlanRequest:
+        """The inputs of an item's plan (with its edited script, or the template's words), copied."""
+        item = self.item(item_id)
+        return PlanRequest(self.plan_key(item_id, edited), item_id, copy.deepcopy(item.product),
+                           copy.deepcopy(self._options), copy.deepcopy(item.script if edited else None))
+
+    def cached_plan(self, request: PlanRequest | str) -> PlanOutcome | None:
+        return self._plans.get(request if isinstance(request, str) else request.key)
 
     def store_plan(self, request: PlanRequest, outcome: PlanOutcome) -> None:
         self._plans[request.key] = outcome
@@ -575,9 +579,9 @@ class Session:
             self._plans.popitem(last=False)
 
     def _outcome(self, item_id: str, edited: bool = True) -> PlanOutcome:
-        request = self.plan_request(item_id, edited)
-        outcome = self.cached_plan(request)
+        outcome = self.cached_plan(self.plan_key(item_id, edited))
         if outcome is None:
+            request = self.plan_request(item_id, edited)
             outcome = compute_plan(request)
             self.store_plan(request, outcome)
         return outcome
@@ -605,19 +609,17 @@ class Session:
             check_product_media(item.product)
         except StudioError as exc:
             return ItemStatus(ATTENTION, str(exc))
-        request = self.plan_request(item_id)
-        outcome = self.cached_plan(request)
+        outcome = self.cached_plan(self.plan_key(item_id))
         if outcome is None:
             if not compute:
                 return ItemStatus(CHECKING)
-            outcome = compute_plan(request)
-            self.store_plan(request, outcome)
+            outcome = self._outcome(item_id)
         if outcome.plan is None:
             return ItemStatus(ATTENTION, outcome.error)
         p = outcome.plan
         if p.ai_backgrounds:  # the model folder is checked only by a plan that checks media
             try:
-                plan(request.product, request.options, 0, request.script, check_media=True)
+                plan(p.product, p.options, 0, item.script, check_media=True)
             except StudioError as exc:
                 return ItemStatus(ATTENTION, str(exc))
         if p.blocked:

@@ -228,27 +228,25 @@ class MainWindow(QMainWindow):
         if change.kind == SAVE_FAILED:
             self.statusBar().showMessage(change.message)
             return
-        keep = change.select or self.products_panel.current_item_id()
+        panel = self.products_panel
+        keep = change.select or panel.current_item_id()
         if change.kind == ITEMS:
-            row = (self.products_panel.selected_rows() or [0])[0]
-            self.products_panel.refill()
-            self.products_panel.select_item(keep) if keep and self.session.has_item(keep) else \
-                self.products_panel.select_row(row)
-            self.products_panel.check()
+            row = (panel.selected_rows() or [0])[0]
+            panel.refill()
+            panel.select_item(keep) if keep and self.session.has_item(keep) else panel.select_row(row)
         elif change.kind == ITEM:
             for item_id in change.item_ids:
-                self.products_panel.model.item_changed(item_id)
-            self.products_panel.check(list(change.item_ids))
-            if change.select and change.select != self.products_panel.current_item_id():
-                self.products_panel.select_item(change.select)
+                panel.model.item_changed(item_id)
+            if change.select and change.select != panel.current_item_id():
+                panel.select_item(change.select)
         elif change.kind == STYLE:
             self.style_panel.show_style(self.session.project.style)
-            self.products_panel.model.statuses_changed()
-            self.products_panel.check()
+            panel.model.statuses_changed()
             self._update_title()
         self._update_undo_actions()
         self._watch_templates()
-        self._show_selected()
+        self._show_selected()  # the selected item's plan first: the background checks then find it done
+        panel.check(list(change.item_ids) if change.kind == ITEM else None)
 
     def _project_shown(self) -> None:
         self.products_panel.refill()
@@ -275,7 +273,7 @@ class MainWindow(QMainWindow):
             self.preview_panel.clear(self.script_panel.error.text())
             return
         item = self.session.item(item_id)
-        self.preview_panel.show_product(self.session.plan_request(item_id).key, item.product, self.session.options,
+        self.preview_panel.show_product(self.session.plan_key(item_id), item.product, self.session.options,
                                         item.script)
 
     # ---------------------------------------------------------------- templates on disk
@@ -508,6 +506,7 @@ class MainWindow(QMainWindow):
             return
         self.save_project()
         self._shut_down = True
+        self.products_panel.stop_checks()
         self.preview_panel.stop()
         self.render_queue.stop()
         if not self.runner.stop(timeout_s):

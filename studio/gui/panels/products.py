@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListWidget,
                                QListWidgetItem, QTableView, QVBoxLayout, QWidget)
@@ -103,6 +103,10 @@ class ProductsPanel(QWidget):
         layout.addWidget(self.problems_list, 1)
         self._to_check: list[str] = []
         self._checking = False
+        self._waiting = QTimer(self)  # the checks wait while a preview is being drawn
+        self._waiting.setSingleShot(True)
+        self._waiting.setInterval(50)
+        self._waiting.timeout.connect(self._check_next)
         self._t = t
 
     # ---------------------------------------------------------------- reading
@@ -211,6 +215,11 @@ class ProductsPanel(QWidget):
         self._check_next()
 
     def _check_next(self) -> None:
+        if self._to_check and not self._checking and self.runner.busy("preview"):
+            # the preview of what the merchant just did comes first; the checks go on after it
+            if not self._waiting.isActive():
+                self._waiting.start()
+            return
         while self._to_check and not self._checking:
             item_id = self._to_check.pop(0)
             if not self.session.has_item(item_id) or self.session.readiness(item_id, compute=False).state != CHECKING:
@@ -232,3 +241,8 @@ class ProductsPanel(QWidget):
     @property
     def checks_pending(self) -> bool:
         return self._checking or bool(self._to_check)
+
+    def stop_checks(self) -> None:
+        """The window is closing: no more checks start."""
+        self._to_check.clear()
+        self._waiting.stop()
