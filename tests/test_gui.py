@@ -197,11 +197,13 @@ def test_fixing_a_compliance_finding_in_one_click(window, tmp_path, qtbot):
     text = window.script_panel.editor.toPlainText()
     assert "全网最低价" not in text and "顶级" not in text
     assert window.session.project.items[0].script is not None  # the fix is an edit of this product's script
-    qtbot.waitUntil(lambda: window.products_panel.status_of(0) in ("ready", "attention"), timeout=5000)
+    assert window.script_panel.findings == ()  # the rewrites leave nothing to flag, so the row is ready
+    qtbot.waitUntil(lambda: window.products_panel.status_of(0) == "ready", timeout=5000)
     # undo brings the finding back
     while window.session.can_undo and window.session.project.items[0].script is not None:
         window.session.undo()
     assert sum(f.severity == "block" for f in window.script_panel.findings) == blocked_before
+    assert window.products_panel.status_of(0) == "attention"
 
 
 def test_script_edits_parse_report_errors_and_reset(window, sheet, qtbot):
@@ -923,3 +925,38 @@ def test_the_app_and_the_command_line_never_render_into_one_folder_at_once(windo
     assert cli.returncode == 2 and "is being rendered into by" in cli.stderr, cli.stderr
     window.cancel_all()
     qtbot.waitUntil(lambda: not window.render_queue.busy, timeout=5000)
+
+
+def test_an_internal_error_keeps_its_traceback_and_the_dialog_opens_the_log(window, two_products, tmp_path, qtbot,
+                                                                              monkeypatch, caplog):
+    import logging
+
+    from PySide6.QtGui import QDesktopServices
+
+    from studio.core.logs import log_path
+    from studio.gui.dialogs import ErrorDialog
+
+    def broken(plan, on_progress=None, cancel=None, notes=None):
+        raise KeyError("a bug deep in a stage")
+
+    _fake_steps(monkeypatch, broken)
+    monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))
+    window.load_sheet(two_products)
+    window.products_panel.select_row(0)
+    with caplog.at_level(logging.ERROR, logger="studio"):
+        (job_id,) = window.render_selected()
+        qtbot.waitUntil(lambda: window.job_state(job_id) == "failed", timeout=5000)
+    (record,) = [r for r in caplog.records if r.exc_info and r.exc_info[0] is KeyError]
+    assert "Traceback" in caplog.text and "a bug deep in a stage" in caplog.text
+    assert str(log_path()) in window.jobs[job_id].error  # the message says where the details are
+    qtbot.waitUntil(lambda: "Details" in window.queue_panel.action_buttons(job_id), timeout=5000)
+    window.queue_panel.action_buttons(job_id)["Details"].click()
+    (dialog,) = [d for d in window.findChildren(ErrorDialog) if d.isVisible()]
+    assert "a bug deep in a stage" in dialog.details.toPlainText() and "保温杯" in dialog.details.toPlainText()
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    log_path().parent.mkdir(parents=True, exist_ok=True)
+    log_path().write_text("the log\n", encoding="utf-8")
+    dialog.open_log_button.click()
+    assert opened == [str(log_path())]
+    dialog.close()

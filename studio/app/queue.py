@@ -124,6 +124,7 @@ def render_job(job: RenderJob, on_progress: Callable[[Progress], None], cancel: 
     try:
         the_plan = plan(inputs.product, inputs.options, job.variant, inputs.script)
     except StudioError as exc:
+        log.info("render of %s not planned: %s", inputs.product.name, exc)
         return RenderResult(inputs.product.name, None, ok=False, error=str(exc))
     return render_plan(the_plan, on_progress, cancel, list(inputs.notes))
 

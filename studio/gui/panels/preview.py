@@ -82,6 +82,7 @@ class PreviewSource:
                                  pv.template, latency_ms=(time.monotonic() - req.asked_at) * 1000, rebuilt=rebuilt,
                                  safe_zones=req.safe_zones)
         except StudioError as exc:
+            log.info("no preview of %s: %s", req.product.name, exc)
             return PreviewResult(req.key, None, req.time_s, 0.0, "", error=str(exc))
         except Exception as exc:  # a preview must never take the window down; the log keeps the trace
             log.exception("the preview of %s failed", req.product.name)
