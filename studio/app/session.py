@@ -91,18 +91,28 @@ class PlanRequest:
 @dataclass(frozen=True)
 class PlanOutcome:
     plan: RenderPlan | None = None
-    error: str = ""
+    error: str = ""  # why there is no plan
+    render_error: str = ""  # what only a render's own plan refuses (no model folder for AI backgrounds)
 
 
 def compute_plan(request: PlanRequest) -> PlanOutcome:
-    """The plan of a request (any thread): the plan, or the message of why there is none."""
+    """The plan of a request (any thread): the plan, or the message of why there is none. The plan is
+    made without the media checks (the preview draws a product with no photo yet); when it paints AI
+    backgrounds, the render's own plan is made too, for what it says of the model folder."""
     try:
-        return PlanOutcome(plan(request.product, request.options, 0, request.script, check_media=False))
+        the_plan = plan(request.product, request.options, 0, request.script, check_media=False)
     except StudioError as exc:
         return PlanOutcome(error=str(exc))
     except Exception as exc:  # a bug in a template or a stage: the row says so, the log keeps the trace
         log.exception("planning %s failed with an internal error", request.product.name)
         return PlanOutcome(error=f"internal error: {type(exc).__name__}: {exc} (details in {log_path()})")
+    if not the_plan.ai_backgrounds:
+        return PlanOutcome(the_plan)
+    try:
+        plan(request.product, request.options, 0, request.script, check_media=True)
+    except StudioError as exc:
+        return PlanOutcome(the_plan, render_error=str(exc))
+    return PlanOutcome(the_plan)
 
 
 # ---------------------------------------------------------------- commands
@@ -617,11 +627,8 @@ class Session:
         if outcome.plan is None:
             return ItemStatus(ATTENTION, outcome.error)
         p = outcome.plan
-        if p.ai_backgrounds:  # the model folder is checked only by a plan that checks media
-            try:
-                plan(p.product, p.options, 0, item.script, check_media=True)
-            except StudioError as exc:
-                return ItemStatus(ATTENTION, str(exc))
+        if outcome.render_error:
+            return ItemStatus(ATTENTION, outcome.render_error)
         if p.blocked:
             return ItemStatus(ATTENTION, describe_findings(p.blockers[:1]))
         if p.findings:
@@ -630,13 +637,14 @@ class Session:
             return ItemStatus(ATTENTION, str(problems[0]))
         return ItemStatus(READY)
 
-    def status(self, item_id: str, compute: bool = False) -> ItemStatus:
+    def status(self, item_id: str, compute: bool = False, readiness: ItemStatus | None = None) -> ItemStatus:
         """What the item's row shows: rendering or queued while a job of it is; a finished render's
-        outcome unless the item now needs attention; else its readiness."""
+        outcome unless the item now needs attention; else its readiness (`readiness`: one the caller
+        worked out already; the render state is always read now)."""
         render = self.queue.item_state(item_id) if self.queue is not None else None
         if render in ACTIVE:
             return ItemStatus(render)
-        ready = self.readiness(item_id, compute)
+        ready = readiness or self.readiness(item_id, compute)
         if render in FINISHED and ready.state != ATTENTION:
             return ItemStatus(render)
         return ready

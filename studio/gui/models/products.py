@@ -33,14 +33,14 @@ class ProductsModel(QAbstractTableModel):
         self.texts = texts
         self._rows: list[tuple[str, int | None]] = []  # (item id or '', sheet row)
         self._row_of: dict[str, int] = {}
-        self._statuses: dict = {}  # item id -> ItemStatus, until the item or the options change
+        self._readiness: dict = {}  # item id -> its readiness (ItemStatus), until the item or the options change
         self.reset()
 
     # ---------------------------------------------------------------- rows
     def reset(self) -> None:
         """The list of products changed (added, removed, reordered, imported, another project)."""
         self.beginResetModel()
-        self._statuses.clear()
+        self._readiness.clear()
         self._rows = [(it.id, it.product.source_row) for it in self.session.items]
         self._rows += [("", row) for row in self.session.bad_rows()]
         self._row_of = {item_id: n for n, (item_id, _) in enumerate(self._rows) if item_id}
@@ -48,22 +48,23 @@ class ProductsModel(QAbstractTableModel):
 
     def item_changed(self, item_id: str) -> None:
         """Repaint one product's row (its fields or status changed)."""
-        self._statuses.pop(item_id, None)
+        self._readiness.pop(item_id, None)
         row = self._row_of.get(item_id)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, COL_STATUS))
 
     def statuses_changed(self) -> None:
-        self._statuses.clear()
+        self._readiness.clear()
         if self._rows:
             self.dataChanged.emit(self.index(0, COL_STATUS), self.index(len(self._rows) - 1, COL_STATUS))
 
     def status(self, item_id: str):
-        """The item's status as the row shows it (cached until the row is told it changed)."""
-        status = self._statuses.get(item_id)
-        if status is None:
-            status = self._statuses[item_id] = self.session.status(item_id)
-        return status
+        """The item's status as the row shows it: its render state read now, its readiness cached
+        until the row is told it changed."""
+        ready = self._readiness.get(item_id)
+        if ready is None:
+            ready = self._readiness[item_id] = self.session.readiness(item_id, compute=False)
+        return self.session.status(item_id, readiness=ready)
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Horizontal, 0, len(HEADERS) - 1)
