@@ -34,9 +34,12 @@ def _wait(predicate, seconds: float = 30.0) -> bool:
 
 
 def shots(out_dir: Path) -> list[Path]:
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from studio.gui.app import COL_POINTS, EXAMPLE_SHEET, MainWindow, install_cjk_font
+    from studio.gui.app import install_cjk_font
+    from studio.gui.main_window import EXAMPLE_SHEET, MainWindow
+    from studio.gui.models import COL_POINTS
     from studio.project import Project
 
     tmp = Path(tempfile.mkdtemp(prefix="studio-shots-"))
@@ -53,29 +56,31 @@ def shots(out_dir: Path) -> list[Path]:
         window = MainWindow(project=Project.load(tmp / "example"), language=language)
         window.resize(1440, 900)
         window.show()
+        products, preview = window.products_panel, window.preview_panel
         try:
-            window.table.selectRow(0)
-            _wait(lambda: window.preview_result is not None and window.preview_result.rebuilt)
+            products.select_row(0)
+            _wait(lambda: preview.result is not None and preview.result.rebuilt)
             # measure: edit a selling point, time until the new preview is on screen
             for n in range(5):
                 text = f"卖点{n} | 主动降噪 | 单次续航8小时"
-                window.table.selectRow(1)
+                products.select_row(1)
                 _wait(lambda: False, 0.5)
                 edited_at = time.monotonic()
-                window.table.item(1, COL_POINTS).setText(text)  # as a double-click edit commits it
-                ok = _wait(lambda: window.preview_result is not None and window.preview_result.script is not None
-                           and any(f"卖点{n}" in line for line in window.preview_result.script.lines), 10)
+                products.model.setData(products.model.index(1, COL_POINTS), text, Qt.EditRole)  # a cell edit's commit
+                ok = _wait(lambda: preview.result is not None and preview.result.script is not None
+                           and any(f"卖点{n}" in line for line in preview.result.script.lines), 10)
                 if ok:
                     latencies.append((time.monotonic() - edited_at) * 1000)
                 else:
                     print(f"edit {n}: no preview showed it within 10 s", file=sys.stderr)
-            while window.undo_stack.canUndo():
-                window.undo_stack.undo()
-            window.table.selectRow(0)
-            window.safe_box.setChecked(True)
-            window.scrub.setValue(2500)
-            _wait(lambda: window.preview_result is not None and window.preview_result.time_s > 2)
-            _wait(lambda: window.findings_list.count() > 0, 5)
+            while window.session.can_undo:
+                window.session.undo()
+            products.select_row(0)
+            preview.safe_box.setChecked(True)
+            preview.scrub.setValue(2500)
+            _wait(lambda: preview.result is not None and preview.result.time_s > 2)
+            _wait(lambda: window.script_panel.findings_list.count() > 0, 5)
+            _wait(lambda: not products.checks_pending, 10)  # every row's status is in
             time.sleep(0.2)
             for name, widget in ((f"gui_{language}.png", window), (f"gallery_{language}.png", window.open_gallery()),
                                  (f"settings_{language}.png", window.open_settings())):

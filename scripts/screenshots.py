@@ -30,7 +30,8 @@ def example_frame(video: Path, out: Path, at: float = 6.0) -> None:
 def window_shot(out: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from studio.gui.app import EXAMPLE_SHEET, MainWindow, install_cjk_font
+    from studio.gui.app import install_cjk_font
+    from studio.gui.main_window import EXAMPLE_SHEET, MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     install_cjk_font(app)

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import uuid
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -77,13 +78,20 @@ class ProjectStyle:
         return out
 
 
+def new_item_id() -> str:
+    """A fresh, stable id for a project item (kept in project.json)."""
+    return uuid.uuid4().hex[:12]
+
+
 @dataclass
 class ProjectItem:
-    """One product of the project and, if the merchant edited it, its script."""
+    """One product of the project and, if the merchant edited it, its script. `id` names the item for
+    as long as it exists (a render job, a status, an undo step refer to it by id, never by row)."""
 
     product: Product
     script: list[Scene] | None = None  # None = generated from the template at render time
     variants: int = 1
+    id: str = field(default_factory=new_item_id)
 
 
 @dataclass
@@ -169,16 +177,21 @@ class Project:
         from .sheet import load_sheet
 
         sheet = load_sheet(sheet_path)
+        items = self.items_from_sheet(sheet)
+        self.items = items if replace else self.items + items
+        self.source_sheet = str(Path(sheet_path).resolve())
+        self.sheet_problems = list(sheet.problems)
+        return sheet.problems
+
+    def items_from_sheet(self, sheet) -> list[ProjectItem]:
+        """New items for a read sheet's products, their photos, clips and recordings copied into media/."""
         items = []
         for product in sheet.products:
             product.images = [self.import_media(p) for p in product.images]
             if product.recording is not None:
                 product.recording = self.import_media(product.recording, want="recording")
             items.append(ProjectItem(product))
-        self.items = items if replace else self.items + items
-        self.source_sheet = str(Path(sheet_path).resolve())
-        self.sheet_problems = list(sheet.problems)
-        return sheet.problems
+        return items
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,7 +207,8 @@ class Project:
         d = item.product.to_dict()
         d["images"] = [self._rel(p) for p in item.product.images]
         d["recording"] = self._rel(item.product.recording) if item.product.recording else None
-        return {"product": d, "script": [asdict(s) for s in item.script] if item.script is not None else None,
+        return {"id": item.id, "product": d,
+                "script": [asdict(s) for s in item.script] if item.script is not None else None,
                 "variants": item.variants}
 
     def _rel(self, path: str | Path) -> str:
@@ -216,9 +230,9 @@ class Project:
         """Write project.json atomically and durably: the new text goes to a part file, is flushed to
         the disk (fsync), the previous project.json becomes project.json.bak, and the part file is
         renamed over it. A crash or a full disk at any point leaves a whole project.json (old or new)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{PROJECT_FILE}.{os.getpid()}.part"
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
             with open(tmp, "w", encoding="utf-8") as f:
                 f.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=2))
                 f.flush()
@@ -227,7 +241,10 @@ class Project:
             os.replace(tmp, self.file)
             _fsync_folder(self.folder)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
             hint = " (the disk is full: free some space)" if exc.errno == 28 else ""
             raise StudioError(f"{self.file}: could not save the project: {exc}{hint}") from exc
         return self.file
@@ -281,11 +298,16 @@ class Project:
         project.output_dir = data.get("output_dir") or "out"
         project.source_sheet = data.get("source_sheet", "")
         project.sheet_problems = [Problem(**p) for p in data.get("sheet_problems", [])]
+        seen: set[str] = set()
         for n, entry in enumerate(data.get("products", []), 1):
             try:
-                project.items.append(project._item_from_dict(entry))
+                item = project._item_from_dict(entry)
             except (TypeError, ValueError, KeyError) as exc:
                 raise StudioError(f"{where}: product {n} is damaged ({exc})") from exc
+            if item.id in seen:  # a product copied by hand inside the file: the copy gets its own id
+                item.id = new_item_id()
+            seen.add(item.id)
+            project.items.append(item)
         project.assign_output_names()
         return project
 
@@ -308,7 +330,10 @@ class Project:
             d["currency"] = _currency_in_extra(d.get("extra") or {})
         script = entry.get("script")
         scenes = [Scene(**s) for s in script] if script is not None else None
-        return ProjectItem(Product(**d), scenes, int(entry.get("variants", 1) or 1))
+        item = ProjectItem(Product(**d), scenes, int(entry.get("variants", 1) or 1))
+        if isinstance(entry.get("id"), str) and entry["id"].strip():
+            item.id = entry["id"].strip()
+        return item
 
 
 def _settings():

@@ -42,9 +42,20 @@ class Settings:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
-    def save(self) -> None:
+    def validate(self) -> None:
+        """Raise StudioError naming the first setting that cannot work and what to do."""
         if self.gpu not in ("auto", "on", "off"):
             raise StudioError(f"GPU use must be auto, on or off, not '{self.gpu}'")
+        for label, folder in (("Whisper model", self.whisper_model), ("diffusers model", self.diffusers_model)):
+            if folder and not Path(folder).exists():
+                raise StudioError(f"{folder}: no such folder (the {label} folder); pick another or leave it empty")
+        if self.diffusers_model and not (Path(self.diffusers_model) / "model_index.json").is_file():
+            raise StudioError(f"{self.diffusers_model}: not a diffusers model folder (no model_index.json; choose a "
+                              "folder saved with save_pretrained)")
+
+    def save(self) -> None:
+        """Check the settings (see validate), then write them atomically."""
+        self.validate()
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
