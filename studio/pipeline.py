@@ -357,6 +357,7 @@ def _render(product: Product, options: RenderOptions, variant: int, steps: _Step
         if transcript is None:
             transcript = subtitles.transcribe(
                 voiceover.audio_path, script.language, engine=options.whisper_engine, model=options.whisper_model,
+                device="cpu" if options.compose in ("cpu", "torch-cpu") else "auto",  # the GPU setting: off = CPU
                 cancel=steps.cancel, on_progress=lambda f: steps.report(f),
                 # a known script only needs timing; free speech needs Whisper's full effort and the product's words
                 temperatures=(0.0,) if voiceover.lines else (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
