@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 # Python 3.11 or 3.12 (Ubuntu 24.04 ships 3.12): $PYTHON when set, else the first of python3.11,
 # python3.12, python3 that really runs (a pyenv shim can exist and still fail) and is one of those.
 supported() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' >/dev/null 2>&1; }
+describe() { local v; if v=$("$1" --version 2>&1); then echo "$v"; else echo "it does not run: $(printf '%s\n' "$v" | head -1)"; fi; }
 if [ -n "${PYTHON:-}" ]; then
   PY=$PYTHON
   if ! supported "$PY"; then
-    echo "bootstrap: PYTHON=$PY is not Python 3.11 or 3.12 ($("$PY" --version 2>&1 || echo 'it does not run'))" >&2
+    echo "bootstrap: PYTHON=$PY is not Python 3.11 or 3.12 ($(describe "$PY"))" >&2
     exit 1
   fi
 else
@@ -19,7 +20,7 @@ else
     if supported "$candidate"; then PY=$candidate; break; fi
   done
   if [ -z "$PY" ]; then
-    echo "bootstrap: Python 3.11 or 3.12 is required (python3 is $(python3 --version 2>&1 || echo missing));" \
+    echo "bootstrap: Python 3.11 or 3.12 is required (python3: $(describe python3));" \
          "install one (Ubuntu 24.04: sudo apt install python3.12-venv) or set PYTHON=/path/to/python3.12" >&2
     exit 1
   fi
