@@ -41,7 +41,7 @@ import benchmark_render as bench  # noqa: E402  (after the path set-up)
 
 # what the render path and the measured stages import (checked first, so a missing one is a row)
 MODULES = ("numpy", "PIL", "scipy", "pyloudnorm", "imageio_ffmpeg", "torch", "diffusers", "transformers",
-           "safetensors", "huggingface_hub", "importlib_metadata", "ctranslate2", "faster_whisper")
+           "safetensors", "huggingface_hub", "ctranslate2", "faster_whisper")
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ class Sizes:
     seconds: float  # the reference video
     preset: str  # x264 preset of the renders
     sd_size: tuple[int, int]  # a painted background
-    sd_steps: tuple[int, int]  # (few, many): steps per second from the difference
+    sd_steps: int  # denoising steps of a background
     encode_frames: int  # encoder-only runs
     budget_s: float  # the whole run
 
 
-FULL = Sizes(30, "veryfast", (512, 912), (2, 20), 600, 420)
-DRY = Sizes(4, "veryfast", (64, 112), (2, 4), 60, 420)
+FULL = Sizes(30, "veryfast", (512, 912), 20, 600, 420)
+DRY = Sizes(4, "veryfast", (64, 112), 4, 60, 420)
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ def diffusers_rows(sizes: Sizes, work: Path, budget: Budget) -> list[Row]:
     except Exception as exc:
         gpu_reason = f"torch could not be used ({exc})"
     for device, where in (("cuda", "GPU, fp16"), ("cpu", "CPU, fp32")):
-        check = f"diffusers tiny pipeline, {w}x{h}, {sizes.sd_steps[1]} steps"
+        check = f"diffusers tiny pipeline, {w}x{h}, {sizes.sd_steps} steps"
         if device == "cuda" and gpu_reason:
             rows.append(Row(check, where, result=f"not available: {gpu_reason}"))
             continue
@@ -308,7 +308,7 @@ def diffusers_rows(sizes: Sizes, work: Path, budget: Budget) -> list[Row]:
             rows.append(budget.skipped(check, where))
             continue
         answer, why = _child("diffusers", ["--device", device, "--size", f"{w}x{h}",
-                                           "--steps", ",".join(map(str, sizes.sd_steps))], work, budget, 240)
+                                           "--steps", str(sizes.sd_steps)], work, budget, 240)
         if answer is None:
             rows.append(Row(check, where, result=f"failed: {why}"))
             continue
@@ -318,9 +318,9 @@ def diffusers_rows(sizes: Sizes, work: Path, budget: Budget) -> list[Row]:
     return rows
 
 
-def paint_step(work: Path, device: str, size: tuple[int, int], steps: tuple[int, int]) -> dict:
-    """(In the child) load the tiny pipeline on `device`, paint once to warm up, then with few and
-    with many steps: steps per second from the difference, one picture's time at `many` steps."""
+def paint_step(work: Path, device: str, size: tuple[int, int], steps: int) -> dict:
+    """(In the child) load the tiny pipeline on `device`, paint once to warm up, then once with
+    `steps` steps: its time, and steps per second from the times the denoising steps end."""
     os.environ["STUDIO_CACHE"] = "off"  # every picture painted, none taken from the cache
     from PIL import Image
 
@@ -333,28 +333,33 @@ def paint_step(work: Path, device: str, size: tuple[int, int], steps: tuple[int,
     pipe, used = load_pipeline(model, device)
     load_s = time.perf_counter() - t0
     product = Product("保温杯", 59.9, category="家居")
-    few, many = steps
+    sync = None
+    if used == "cuda":
+        import torch
 
-    def paint(n: int, folder: str) -> tuple[float, float, Path]:
-        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-        start = time.perf_counter()
-        made = generate_backgrounds(product, model, 1, work / folder, steps=n, size=size, device=device)
-        if device == "cuda":
-            import torch
+        sync = torch.cuda.synchronize
+    step_ends: list[float] = []
 
-            torch.cuda.synchronize()
-        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
-        return time.perf_counter() - start, cpu, made.paths[0]
+    def on_progress(_fraction: float) -> None:  # at each denoising step's end, and once the picture is saved
+        if sync:
+            sync()  # the GPU's work of that step, not just its queueing
+        step_ends.append(time.perf_counter())
 
-    first_s, _, _ = paint(few, f"paint_{device}_warm")
-    few_s, _, _ = paint(few, f"paint_{device}_few")
-    many_s, many_cpu, picture = paint(many, f"paint_{device}_many")
-    low, high = Image.open(picture).convert("L").getextrema()
+    start = time.perf_counter()
+    generate_backgrounds(product, model, 1, work / f"paint_{device}_warm", steps=2, size=size, device=device)
+    first_s = time.perf_counter() - start
+    cpu0, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    made = generate_backgrounds(product, model, 1, work / f"paint_{device}", steps=steps, size=size, device=device,
+                                on_progress=on_progress)
+    image_s, cpu1 = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
+    step_ends = step_ends[:-1]  # the last call: the picture saved
+    picture = Image.open(made.paths[0])
+    low, high = picture.convert("L").getextrema()
     return {"device": used, "dtype": str(pipe.unet.dtype).replace("torch.", ""), "load_s": load_s,
-            "first_s": first_s, "image_s": many_s, "image_cpu_s": many_cpu,
-            "steps_per_s": (many - few) / max(many_s - few_s, 1e-6),
-            "picture": f"picture {Image.open(picture).size[0]}x{Image.open(picture).size[1]}, "
+            "first_s": first_s, "image_s": image_s,
+            "image_cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
+            "steps_per_s": (len(step_ends) - 1) / (step_ends[-1] - step_ends[0]) if len(step_ends) > 1 else 0.0,
+            "picture": f"picture {picture.size[0]}x{picture.size[1]}, "
                        + ("blank (one grey level: the model's output is broken)" if low == high
                           else f"grey levels {low}-{high}")}
 
@@ -467,8 +472,7 @@ def main() -> int:
     carried = Path(args.carried).resolve() if args.carried and Path(args.carried).is_dir() else None
     if args.step == "diffusers":
         w, h = (int(v) for v in args.size.split("x"))
-        few, many = (int(v) for v in args.steps.split(","))
-        answer = paint_step(work, args.device, (w, h), (few, many))
+        answer = paint_step(work, args.device, (w, h), int(args.steps))
     elif args.step == "whisper":
         answer = whisper_step(work, args.seconds, carried)
     elif args.step:

@@ -32,7 +32,8 @@ PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x
 # (wheels, why): in order of need; a group goes only whole, and only if it fits
 GROUPS = [
     (["imageio-ffmpeg"], "ffmpeg itself (libx264, libass, NVENC): every render and encode"),
-    (["diffusers", "importlib-metadata==10.2.0", "zipp==4.1.2"], "AI backgrounds: the diffusers rows"),
+    # diffusers' other needs are there (importlib_metadata: the standard library's on 3.12)
+    (["diffusers"], "AI backgrounds: the diffusers rows"),
     (["pyloudnorm"], "the voice's loudness in every render"),
     (["faster-whisper", "ctranslate2", "av"], "faster-whisper on the GPU"),
 ]
