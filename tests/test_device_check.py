@@ -95,3 +95,27 @@ def test_dry_run_measures_the_cpu_rows_and_says_why_each_gpu_row_cannot_run(tmp_
     (whisper,) = by_check["faster-whisper (CTranslate2) on CUDA"]
     assert whisper["result"] == "not available: ctranslate2 sees no CUDA device", whisper
     assert not any(r["result"].startswith(("failed", "skipped")) for r in rows), [r for r in rows if "fail" in r["result"]]
+
+
+@pytest.mark.unit
+def test_studio_font_names_the_font_to_draw_with_and_a_wrong_one_says_so(tmp_path, monkeypatch):
+    from studio.util import StudioError, cjk_font_path
+
+    real = cjk_font_path()
+    monkeypatch.setenv("STUDIO_FONT", str(real))
+    assert cjk_font_path() == real
+    monkeypatch.setenv("STUDIO_FONT", str(tmp_path / "missing.otf"))
+    with pytest.raises(StudioError, match="STUDIO_FONT names .*missing.otf"):
+        cjk_font_path()
+
+
+def test_the_carried_font_cut_holds_every_character_the_reference_video_draws(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    import device_wheels
+
+    cut = device_wheels.subset_font(tmp_path)
+    covered = set(TTFont(str(cut)).getBestCmap())
+    drawn = bench.drawn_text(30)
+    assert len(drawn) > 50 and all(ord(c) in covered for c in drawn if not c.isspace())
+    assert cut.stat().st_size < 500_000
