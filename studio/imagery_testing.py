@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def build_tiny_pipeline(folder: Path) -> Path:
-    """A 1.7 M-parameter StableDiffusionPipeline (random weights, seed 0) saved with save_pretrained
+    """A 2 M-parameter StableDiffusionPipeline (random weights, seed 0) saved with save_pretrained
     into `folder`/model, and that folder (built once: a folder that holds it already is reused)."""
     if (folder / "model" / "model_index.json").is_file():
         return folder / "model"
@@ -25,9 +25,11 @@ def build_tiny_pipeline(folder: Path) -> Path:
                                 out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
                                 up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
                                 attention_head_dim=4, norm_num_groups=8)
-    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4,
-                        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
-                        norm_num_groups=8, sample_size=32)
+    # four blocks, as in Stable Diffusion: latents 1/8 of the picture's size, so a 512x912 picture
+    # costs the UNet what it costs a real model's layout (two blocks made it 1/2: 256x456 latents)
+    vae = AutoencoderKL(block_out_channels=(32, 32, 64, 64), in_channels=3, out_channels=3, latent_channels=4,
+                        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+                        norm_num_groups=8, sample_size=64)
     text = CLIPTextModel(CLIPTextConfig(bos_token_id=0, eos_token_id=1, hidden_size=32, intermediate_size=37,
                                         layer_norm_eps=1e-5, num_attention_heads=4, num_hidden_layers=2,
                                         pad_token_id=1, vocab_size=100))
