@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def overlay_spec(seconds: float, photos: list[Path]) -> list[dict]:
     return spec
 
 
-def _overlay_pngs(spec: list[dict], folder: Path) -> None:
+def _overlay_pngs(spec: list[dict], folder: Path, prefix: str) -> None:
     """Each overlay rasterised once by the studio's own code and saved as an RGBA PNG with its
     position, so (b) and (c) show exactly the pictures (a) draws."""
     from studio.render import VideoStyle
@@ -91,20 +92,51 @@ def _overlay_pngs(spec: list[dict], folder: Path) -> None:
     for k, o in enumerate(spec):
         layer = _layer(o, 0, 1)
         sprite = make_sprite(layer, style)
-        o["png"] = str(folder / f"overlay_{k}_{o['kind']}.png")
+        o["png"] = str(folder / f"overlay_{prefix}_{k}_{o['kind']}.png")
         sprite.to_image().save(o["png"])
         o["x"], o["y"] = sprite.x, sprite.y
 
 
-def make_media(folder: Path, seconds: float, grain: float = 4) -> dict:
+def narration_lines(seconds: float) -> list[str]:
+    """The lines the narration of a `seconds`-long project speaks."""
+    n_lines = max(1, int(round(len(LINES) * seconds / 30)))
+    return [LINES[i % len(LINES)] for i in range(n_lines)]
+
+
+def make_narration(folder: Path, seconds: float) -> tuple[Path, list]:
+    """The Mandarin narration from the studio's own voice (voice_N.wav) and its line spans
+    (voice_N.json: text, start, end), made once per duration; a folder that already holds both
+    (copied from elsewhere: scripts/device_wheels.sh carries them) needs no voice stack."""
+    folder.mkdir(parents=True, exist_ok=True)
+    voice_wav = folder / f"voice_{int(seconds)}.wav"
+    meta_path = folder / f"voice_{int(seconds)}.json"
+    if not (meta_path.exists() and voice_wav.exists()):
+        from studio.voice import synthesize
+
+        vo = synthesize(narration_lines(seconds), "zh", voice_wav)
+        meta_path.write_text(json.dumps([(s.text, s.start, s.end) for s in vo.lines], ensure_ascii=False))
+    return voice_wav, json.loads(meta_path.read_text())
+
+
+def drawn_text(seconds: float = 30) -> str:
+    """Every character the reference project draws (captions, title, headlines, price tag)."""
+    texts = narration_lines(seconds) + [o.get("text", "") + o.get("params", {}).get("was", "")
+                                        for o in overlay_spec(seconds, [Path("photo.jpg")])]
+    return "".join(sorted(set("".join(texts))))
+
+
+def make_media(folder: Path, seconds: float, grain: float = 4, base: str = "clips") -> dict:
     """Clips, product photos, overlays, narration, captions and music for a `seconds`-long project
-    (cached per duration and grain)."""
+    (cached per duration and grain). base="photos": the same project with the product photos,
+    slowly zooming, in place of the clips (the studio's usual product video; the scenes where
+    GPU composition can matter), and no photo cards over them."""
     from studio.render import VideoStyle
     from studio.subtitles import write_ass
     from studio.types import CaptionPage, Captions
     from studio.util import ASSETS_DIR, ffmpeg_exe
-    from studio.voice import synthesize
 
+    if base not in ("clips", "photos"):
+        raise ValueError(f"base must be clips or photos, not {base!r}")
     folder.mkdir(parents=True, exist_ok=True)
     clips = []
     for i in range(6):
@@ -117,15 +149,10 @@ def make_media(folder: Path, seconds: float, grain: float = 4) -> dict:
         clips.append(path)
     photos = [_product_photo(folder / f"product{k}.jpg", k) for k in range(2)]
     overlays = overlay_spec(seconds, photos)
-    _overlay_pngs(overlays, folder)
-    n_lines = max(1, int(round(len(LINES) * seconds / 30)))
-    lines = [LINES[i % len(LINES)] for i in range(n_lines)]
-    voice_wav = folder / f"voice_{int(seconds)}.wav"
-    meta_path = folder / f"voice_{int(seconds)}.json"
-    if not meta_path.exists():
-        vo = synthesize(lines, "zh", voice_wav)
-        meta_path.write_text(json.dumps([(s.text, s.start, s.end) for s in vo.lines], ensure_ascii=False))
-    spans = json.loads(meta_path.read_text())
+    if base == "photos":
+        overlays = [o for o in overlays if o["kind"] != "inset"]
+    _overlay_pngs(overlays, folder, f"{base}_{int(seconds)}")
+    voice_wav, spans = make_narration(folder, seconds)
     voice_seconds = spans[-1][2] + 0.35
     # the narration sets the pace: stretch the timing to exactly `seconds` so every contender draws the same frames
     scale = seconds / voice_seconds
@@ -135,7 +162,8 @@ def make_media(folder: Path, seconds: float, grain: float = 4) -> dict:
     write_ass(Captions(pages, "zh", "benchmark"), ass, style.caption_style(), W, H)
     return {"clips": [str(c) for c in clips], "voice": str(voice_wav), "ass": str(ass), "pages": [
         (p.text, p.start, p.end) for p in pages], "seconds": seconds, "music": str(ASSETS_DIR / "music" / "upbeat_loop.m4a"),
-        "font": str(style.font_path), "caption_size": 62, "scale": scale, "overlays": overlays, "grain": grain}
+        "font": str(style.font_path), "caption_size": 62, "scale": scale, "overlays": overlays, "grain": grain,
+        "base": base, "photos": [str(p) for p in photos]}
 
 
 def _layer(o: dict, start: int, end: int):
@@ -150,14 +178,20 @@ def _layer(o: dict, start: int, end: int):
 # ----------------------------------------------------------------------------- contenders
 def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, encoder: str = "libx264",
              compose: str = "cpu") -> None:
-    from studio.render import AudioTrack, CaptionTrack, Clip, Timeline, VideoStyle
+    from studio.render import AudioTrack, CaptionTrack, Clip, Photo, Timeline, VideoStyle
     from studio.render import encode
     from studio.types import CaptionPage, Captions
 
     frames = int(media["seconds"] * FPS)
     per = int(CLIP_S * FPS)
-    layers = [Clip(start=s, end=min(frames, s + per), source=media["clips"][(s // per) % len(media["clips"])])
-              for s in range(0, frames, per)]
+    if media.get("base") == "photos":  # zooming in and out by turns, as the studio's photo scenes do
+        zoom = VideoStyle.from_template({}).zoom
+        layers = [Photo(start=s, end=min(frames, s + per), source=media["photos"][(s // per) % len(media["photos"])],
+                        zoom=zoom, motion="in" if (s // per) % 2 == 0 else "out")
+                  for s in range(0, frames, per)]
+    else:
+        layers = [Clip(start=s, end=min(frames, s + per), source=media["clips"][(s // per) % len(media["clips"])])
+                  for s in range(0, frames, per)]
     layers += [_layer(o, int(round(o["start"] * FPS)), min(frames, int(round(o["end"] * FPS))))
                for o in media["overlays"]]
     pages = [CaptionPage([text], a, b) for text, a, b in media["pages"]]
@@ -178,6 +212,11 @@ def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, en
 def run_ours_nvenc(media: dict, out: Path, preset: str) -> None:
     """Ours with the GPU's H.264 encoder (the composition stays on the CPU)."""
     run_ours(media, out, preset, encoder="h264_nvenc")
+
+
+def run_ours_cuda(media: dict, out: Path, preset: str) -> None:
+    """Ours with the photo zoom on the GPU through torch, x264 on the CPU (the composition alone)."""
+    run_ours(media, out, preset, compose="cuda")
 
 
 def run_ours_gpu(media: dict, out: Path, preset: str) -> None:
@@ -259,7 +298,7 @@ def run_moviepy_defaults(media: dict, out: Path, preset: str) -> None:
     run_moviepy(media, out, None)
 
 
-CONTENDERS = {"ours": run_ours, "ours-nvenc": run_ours_nvenc, "ours-gpu": run_ours_gpu, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy, "moviepy-defaults": run_moviepy_defaults}
+CONTENDERS = {"ours": run_ours, "ours-nvenc": run_ours_nvenc, "ours-cuda": run_ours_cuda, "ours-gpu": run_ours_gpu, "ffmpeg": run_ffmpeg, "moviepy": run_moviepy, "moviepy-defaults": run_moviepy_defaults}
 
 
 def _render_one(args: tuple) -> None:
@@ -326,25 +365,80 @@ def _child_main(args) -> None:
         "python_cpu_s": me.ru_utime + me.ru_stime, "children_cpu_s": kids.ru_utime + kids.ru_stime}))
 
 
-def measure(name: str, media_json: Path, out: Path, preset: str, extra: list[str] | None = None) -> dict:
+@dataclass(frozen=True)
+class Timed:
+    """How a child process ended: exit status (negative: the signal that ended it, or
+    TIMED_OUT), wall and CPU seconds (it and the processes it waited for), peak RSS, the end of
+    its stderr."""
+
+    status: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    stderr_tail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+    def why(self) -> str:
+        """The reason it failed, in one line: its last words on stderr, or how it ended."""
+        if self.status == TIMED_OUT:
+            return f"stopped after {self.wall_s:.0f} s (time limit)"
+        last = [line for line in self.stderr_tail.splitlines() if line.strip()]
+        ended = f"killed by signal {-self.status}" if self.status < 0 else f"exit code {self.status}"
+        return f"{last[-1].strip()[:300]} ({ended})" if last else ended
+
+
+TIMED_OUT = -1000
+
+
+def run_timed(cmd: list[str], cwd: Path, timeout_s: float | None = None, log: Path | None = None) -> Timed:
+    """Run `cmd` in its own process group, at most `timeout_s` (then the whole group is killed),
+    its stderr kept in `log` (its stdout too); wall and CPU seconds from the kernel's accounting."""
+    log = log or cwd / "child.log"
+    t0 = time.perf_counter()
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=err, stderr=subprocess.STDOUT, start_new_session=True)
+        status = None
+        while True:
+            pid, raw, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status = os.waitstatus_to_exitcode(raw)
+                break
+            if timeout_s is not None and time.perf_counter() - t0 > timeout_s:
+                os.killpg(proc.pid, 9)
+                _, raw, usage = os.wait4(proc.pid, 0)
+                status = TIMED_OUT
+                break
+            time.sleep(0.05)
+    proc.returncode = status  # reaped above: keep Popen from waiting for it again
+    wall = time.perf_counter() - t0
+    tail = log.read_bytes()[-4000:].decode(errors="replace")
+    return Timed(status, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, tail)
+
+
+def measure(name: str, media_json: Path, out: Path, preset: str, extra: list[str] | None = None,
+            timeout_s: float | None = None) -> dict:
+    """Render with contender `name` in its own process; its figures (SystemExit with the reason
+    when it fails or runs past `timeout_s`)."""
     cmd = [sys.executable, __file__, "--child", name, "--media", str(media_json), "--out", str(out), "--preset", preset,
            *(extra or [])]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=out.parent)  # MoviePy writes its temporary audio into the cwd
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if status != 0:
-        raise SystemExit(f"{name} failed (status {status})")
+    # the cwd: MoviePy writes its temporary audio there
+    run = run_timed(cmd, out.parent, timeout_s, out.with_suffix(".log"))
+    sys.stderr.write(run.stderr_tail if not run.ok else "")
+    if not run.ok:
+        raise SystemExit(f"{name} failed: {run.why()}")
     media = json.loads(media_json.read_text())
-    cpu = usage.ru_utime + usage.ru_stime
     rss = json.loads(out.with_suffix(".rss.json").read_text())
-    return {"name": name, "preset": preset, "seconds": media["seconds"], "wall_s": wall, "cpu_s": cpu,
-            "fps": media["seconds"] * FPS / wall, "peak_rss_mb": usage.ru_maxrss / 1024,
+    return {"name": name, "preset": preset, "seconds": media["seconds"], "wall_s": run.wall_s, "cpu_s": run.cpu_s,
+            "fps": media["seconds"] * FPS / run.wall_s, "peak_rss_mb": run.peak_rss_mb,
             "python_rss_mb": rss["python_mb"], "children_rss_mb": rss["children_mb"],
             "python_cpu_s": rss["python_cpu_s"]}
 
 
 LABELS = {"ours": "(a) ours", "ours-nvenc": "(a) ours, NVENC (GPU encoder)",
+          "ours-cuda": "(a) ours, composition on the GPU, x264",
           "ours-gpu": "(a) ours, composition on the GPU (+ NVENC when present)", "ffmpeg": "(c) one ffmpeg command", "moviepy": "(b) simple MoviePy",
           "moviepy-defaults": "(b) simple MoviePy, write_videofile defaults"}
 
@@ -363,6 +457,8 @@ def main() -> None:
     ap.add_argument("--grain", type=float, default=4,
                     help="noise strength in the generated clips (ffmpeg noise alls); 4 makes one ffmpeg command cost "
                          "about what the issue measured for its reference media; 14 is a much harder case")
+    ap.add_argument("--base", choices=("clips", "photos"), default="clips",
+                    help="what the scenes show: the clips (the reference project) or the zooming product photos")
     ap.add_argument("--skip-moviepy", action="store_true", help="leave out both MoviePy runs (slow)")
     ap.add_argument("--skip-medium", action="store_true", help="leave out ours at medium (vs b's defaults)")
     ap.add_argument("--batch", type=int, default=0, help="also render this many short videos with 1 and 2 workers")
@@ -399,22 +495,22 @@ def main() -> None:
     print(f"GPU encoder: {nvenc_reason}" + ("" if nvenc_ok else " (no NVENC row)"), flush=True)
     print(f"GPU composition: {torch_reason}" + ("" if torch_gpu else " (no GPU composition row)"), flush=True)
     for seconds in (float(d) for d in args.durations.split(",") if d):
-        media = make_media(base / "media", seconds, args.grain)
-        media_json = base / f"media_{int(seconds)}.json"
+        media = make_media(base / "media", seconds, args.grain, args.base)
+        media_json = base / f"media_{args.base}_{int(seconds)}.json"
         media_json.write_text(json.dumps(media, ensure_ascii=False))
         runs = [("ours", args.preset)]
         if seconds == args.peers_at:
             if nvenc_ok:
                 runs += [("ours-nvenc", args.preset)]
             if torch_gpu:
-                runs += [("ours-gpu", args.preset)]
+                runs += [("ours-cuda", args.preset)] + ([("ours-gpu", args.preset)] if nvenc_ok else [])
             runs += [("ffmpeg", args.preset)]
             if not args.skip_medium and args.preset != "medium":
                 runs += [("ours", "medium")]
             if not args.skip_moviepy:
                 runs += [("moviepy", args.preset), ("moviepy-defaults", "medium")]
         for name, preset in runs:
-            out = base / f"{name}_{preset}_{int(seconds)}.mp4"
+            out = base / f"{name}_{args.base}_{preset}_{int(seconds)}.mp4"
             row = measure(name, media_json, out, preset)
             rows.append(row)
             _print_row(row)
@@ -434,7 +530,8 @@ def main() -> None:
 
     ratio(f"a/c  ours / one ffmpeg command, both {p}", ("ours", p, at), ("ffmpeg", p, at))
     ratio(f"GPU: ours with NVENC / one ffmpeg command on the CPU ({p})", ("ours-nvenc", p, at), ("ffmpeg", p, at))
-    ratio(f"GPU: ours composing on the GPU / ours on the CPU ({p})", ("ours-gpu", p, at), ("ours", p, at))
+    ratio(f"GPU: ours composing on the GPU / ours on the CPU, both x264 {p}", ("ours-cuda", p, at), ("ours", p, at))
+    ratio(f"GPU: ours composing on the GPU with NVENC / ours on the CPU ({p})", ("ours-gpu", p, at), ("ours", p, at))
     ratio(f"a/b  ours / simple MoviePy, both {p}", ("ours", p, at), ("moviepy", p, at))
     ratio("a/b  ours / simple MoviePy, both medium (b with write_videofile defaults)", ("ours", "medium", at),
           ("moviepy-defaults", "medium", at))

@@ -4,13 +4,40 @@
 # Usage: bash scripts/bootstrap.sh [--dev]     (--dev adds the test tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3.11}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-  echo "bootstrap: Python 3.11 is required (found $("$PY" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
-  exit 1
+# Python 3.11 or 3.12 (Ubuntu 24.04 ships 3.12): $PYTHON when set, else the first of python3.11,
+# python3.12, python3 that really runs (a pyenv shim can exist and still fail) and is one of those.
+supported() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' >/dev/null 2>&1; }
+describe() { local v; if v=$("$1" --version 2>&1); then echo "$v"; else echo "it does not run: $(printf '%s\n' "$v" | head -1)"; fi; }
+if [ -n "${PYTHON:-}" ]; then
+  PY=$PYTHON
+  if ! supported "$PY"; then
+    echo "bootstrap: PYTHON=$PY is not Python 3.11 or 3.12 ($(describe "$PY"))" >&2
+    exit 1
+  fi
+else
+  PY=
+  for candidate in python3.11 python3.12 python3; do
+    if supported "$candidate"; then PY=$candidate; break; fi
+  done
+  if [ -z "$PY" ]; then
+    echo "bootstrap: Python 3.11 or 3.12 is required (python3: $(describe python3));" \
+         "install one (Ubuntu 24.04: sudo apt install python3.12-venv) or set PYTHON=/path/to/python3.12" >&2
+    exit 1
+  fi
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+want=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if [ -x .venv/bin/python ]; then
+  have=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo broken)
+  if [ "$have" != "$want" ] && { [ -n "${PYTHON:-}" ] || ! supported .venv/bin/python; }; then
+    echo "bootstrap: .venv holds Python $have, not $want: remove it (rm -rf .venv) and run this again" >&2
+    exit 1
+  fi
+else
+  if ! "$PY" -m venv .venv; then
+    echo "bootstrap: could not create .venv with $PY (Ubuntu/Debian: sudo apt install python$want-venv)" >&2
+    exit 1
+  fi
+fi
 VPY=.venv/bin/python
 hash_of() { cat "$@" | sha1sum | cut -c1-12; }
 # pip, quietly; drop this machine's notes about missing local package mirrors

@@ -73,7 +73,13 @@ def ffmpeg_exe() -> str:
 
 
 def cjk_font_path() -> Path:
-    """The CJK-capable font used for overlays and captions (Noto Sans SC, OFL)."""
+    """The CJK-capable font used for overlays and captions (Noto Sans SC, OFL); $STUDIO_FONT, when
+    set, names another font file (scripts/device_check.sh carries a subset of Noto Sans SC)."""
+    override = os.environ.get("STUDIO_FONT")
+    if override:
+        if not Path(override).is_file():
+            raise StudioError(f"STUDIO_FONT names '{override}', which is not a font file: fix or unset it")
+        return Path(override)
     bundled = ASSETS_DIR / "fonts" / "NotoSansSC-Bold.otf"
     if bundled.exists():
         return bundled

@@ -7,47 +7,13 @@ from pathlib import Path
 import pytest
 
 from studio.imagery import background_prompt, generate_backgrounds, load_pipeline
+from studio.imagery_testing import build_tiny_pipeline
 from studio.types import Product
 from studio.util import Cancelled, CancelToken, StudioError
 
 from .conftest import make_photo, write_csv
 
 SMALL = dict(steps=2, size=(64, 112), frame=(108, 192))
-
-
-def build_tiny_pipeline(folder: Path) -> Path:
-    """A 1.7 M-parameter StableDiffusionPipeline (random weights) saved with save_pretrained."""
-    import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
-
-    torch.manual_seed(0)
-    unet = UNet2DConditionModel(block_out_channels=(32, 64), layers_per_block=1, sample_size=16, in_channels=4,
-                                out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
-                                attention_head_dim=4, norm_num_groups=8)
-    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4,
-                        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
-                        norm_num_groups=8, sample_size=32)
-    text = CLIPTextModel(CLIPTextConfig(bos_token_id=0, eos_token_id=1, hidden_size=32, intermediate_size=37,
-                                        layer_norm_eps=1e-5, num_attention_heads=4, num_hidden_layers=2,
-                                        pad_token_id=1, vocab_size=100))
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for ch in "abcdefghijklmnopqrstuvwxyz0123456789,.-'":
-        vocab[ch] = len(vocab)
-        vocab[ch + "</w>"] = len(vocab)
-    words = folder / "tokenizer_source"
-    words.mkdir(parents=True)
-    (words / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
-    (words / "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
-    tokenizer = CLIPTokenizer(str(words / "vocab.json"), str(words / "merges.txt"), pad_token="<|endoftext|>",
-                              model_max_length=77)
-    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
-                              set_alpha_to_one=False, steps_offset=1)
-    pipe = StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text, tokenizer=tokenizer, scheduler=scheduler,
-                                   safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-    pipe.save_pretrained(folder / "model")
-    return folder / "model"
 
 
 @pytest.fixture(scope="module")

@@ -344,3 +344,38 @@ def test_caption_styles_standard_karaoke_elder_bilingual(tmp_path):
     bi_h, _ = drawn_rows("bilingual")
     assert std_h > 40 and elder_h > 1.3 * std_h and elder_px > 1.5 * std_px
     assert bi_h > 1.4 * std_h
+
+
+def _loads(library: str) -> bool:
+    import ctypes
+
+    try:
+        ctypes.CDLL(library)
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.unit
+def test_a_gpu_whose_cuda_is_not_ctranslate2s_leaves_faster_whisper_on_the_cpu(monkeypatch):
+    """ctranslate2 counts a GPU even where CUDA 12's cuBLAS, which it computes with, is missing
+    (a machine with torch's CUDA 13 only): 'auto' must not pick that GPU, 'cuda' must say why."""
+    import ctranslate2
+
+    from studio.subtitles import whisper
+
+    if _loads(whisper.CT2_CUDA_LIBRARY):
+        pytest.skip(f"{whisper.CT2_CUDA_LIBRARY} loads on this machine")
+    whisper.faster_whisper_cuda.cache_clear()
+    assert whisper.faster_whisper_device("auto")[0] == "cpu"  # no GPU here at all
+    assert "sees no CUDA device" in whisper.faster_whisper_cuda()[1]
+    whisper.faster_whisper_cuda.cache_clear()
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)  # the GPU it would count
+    try:
+        device, why = whisper.faster_whisper_device("auto")
+        assert device == "cpu" and whisper.CT2_CUDA_LIBRARY in why
+        with pytest.raises(StudioError, match="cannot run on the GPU here.*libcublas.so.12"):
+            whisper.faster_whisper_device("cuda")
+        assert whisper.faster_whisper_device("cpu")[0] == "cpu"
+    finally:
+        whisper.faster_whisper_cuda.cache_clear()

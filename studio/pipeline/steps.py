@@ -98,6 +98,8 @@ def whisper_request(plan: RenderPlan, voiceover: Voiceover) -> dict:
     free_talk = not voiceover.lines
     return {
         "engine": plan.options.whisper_engine, "model": plan.options.whisper_model,
+        # the GPU setting "off" keeps Whisper on the CPU too; "auto" takes a GPU only where it can compute
+        "device": "cpu" if plan.options.compose in ("cpu", "torch-cpu") else "auto",
         "temperatures": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if free_talk else (0.0,),
         "initial_prompt": (subtitles.priming_prompt(plan.product, plan.script.language, short_name(plan.product.name))
                            if free_talk else None),

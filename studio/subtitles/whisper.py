@@ -7,15 +7,20 @@ Mandarin output is converted to Simplified characters.
 """
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from ..types import Transcript, Word
 from ..util import CancelToken, StudioError
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _models: dict[tuple, object] = {}
 _t2s = None
@@ -64,13 +69,52 @@ def choose_model(language: str | None, engine: str = "faster-whisper", model: st
     return ModelChoice(engine, None, EMBEDDED_MODEL, why)
 
 
-def _cuda_available() -> bool:
+# ctranslate2 4.x wheels for Linux are built against CUDA 12 and load its cuBLAS at the first GPU
+# operation. A machine whose CUDA libraries are another version's (torch's CUDA 13 wheels) has a
+# GPU that ctranslate2 counts but cannot compute on: its first transcription would fail.
+CT2_CUDA_LIBRARY = "libcublas.so.12"
+
+
+@lru_cache(maxsize=1)
+def faster_whisper_cuda() -> tuple[bool, str]:
+    """(usable, why) for faster-whisper on a CUDA GPU: ctranslate2 sees a device and the CUDA
+    library it was built against loads."""
     try:
         import ctranslate2
+    except ImportError as exc:
+        return False, f"ctranslate2 is not installed ({exc})"
+    try:
+        count = ctranslate2.get_cuda_device_count()
+    except Exception as exc:  # a broken CUDA install must not stop a render
+        return False, f"ctranslate2 could not look for a CUDA device ({exc})"
+    if count == 0:
+        return False, "ctranslate2 sees no CUDA device"
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(CT2_CUDA_LIBRARY)
+        except OSError as exc:
+            return False, (f"ctranslate2 {ctranslate2.__version__} sees {count} CUDA device(s) but cannot load "
+                           f"{CT2_CUDA_LIBRARY}, CUDA 12's cuBLAS, which it is built for ({exc}); install CUDA 12's "
+                           "cuBLAS (the CUDA 12 toolkit, or the nvidia-cublas-cu12 package with its lib folder on "
+                           "LD_LIBRARY_PATH)")
+    return True, f"ctranslate2 {ctranslate2.__version__} sees {count} CUDA device(s)"
 
-        return ctranslate2.get_cuda_device_count() > 0
-    except Exception:
-        return False
+
+def faster_whisper_device(device: str = "auto") -> tuple[str, str]:
+    """(device, why) for faster-whisper: 'auto' takes the GPU only when it is usable; 'cuda' asked
+    for and not usable is an error that says why; 'cpu' is the CPU."""
+    if device not in ("auto", "cpu", "cuda"):
+        raise StudioError(f"unknown Whisper device '{device}' (use auto, cpu or cuda)")
+    if device == "cpu":
+        return "cpu", "the CPU, as chosen"
+    usable, why = faster_whisper_cuda()
+    if usable:
+        return "cuda", f"the GPU in float16 ({why})"
+    if device == "cuda":
+        raise StudioError(f"faster-whisper cannot run on the GPU here: {why}; set the GPU setting to auto or off")
+    if "sees no CUDA device" not in why and "not installed" not in why:
+        log.warning("faster-whisper runs on the CPU: %s", why)
+    return "cpu", f"the CPU ({why})"
 
 
 def _faster_model(model: str | Path | None, device: str):
@@ -82,8 +126,7 @@ def _faster_model(model: str | Path | None, device: str):
     if not (path / "model.bin").exists():
         raise StudioError(f"'{path}' is not a CTranslate2 Whisper model folder (no model.bin); "
                           "point the Whisper model setting at such a folder, or leave it empty for the built-in model")
-    if device == "auto":
-        device = "cuda" if _cuda_available() else "cpu"
+    device, _ = faster_whisper_device(device)
     key = ("faster-whisper", str(path), device)
     with _lock:
         if key not in _models:
