@@ -80,7 +80,8 @@ def main() -> int:
     for src, terms in raw.items():
         for t in terms:
             if src == BLIND:
-                row = {"term": t, "source": src, "family": family_of.get(t, "unlabelled"),
+                family = family_of.get(t) or ("out_of_scope" if t in out_of_scope else "unlabelled")
+                row = {"term": t, "source": src, "family": family,
                        "in_scope": t not in out_of_scope, "split": "blind", "list_category": blind_sections[t]}
                 if t in out_of_scope:
                     row["reason"] = out_of_scope[t]
