@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.compliance import blocking, check_script, check_text, rewrite
+from studio.compliance import blocking, check_lines, check_script, check_text, rewrite
 from studio.compliance.evaluate import DEFAULT_CORPUS, evaluate, load_corpus, main
 from studio.compliance.rules import cn_number, families, find_prices
 from studio.types import Product, Scene, Script
@@ -472,23 +472,28 @@ def test_an_urgency_headline_is_flagged_on_screen_and_an_offer_in_the_sheet_back
 
 # ---------------------------------------------------------------- the bench on real banned-word lists
 @pytest.mark.unit
-def test_blind_recall_on_real_lists_and_false_alarms_on_clean_copy():
-    """Recall on the test terms (never tuned on; one list held out whole) and false alarms on the
-    test half of the clean copy, spoken and on screen. The goal is recall >= 0.90 with false
-    alarms <= 0.03; these floors are the measured figures (README), which fall short of it on
-    recall: the held-out list's terms that no vocabulary source has are caught only half the time."""
-    from studio.compliance.term_bench import run_bench
+def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
+    """Recall on the test terms (never tuned on, read while labelling), on the list held out unread
+    (baimocn: its totals only were ever printed), and false alarms on clean copy, written and real,
+    spoken and on screen. The goal is recall >= 0.90 with false alarms <= 0.03; these floors are
+    the measured figures (README), which fall short of it on recall: the held-out list's terms
+    that no other list has are caught 60% of the time."""
+    from studio.compliance.term_bench import NAMED, NOT_NAMED, UNREAD, run_bench
 
     rep = run_bench()
     for mode in ("spoken", "onscreen"):
         assert rep.recall_of("dev", "all", mode).rate >= 0.98, mode
-        assert rep.recall_of("test", "blind", mode).rate >= 0.78, (mode, str(rep.recall_of("test", "blind", mode)))
-        assert rep.recall_of("test", "named-in-issue", mode).rate >= 0.98, mode
+        assert rep.recall_of("test", NOT_NAMED, mode).rate >= 0.83, (mode, str(rep.recall_of("test", NOT_NAMED, mode)))
+        assert rep.recall_of("test", NAMED, mode).rate >= 0.98, mode
+        assert rep.recall_of("blind", "all", mode).rate >= 0.72, (mode, str(rep.recall_of("blind", "all", mode)))
+        assert rep.recall_of("blind", UNREAD, mode).rate >= 0.60, (mode, str(rep.recall_of("blind", UNREAD, mode)))
         for split in ("dev", "test"):
             fa = rep.false_alarm_of(split, mode)
-            assert fa.total >= 90 and fa.rate <= 0.03, (split, mode, str(fa))
-    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.73  # the list held out whole
-    assert rep.rewrites_clean[("test",)].rate >= 0.95
+            assert fa.total >= 140 and fa.rate <= 0.03, (split, mode, str(fa))
+            real = rep.false_alarm_of(split, mode, "real")
+            assert real.total >= 45 and real.rate <= 0.03, (split, mode, str(real))
+    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.80  # the first round's list held out whole
+    assert rep.rewrites_clean[("test",)].rate >= 0.95 and rep.rewrites_clean[("blind",)].rate >= 0.93
 
 
 @pytest.mark.unit
@@ -496,10 +501,72 @@ def test_every_carrier_is_clean_and_every_term_is_labelled():
     from studio.compliance.term_bench import clean_cases, term_cases
 
     cases = term_cases()
-    assert {c.mode for c in cases} == {"spoken", "onscreen"} and len(cases) == 6 * 333
+    assert {c.mode for c in cases} == {"spoken", "onscreen"} and len(cases) == 6 * 931
+    assert {c.split for c in cases} == {"dev", "test", "blind"}
     assert all(c.term in c.text for c in cases)
     clean = clean_cases()
-    assert len(clean) >= 400 and {c.split for c in clean} == {"dev", "test"}
+    assert len(clean) >= 700 and {c.split for c in clean} == {"dev", "test"}
+    assert sum(c.kind == "real" for c in clean) == 225 and all(c.source for c in clean if c.kind == "real")
+
+
+@pytest.mark.unit
+def test_the_held_out_list_is_counted_without_labels():
+    """The blind list needs no label: its terms are in scope unless the very same term is labelled
+    out of scope elsewhere, and only a label given elsewhere names a family."""
+    import json
+
+    from studio.compliance.term_bench import SOURCES_DIR
+
+    rows = [json.loads(line) for line in (SOURCES_DIR / "terms.jsonl").read_text(encoding="utf-8").splitlines()]
+    blind = [r for r in rows if r["split"] == "blind"]
+    assert blind and {r["source"] for r in blind} == {"baimocn/ad-compliance-agent"}
+    assert all(r["list_category"] for r in blind)
+    labelled = {r["term"]: r for r in rows if r["split"] != "blind"}
+    for r in blind:
+        if r["term"] in labelled:
+            assert r["family"] == labelled[r["term"]]["family"] and r["in_scope"] == labelled[r["term"]]["in_scope"]
+        else:
+            assert r["family"] == "unlabelled" and r["in_scope"]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("line", [
+    # a screen's colour gamut is a specification, like a fabric's fibre content
+    "游戏本 16G 512G RTX3060 2.5K 165Hz 100%P3色域", "15.6英寸 100%sRGB IPS 全面屏", "100%高色域 背光键盘",
+    # 内增高 shoes and 防脱落 earbuds describe the thing, not a body
+    "内增高设计，穿着更显腿长", "耳机采用防脱落设计，跑步也不掉", "挂烫机一键熨平褶皱",
+    # 入手 after a year or a month, 红包 before 过年: no income promise, no exam pass
+    "去年入手的羽绒服，今年穿还是很暖和", "这个月入手了一台空气炸锅", "这个红包过年发给孩子", "面包过期了就别吃了",
+    # safety statements, coupons, mottos, an honest review
+    "不含致癌物，放心使用", "优惠券领取后立即生效", "永不放弃是我们的品牌精神", "这款真的不是智商税，用了半年",
+    # sequence and self-comparison
+    "全国第一批试用的朋友反馈不错", "比上一代快两倍，续航也更长", "抢先体验新品，欢迎来试",
+    # real copy from other shops' listings and style samples
+    "周末去野餐，这块垫子被朋友问爆了", "奶油色拍照绝了，出片率拉满", "✔ 多色可选 · 家庭出游必备",
+])
+def test_look_alikes_decided_by_context_are_not_flagged(line):
+    assert check_text(line, "zh", category="home") == []
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("line,category", [
+    # a claim over a whole scope, a rank said another way, a founder
+    ("全网独有的配方", "absolute_term"), ("国内罕见的工艺", "absolute_term"), ("连续三年销量第一", "absolute_term"),
+    ("五连冠的口碑", "absolute_term"), ("排名前三的品牌", "absolute_term"), ("行业鼻祖", "absolute_term"),
+    # superlatives by another name, totals
+    ("绝世好物", "absolute_term"), ("无法超越的手感", "absolute_term"), ("零差评的好物", "absolute_term"),
+    ("永不褪色", "absolute_term"), ("彻底摆脱烦恼", "absolute_term"), ("好评率高达99%", "absolute_term"),
+    # belittling rivals
+    ("别家都是假货", "absolute_term"), ("甩同行几条街", "absolute_term"), ("比普通产品好三倍", "absolute_term"),
+    # borrowed standing, guarantees
+    ("机构认证的品质", "misleading_claim"), ("万人推荐的好物", "misleading_claim"), ("军工级品质", "misleading_claim"),
+    ("保证录取", "misleading_claim"), ("稳赚不赔", "misleading_claim"), ("三个月回本", "misleading_claim"),
+    # medicine and efficacy for any product, fear, pressure
+    ("药效显著", "medical_claim"), ("替代药物", "medical_claim"), ("一周变白", "efficacy_claim"),
+    ("别让孩子输在起跑线", "false_urgency"), ("不买就亏了", "false_urgency"), ("错过今天再等一年", "false_urgency"),
+])
+def test_families_by_structure_are_flagged(line, category):
+    assert category in {f.category for f in check_text(line, "zh", category="home")}, line
 
 
 @pytest.mark.unit
@@ -509,3 +576,16 @@ def test_a_spoken_price_in_euros_is_checked_against_the_sheet():
     mug = Product("Travel Mug", price=5, language="en", currency="EUR")
     assert not check_prices("It's only €5.", "en", mug)
     assert [f.category for f in check_prices("It's only €7.", "en", mug)] == ["price_mismatch"]
+
+
+@pytest.mark.unit
+def test_a_model_name_after_the_brand_is_a_name_not_a_claim():
+    """A title's model (机械革命旷世E) survives into the short name a script uses; its words are a
+    name. The same word elsewhere in the line is still a claim."""
+    p = Product(name="机械革命旷世E 17.3英寸165Hz 2.5K电竞游戏笔记本电脑", brand="机械革命（MECHREVO）", category="digital")
+    assert check_lines(["来看看这款机械革命旷世E游戏笔记本电脑。"], p) == []
+    assert [f.text for f in check_lines(["机械革命旷世E，旷世之作"], p)] == ["旷世"]
+    q = Product(name="华硕（ASUS） 天选2 15.6英寸游戏笔记本电脑", brand="华硕（ASUS）", category="digital")
+    assert check_lines(["华硕天选2，打游戏很顺", "天选2的屏幕很亮"], q) == []
+    r = Product(name="小熊最好用的保温杯", brand="小熊", category="home")  # no model code: only the whole name is a name
+    assert [f.text for f in check_lines(["最好用的保温杯来了"], r)] == ["最好用"]

@@ -40,7 +40,18 @@ def _names(product: Product) -> list[str]:
     """The spans never flagged: the brand and the product's name, but not the promotions a
     marketplace title carries in brackets ('【全网最低价】小熊保温杯': only 小熊保温杯 is a name)."""
     parts = [p.strip() for p in _PROMO_BRACKETS.split(product.name or "")]
-    return [n for n in [*parts, product.brand] if n and n.strip()]
+    # the brand without its romanised form in brackets ('机械革命（MECHREVO）' -> '机械革命'), and the model
+    # the title spells right after it ('机械革命旷世E 17.3英寸…' -> '机械革命旷世E'): a short name made
+    # from the title keeps that model, whose words are a name, not a claim
+    brand = re.split(r"[（(]", product.brand or "")[0].strip()
+    models: list[str] = []
+    for part in parts if brand else ():
+        rest = re.sub(rf"^{re.escape(brand)}\s*(?:[（(][^）)]*[）)])?\s*", "", part) if part.startswith(brand) else ""
+        # a series name with its code (天选2, 旷世E, 暗影精灵8Pro); words without a code are not a model
+        code = re.match(r"[\u4e00-\u9fff]{0,4}[A-Za-z0-9][A-Za-z0-9.+\-]*", rest)
+        if code:
+            models += [code.group(0), brand + code.group(0)]
+    return [n for n in [*parts, product.brand, brand, *models] if n and n.strip()]
 
 
 def check_lines(lines: list[str], product: Product, language: str = "") -> list[Finding]:

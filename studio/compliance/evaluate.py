@@ -3,8 +3,9 @@
     python -m studio.compliance.evaluate [--corpus PATH] [--json] [--quiet] [--no-terms]
 
 Then, unless --no-terms, the bench on real banned-word lists (term_bench.py): recall by source,
-family, spoken and on-screen, and false alarms on clean copy, for dev and for the test split that
-the rules were never tuned on (test is printed as totals only).
+family, spoken and on-screen, and false alarms on clean copy (written for the bench and real),
+for dev, for the test split that the rules were never tuned on, and for the list held out unread
+(``blind``); test and blind are printed as totals only.
 
 A finding is a true positive when its category matches a labelled violation of the same line and
 its span overlaps that violation's text; each labelled violation is matched at most once. Line

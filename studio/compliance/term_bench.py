@@ -1,13 +1,16 @@
 """Recall on real banned-word lists, and false alarms on clean copy, spoken and on screen.
 
-The term sets are in ``tests/data/compliance_sources`` (see its README): three public lists,
-every term labelled by family or out of scope, split dev/test per term (one list held out whole).
-Each in-scope term is put into three spoken lines and three on-screen texts (``carriers.yaml``);
-a line counts as caught when any finding overlaps the term. Clean copy (``clean.yaml``) counts a
-false alarm for any finding at all. Everything goes through :func:`check_script`, the path a real
-script takes: spoken lines as a scene's lines, on-screen text as a scene's overlay.
+The term sets are in ``tests/data/compliance_sources`` (see its README): public lists, every term
+labelled by family or out of scope and split dev/test per term (the first round's held-out list
+is test whole), and one list that is never read term by term (split ``blind``, in scope unless the
+same term is labelled out of scope). Each in-scope term is put into three spoken lines and three
+on-screen texts (``carriers.yaml``); a line counts as caught when any finding overlaps the term.
+Clean copy (``clean.yaml``: look-alike phrases and lines written for the bench, and real lines
+nobody wrote for it) counts a false alarm for any finding at all. Everything goes through
+:func:`check_script`, the path a real script takes: spoken lines as a scene's lines, on-screen
+text as a scene's overlay.
 
-Only dev misses are ever listed; test figures are totals, so the rules cannot be tuned on them.
+Only dev misses are ever listed; test and blind figures are totals, so the rules cannot be tuned on them.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ SEED = "aigc-studio-compliance-carriers-v1"
 MODES = ("spoken", "onscreen")
 # words the outside measurement (issue 14) named: test terms containing one were seen while the
 # rules were written, so the blind figure leaves them out (and they are reported on their own)
+NAMED, NOT_NAMED, NOT_NAMED_UNSEEN = "named in the issue", "not named in the issue", "not named, in no vocabulary source"
+UNREAD = "in no other list or vocabulary source"  # blind terms nobody here had read
 NAMED_IN_ISSUE = ("秒杀", "倒计时", "再不抢就没了", "最新", "首发", "首家", "领先", "驰名商标", "国家免检", "纯天然",
                   "100%", "TOP.1", "第1")
 
@@ -43,7 +48,11 @@ class Case:
     source: str = ""
     family: str = ""
     named: bool = False  # the term contains a word the issue named
-    in_vocabulary: bool = False  # the term itself is in a list the rules' vocabulary came from (or a dev term)
+    in_vocabulary: bool = False  # the term itself is in a list the rules' vocabulary came from (or a dev term);
+    # for a blind term: in any other list or vocabulary source (a term that was read)
+    list_category: str = ""  # a blind term: the heading its own list files it under
+    kind: str = ""  # clean copy: "written" (for this bench) or "real" (nobody wrote it for the bench)
+    names: tuple[str, ...] = ()  # names the sheet carries besides `product` (brand, model), never flagged
 
 
 def _pick(key: str, n: int, k: int) -> list[int]:
@@ -86,7 +95,9 @@ def term_cases(sources_dir: Path = SOURCES_DIR) -> list[Case]:
         except json.JSONDecodeError as e:
             raise ValueError(f"{path}, line {n}: not valid JSON ({e.msg})") from None
         rows.append(row)
-    seen = vocabulary_terms(sources_dir) | {r["term"] for r in rows if r["split"] == "dev"}
+    vocabulary = vocabulary_terms(sources_dir)
+    seen = vocabulary | {r["term"] for r in rows if r["split"] == "dev"}
+    read = vocabulary | {r["term"] for r in rows if r["split"] != "blind"}  # every term of a labelled list
     for row in rows:
         if not row.get("in_scope"):
             continue
@@ -95,13 +106,16 @@ def term_cases(sources_dir: Path = SOURCES_DIR) -> list[Case]:
         named = any(w in term for w in NAMED_IN_ISSUE)
         for mode, pool in (("spoken", spoken), ("onscreen", onscreen)):
             for i in _pick(f"{mode}:{term}", len(pool), 3):
+                known = term in (read if row["split"] == "blind" else seen)
                 out.append(Case(pool[i].format(t=term, p=prod["name"]), mode, row["split"], prod["name"],
-                                prod["category"], term, row["source"], row["family"], named, term in seen))
+                                prod["category"], term, row["source"], row["family"], named, known,
+                                list_category=str(row.get("list_category", ""))))
     return out
 
 
 def clean_cases(sources_dir: Path = SOURCES_DIR) -> list[Case]:
-    """Clean copy: the clean phrases in the same carriers as the terms, and whole clean lines."""
+    """Clean copy: the clean phrases in the same carriers as the terms, whole clean lines written for
+    the bench, and real lines nobody wrote for it (each with the product it was said about)."""
     carriers = _load_yaml(sources_dir / "carriers.yaml")
     clean = _load_yaml(sources_dir / "clean.yaml")
     products, out = carriers["products"], []
@@ -111,17 +125,27 @@ def clean_cases(sources_dir: Path = SOURCES_DIR) -> list[Case]:
             pool = carriers[mode]
             for i in _pick(f"{mode}:{phrase}", len(pool), 3):
                 out.append(Case(pool[i].format(t=phrase, p=prod["name"]), mode, _split(phrase), prod["name"],
-                                prod["category"]))
+                                prod["category"], kind="written"))
     for mode in MODES:
         for line in clean.get(mode, []):
             prod = products[_pick(line, len(products), 1)[0]]
-            out.append(Case(str(line), mode, _split(str(line)), prod["name"], prod["category"]))
+            out.append(Case(str(line), mode, _split(str(line)), prod["name"], prod["category"], kind="written"))
+    for n, item in enumerate(clean.get("real", []), 1):
+        try:
+            text, mode = str(item["text"]), str(item["mode"])
+        except (TypeError, KeyError) as e:
+            raise ValueError(f"{sources_dir / 'clean.yaml'}: real line {n} lacks {e}") from None
+        if mode not in MODES:
+            raise ValueError(f"{sources_dir / 'clean.yaml'}: real line {n}: mode must be one of {MODES}, not {mode!r}")
+        out.append(Case(text, mode, _split(text), str(item.get("name", "")), str(item.get("category", "")),
+                        kind="real", source=str(item.get("source", ""))))
     return out
 
 
 def findings_for(case: Case) -> list:
     """The findings check_script gives for the case's line, said (spoken) or shown (onscreen)."""
-    product = Product(name=case.product, price=None, category=case.category, language="zh")
+    product = Product(name=case.product, price=None, category=case.category, language="zh",
+                      brand=case.names[0] if case.names else "")
     scene = (Scene(kind="point", lines=[case.text]) if case.mode == "spoken"
              else Scene(kind="point", lines=[], overlay=case.text))
     return check_script(Script(scenes=[scene], language="zh", template="bench", template_hash="-"), product)
@@ -156,7 +180,7 @@ class BenchReport:
     """Recall (term lines caught) and false alarms (clean lines flagged), by split and mode."""
 
     recall: dict[tuple, Tally] = field(default_factory=dict)  # (split, scope, mode) -> Tally
-    false_alarms: dict[tuple, Tally] = field(default_factory=dict)  # (split, mode) -> Tally
+    false_alarms: dict[tuple, Tally] = field(default_factory=dict)  # (split, kind, mode) -> Tally; kind "all" for both
     rewrites_clean: dict[str, Tally] = field(default_factory=dict)  # split -> caught lines whose rewrite is clean
     dev_misses: list[str] = field(default_factory=list)
     dev_false_alarms: list[str] = field(default_factory=list)
@@ -167,8 +191,8 @@ class BenchReport:
     def recall_of(self, split: str, scope: str = "all", mode: str = "all") -> Tally:
         return self.recall.get((split, scope, mode), Tally())
 
-    def false_alarm_of(self, split: str, mode: str = "all") -> Tally:
-        return self.false_alarms.get((split, mode), Tally())
+    def false_alarm_of(self, split: str, mode: str = "all", kind: str = "all") -> Tally:
+        return self.false_alarms.get((split, kind, mode), Tally())
 
 
 def run_bench(sources_dir: Path = SOURCES_DIR) -> BenchReport:
@@ -179,9 +203,13 @@ def run_bench(sources_dir: Path = SOURCES_DIR) -> BenchReport:
         ok = caught(case, fs)
         scopes = ["all", f"source:{case.source}", f"family:{case.family}"]
         if case.split == "test":
-            scopes.append("named-in-issue" if case.named else "blind")
+            scopes.append(NAMED if case.named else NOT_NAMED)
             if not case.named and not case.in_vocabulary:
-                scopes.append("blind, in no vocabulary source")
+                scopes.append(NOT_NAMED_UNSEEN)
+        elif case.split == "blind":
+            scopes.append(f"its list's heading:{case.list_category}")
+            if not case.in_vocabulary:
+                scopes.append(UNREAD)
         for scope in scopes:
             for mode in ("all", case.mode):
                 rep._t(rep.recall, (case.split, scope, mode)).add(ok)
@@ -195,27 +223,35 @@ def run_bench(sources_dir: Path = SOURCES_DIR) -> BenchReport:
     for case in clean_cases(sources_dir):
         fs = findings_for(case)
         for mode in ("all", case.mode):
-            rep._t(rep.false_alarms, (case.split, mode)).add(bool(fs))
+            for kind in ("all", case.kind):
+                rep._t(rep.false_alarms, (case.split, kind, mode)).add(bool(fs))
         if fs and case.split == "dev":
-            rep.dev_false_alarms.append(f"{case.mode}: {case.text} -> " + ", ".join(f"{f.text}({f.rule_id})" for f in fs))
+            rep.dev_false_alarms.append(f"{case.mode} ({case.kind}): {case.text} -> "
+                                        + ", ".join(f"{f.text}({f.rule_id})" for f in fs))
     return rep
 
 
 def format_bench(rep: BenchReport, details: bool = True) -> str:
-    """The bench as a table; test rows are totals only."""
+    """The bench as a table; test and blind rows are totals only."""
     rows = ["== real banned-word lists: recall (term lines caught) / false alarms (clean lines flagged)",
             f"{'split':<6}{'scope':<52}{'spoken':>18}{'on-screen':>18}{'both':>18}"]
-    scopes = sorted({k[1] for k in rep.recall}, key=lambda s: (s != "all", s != "blind", not s.startswith("blind,"), s != "named-in-issue", s))
-    for split in ("dev", "test"):
+    first = ("all", NOT_NAMED, NOT_NAMED_UNSEEN, NAMED, UNREAD)
+    scopes = sorted({k[1] for k in rep.recall}, key=lambda s: (first.index(s) if s in first else len(first), s))
+    for split in ("dev", "test", "blind"):
         for scope in scopes:
             if (split, scope, "all") not in rep.recall:
                 continue
             rows.append(f"{split:<6}{scope:<52}{str(rep.recall_of(split, scope, 'spoken')):>18}"
                         f"{str(rep.recall_of(split, scope, 'onscreen')):>18}{str(rep.recall_of(split, scope)):>18}")
-        rows.append(f"{split:<6}{'clean copy flagged (false alarms)':<52}{str(rep.false_alarm_of(split, 'spoken')):>18}"
-                    f"{str(rep.false_alarm_of(split, 'onscreen')):>18}{str(rep.false_alarm_of(split)):>18}")
-        rows.append(f"{split:<6}{'caught lines whose suggested rewrite is clean':<52}{'':>36}"
-                    f"{str(rep.rewrites_clean.get((split,), Tally())):>18}")
+        for kind, label in (("all", "clean copy flagged (false alarms)"), ("written", "  of it written for the bench"),
+                            ("real", "  of it real copy")):
+            if (split, kind, "all") not in rep.false_alarms:
+                continue
+            rows.append(f"{split:<6}{label:<52}{str(rep.false_alarm_of(split, 'spoken', kind)):>18}"
+                        f"{str(rep.false_alarm_of(split, 'onscreen', kind)):>18}{str(rep.false_alarm_of(split, 'all', kind)):>18}")
+        if (split,) in rep.rewrites_clean:
+            rows.append(f"{split:<6}{'caught lines whose suggested rewrite is clean':<52}{'':>36}"
+                        f"{str(rep.rewrites_clean.get((split,), Tally())):>18}")
     if details:
         rows += [f"  dev miss:        {m}" for m in rep.dev_misses]
         rows += [f"  dev false alarm: {m}" for m in rep.dev_false_alarms]

@@ -2,10 +2,13 @@
 
     python tests/data/compliance_sources/build_terms.py
 
-Every raw term must be labelled (a family, or out_of_scope with a reason). The split is decided
-per term, before any rule sees it: a term of the held-out source (see HELD_OUT) is `test`
-wherever it appears; any other term is `dev` or `test` by a seeded hash of the term itself, so
-the same term gets the same split in every list.
+Every raw term must be labelled (a family, or out_of_scope with a reason), except those of the
+blind list (BLIND), which is never read term by term: its terms are `blind`, in scope unless the
+very same term is labelled out of scope, and of the family a label gives it elsewhere (or
+`unlabelled`). Only totals of it are printed. For the other lists the split is decided per term,
+before any rule sees it: a term of the first round's held-out list (HELD_OUT) is `test` wherever
+it appears; any other term is `dev` or `test` by a seeded hash of the term itself, so the same
+term gets the same split in every list.
 """
 from __future__ import annotations
 
@@ -22,8 +25,14 @@ SOURCES = {  # raw file -> source id (the repository it came from; see README.md
     "es3344520_advertising-limit-words_Dete.txt": "es3344520/advertising-limit-words",
     "bonniegeng-max_xiaohongshu-prohibited-words_sections3-4.txt": "bonniegeng-max/xiaohongshu-prohibited-words",
     "angelaxu76_TaobaoProj_ad_sanitizer_FALLBACK_WORDS.txt": "angelaxu76/TaobaoProj",
+    # round 2
+    "yizhuo0120-oss_ad-compliance-agent_banned_words.txt": "yizhuo0120-oss/ad-compliance-agent",
+    "LittleOooou-Ok_ad-compliance-agent_sensitive_words.txt": "LittleOooou-Ok/ad-compliance-agent",
+    "xieboyu22-hash_ad-compliance-agent_terms.txt": "xieboyu22-hash/ad-compliance-agent",
+    "baimocn_ad-compliance-agent_banned_words.txt": "baimocn/ad-compliance-agent",
 }
-HELD_OUT = "angelaxu76/TaobaoProj"  # never tuned on: every one of its terms is test
+HELD_OUT = "angelaxu76/TaobaoProj"  # first round: never tuned on, every one of its terms is test
+BLIND = "baimocn/ad-compliance-agent"  # round 2: never read term by term, every one of its terms is blind
 
 
 def hash_split(term: str) -> str:
@@ -32,33 +41,52 @@ def hash_split(term: str) -> str:
 
 
 def read_raw(path: Path) -> list[str]:
-    out = []
+    return list(read_raw_sections(path))
+
+
+def read_raw_sections(path: Path) -> dict[str, str]:
+    """Each term of a raw list (first occurrence, in order) with the last `# heading` above it."""
+    out: dict[str, str] = {}
+    heading = ""
     for line in path.read_text(encoding="utf-8").splitlines():
         t = line.strip()
-        if t and not t.startswith("#") and t not in out:
-            out.append(t)
+        if t.startswith("#"):
+            heading = t.lstrip("#").strip()
+        elif t and t not in out:
+            out[t] = heading
     return out
 
 
 def main() -> int:
     labels = yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8"))
     family_of: dict[str, str] = {}
-    for fam, terms in labels["families"].items():
+    families = [(fam, terms) for key in ("families", "families_added") for fam, terms in (labels.get(key) or {}).items()]
+    for fam, terms in families:
         for t in terms:
             if str(t) in family_of:
                 print(f"labels.yaml: {t!r} is in both {family_of[str(t)]} and {fam}", file=sys.stderr)
                 return 2
             family_of[str(t)] = fam
-    out_of_scope = {str(k): str(v) for k, v in labels["out_of_scope"].items()}
+    out_of_scope = {str(k): str(v) for key in ("out_of_scope", "out_of_scope_added")
+                    for k, v in (labels.get(key) or {}).items()}
     both = set(family_of) & set(out_of_scope)
     if both:
         print(f"labels.yaml: labelled both in and out of scope: {sorted(both)}", file=sys.stderr)
         return 2
     raw = {src: read_raw(HERE / "raw" / name) for name, src in SOURCES.items()}
     held_out_terms = set(raw[HELD_OUT])
+    blind_sections = read_raw_sections(HERE / "raw" / next(n for n, s in SOURCES.items() if s == BLIND))
     rows, missing = [], []
     for src, terms in raw.items():
         for t in terms:
+            if src == BLIND:
+                family = family_of.get(t) or ("out_of_scope" if t in out_of_scope else "unlabelled")
+                row = {"term": t, "source": src, "family": family,
+                       "in_scope": t not in out_of_scope, "split": "blind", "list_category": blind_sections[t]}
+                if t in out_of_scope:
+                    row["reason"] = out_of_scope[t]
+                rows.append(row)
+                continue
             if t not in family_of and t not in out_of_scope:
                 missing.append(f"{src}: {t}")
                 continue
@@ -77,6 +105,10 @@ def main() -> int:
     for src in raw:
         mine = [r for r in rows if r["source"] == src]
         ins = [r for r in mine if r["in_scope"]]
+        if src == BLIND:
+            print(f"{src}: {len(mine)} terms, {len(ins)} in scope (blind; "
+                  f"{sum(r['family'] == 'unlabelled' for r in mine)} in no other list)")
+            continue
         print(f"{src}: {len(mine)} terms, {len(ins)} in scope "
               f"(dev {sum(r['split'] == 'dev' for r in ins)}, test {sum(r['split'] == 'test' for r in ins)})")
     return 0
