@@ -49,6 +49,10 @@ class Settings:
         for label, folder in (("Whisper model", self.whisper_model), ("diffusers model", self.diffusers_model)):
             if folder and not Path(folder).exists():
                 raise StudioError(f"{folder}: no such folder (the {label} folder); pick another or leave it empty")
+        if self.cluster_address.strip():
+            from .farm import resolve_address
+
+            resolve_address(self.cluster_address)  # a Ray address or a bad port is refused with why
         if self.diffusers_model and not (Path(self.diffusers_model) / "model_index.json").is_file():
             raise StudioError(f"{self.diffusers_model}: not a diffusers model folder (no model_index.json; choose a "
                               "folder saved with save_pretrained)")

@@ -354,3 +354,31 @@ def test_a_local_farm_starts_on_this_pc_with_its_resources_declared():
     with cluster_runner("local", workers=1) as runner:
         workers = runner.workers()
     assert len(workers) == 1 and workers[0]["resources"]["CPU"] == usable_cores()
+
+
+@pytest.mark.cluster
+@pytest.mark.e2e
+def test_the_apps_render_queue_sends_its_jobs_to_the_farm_in_settings(farm, tmp_path):
+    """The desktop app's queue with a render farm set in Settings: each job renders on a node, its
+    progress reaches the queue, and the video lands in the app's output folder."""
+    from studio.app.queue import DONE, FarmRender, JobInputs, RenderQueue, render_function_for
+    from studio.settings import Settings
+
+    assert render_function_for(Settings()).__name__ == "render_job"  # no farm set: this PC renders
+    sheet = cups(tmp_path, [["水杯", "9.9", "轻巧", "a.png"]])
+    template, out = short_template(tmp_path / "t"), tmp_path / "out"
+    options = RenderOptions(out_dir=out, quality="draft", template=str(template), width=360, height=640)
+    render = render_function_for(Settings(cluster_address=farm.address))
+    assert isinstance(render, FarmRender)
+    queue = RenderQueue(render)
+    stages: list[str] = []
+    queue.subscribe(lambda event: stages.append(event.job.stage) if event.kind == "progress" and event.job else None)
+    try:
+        (job_id,) = queue.enqueue("item-1", JobInputs(load_sheet(sheet).products[0], options))
+        assert queue.wait(240)
+        job = queue.job(job_id)
+        assert job.state == DONE, job.error
+        assert job.result.node in ("node-a", "node-b") and (out / "水杯.mp4").is_file()
+        assert "render" in stages and "voice" in stages  # the workers' progress reached the queue
+    finally:
+        queue.close()

@@ -129,6 +129,63 @@ def render_job(job: RenderJob, on_progress: Callable[[Progress], None], cancel: 
     return render_plan(the_plan, on_progress, cancel, list(inputs.notes))
 
 
+class FarmRender:
+    """A RenderFunction that renders each job on the render farm at `address` (Settings'
+    cluster_address: tcp://HOST:8786, or "local"), through the same farm runner `main.py render
+    --cluster` uses; jobs still run one after another in queue order, each on whichever PC the farm
+    gives it. The runner connects on the first job and lives until `close()`."""
+
+    def __init__(self, address: str) -> None:
+        from ..farm import resolve_address
+
+        self.address = resolve_address(address)  # a bad address is refused when the setting is applied
+        self._runner = None
+        self._lock = threading.Lock()
+
+    def _farm(self):
+        with self._lock:
+            if self._runner is None:
+                from ..farm import cluster_runner
+
+                self._runner = cluster_runner(self.address)
+            return self._runner
+
+    def __call__(self, job: "RenderJob", on_progress: Callable[[Progress], None], cancel: CancelToken) -> RenderResult:
+        from ..pipeline.batch import BatchJob, RunnerEvents
+
+        inputs = job.inputs
+        try:
+            the_plan = plan(inputs.product, inputs.options, job.variant, inputs.script)
+            runner = self._farm()
+        except StudioError as exc:
+            log.info("render of %s not sent to the farm: %s", inputs.product.name, exc)
+            return RenderResult(inputs.product.name, None, ok=False, error=str(exc))
+        results: list[RenderResult] = []
+        batch_job = BatchJob(f"app-job-{job.id}", 0, the_plan.product, job.variant,
+                             tuple(inputs.script) if inputs.script else None, tuple(inputs.notes))
+        runner.run([(batch_job, the_plan)],
+                   RunnerEvents(lambda _job, p: on_progress(p), lambda _job, r: results.append(r), cancel))
+        if results:
+            return results[0]
+        if cancel.cancelled:
+            raise Cancelled()
+        return RenderResult(inputs.product.name, None, ok=False,
+                            error=f"the render farm at {self.address} gave no result; check that its workers run")
+
+    def close(self) -> None:
+        with self._lock:
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.close()
+
+
+def render_function_for(settings) -> RenderFunction:
+    """How the app's queue renders under these settings: on the render farm when Settings names one
+    (cluster_address), else on this PC."""
+    address = (getattr(settings, "cluster_address", "") or "").strip()
+    return FarmRender(address) if address else render_job
+
+
 def thread_spawn(work: Callable[[], None]) -> None:
     """Run `work` on a new daemon thread (the default when no GUI runner supplies one)."""
     threading.Thread(target=work, name="render-queue", daemon=True).start()
@@ -160,6 +217,19 @@ class RenderQueue:
         self.finishing: RenderJob | None = None
 
     # ---------------------------------------------------------------- reading
+    def use(self, render: RenderFunction) -> None:
+        """Render the jobs not yet begun with `render` (the settings changed where the queue renders);
+        the one running finishes where it is. A replaced farm connection is closed."""
+        with self._lock:
+            old, self._render = self._render, render
+        if old is not render and hasattr(old, "close"):
+            old.close()
+
+    def close(self) -> None:
+        """Let go of what the render function holds (a render farm's connection)."""
+        if hasattr(self._render, "close"):
+            self._render.close()
+
     def subscribe(self, listener: Callable[[QueueEvent], None]) -> None:
         self._listeners.append(listener)
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QLabel, QMainW
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from ..app import queue as q
-from ..app.queue import RenderQueue
+from ..app.queue import RenderQueue, render_function_for
 from ..app.session import ITEM, ITEMS, SAVE_FAILED, SAVED, STYLE, Change, Session
 from ..core.errors import StudioError
 from ..project import Project
@@ -50,7 +50,8 @@ class MainWindow(QMainWindow):
         self.texts = Texts(self.i18n)
         self.t = self.texts.t
         self.runner = Runner(self)
-        self.render_queue = RenderQueue(spawn=lambda work: self.runner.submit("render", work))
+        self.render_queue = RenderQueue(render_function_for(settings),
+                                        spawn=lambda work: self.runner.submit("render", work))
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(AUTOSAVE_MS)
@@ -402,6 +403,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, settings: Settings) -> None:
         self.session.apply_settings(settings)
+        self.render_queue.use(render_function_for(settings))  # the farm in Settings, or this PC
         if settings.interface_language and settings.interface_language != self.i18n.language:
             self.set_language(settings.interface_language, save=False)
 
@@ -512,6 +514,7 @@ class MainWindow(QMainWindow):
         if not self.runner.stop(timeout_s):
             log.warning("a background task was still running when the window closed")
         self.preview_panel.close_source()
+        self.render_queue.close()  # a render farm's connection, if the queue used one
 
 
 def _load_settings() -> tuple[Settings, str]:

@@ -72,6 +72,12 @@ class SettingsDialog(QDialog):
         self.producer_id.setPlaceholderText(t("可选：统一社会信用代码", "optional: registration code"))
         form.addRow(t("制作者名称（AI 标识）", "Producer name (AI label)"), self.producer_name)
         form.addRow(t("制作者编号（AI 标识）", "Producer ID (AI label)"), self.producer_id)
+        self.cluster_address = QLineEdit(settings.cluster_address)
+        self.cluster_address.setPlaceholderText(t("留空：在本机渲染；或 tcp://主机:8786、local", "empty: render on this PC; "
+                                                  "or tcp://HOST:8786, local"))
+        self.cluster_address.setToolTip(t("渲染队列发送到的渲染农场（见 README「Render farm」）",
+                                          "the render farm the render queue is sent to (see the README, Render farm)"))
+        form.addRow(t("渲染农场", "Render farm"), self.cluster_address)
         self.language = QComboBox()
         self.language.addItem(t("跟随系统", "Follow the system"), "")
         for key, name in LANGUAGES.items():
@@ -112,6 +118,7 @@ class SettingsDialog(QDialog):
             diffusers_model=self.diffusers_model.text().strip(), gpu=self.gpu.currentData(),
             interface_language=self.language.currentData(), platform=self.platform.currentData(),
             voice_zh=self.voice_zh.currentData(), voice_en=self.voice_en.currentData(),
+            cluster_address=self.cluster_address.text().strip(),
         )
 
     def save(self) -> None:
