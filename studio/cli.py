@@ -277,12 +277,14 @@ def _render(args) -> int:
     from .pipeline.report import REPORT_HTML
 
     sheet, scripts, project = _load(args.sheet)
+    ids = [item.id for item in project.items] if project is not None else None  # the app's item ids
     if args.only:
         keep = [i for i, p in enumerate(sheet.products) if any(o in p.name for o in args.only)]
         scripts = {n: scripts[i] for n, i in enumerate(keep) if i in scripts}
+        ids = [ids[i] for i in keep] if ids is not None else None
         sheet.products = [sheet.products[i] for i in keep]
     options = _options(args, project)
-    jobs = jobs_for(sheet, options.variants, scripts)
+    jobs = jobs_for(sheet, options.variants, scripts, ids=ids)
     print(f"{args.sheet}: {len(sheet.products)} product(s) ready, {len(jobs)} video(s) to render into {options.out_dir}/")
     if sheet.problems:
         print("problems in the sheet:", file=sys.stderr)

@@ -103,3 +103,12 @@ def test_platform_names_as_sheets_write_them_pick_their_safe_zones(product):
     kuaishou = plan(Product(**{**product.__dict__, "platform": "快手"}), RenderOptions())
     assert kuaishou.delivery == "kuaishou" and kuaishou.video_style.safe_bottom == 420
     assert plan(product, RenderOptions(platform="tiktok")).delivery == "tiktok"
+
+
+def test_a_hand_edited_script_is_bounded_by_the_target_like_the_templates(product):
+    from studio.types import Scene
+
+    long = [Scene("point", [f"第{i}点，保温十二小时，三百一十六不锈钢内胆，真空隔热" for i in range(200)])]
+    with pytest.raises(PlanError, match=r"edited script.*200 lines.*shorten it"):
+        plan(product, RenderOptions(target_seconds=15), script=long)
+    assert plan(product, RenderOptions(target_seconds=15), script=[Scene("hook", ["你好"])]).edited

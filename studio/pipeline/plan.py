@@ -209,6 +209,15 @@ def _script(product: Product, template, options: RenderOptions, variant: int, sc
     edited = [s for s in edited if s.lines]
     if not edited:
         raise PlanError(f"{product.name}: the edited script has no lines to speak; write at least one")
+    from ..script.generate import check_script_length
+
+    fit = template.fit
+    try:  # a hand-edited script is bounded by the target like the template's own words
+        check_script_length([line for s in edited for line in s.lines], template.language,
+                            float(options.target_seconds or template.target_seconds), f"{product.name} (edited script)",
+                            speed, **({"rate": fit.rate, "pause": fit.pause, "tolerance": fit.tolerance} if fit else {}))
+    except StudioError as exc:
+        raise PlanError(str(exc)) from None
     # the template's fitting described the template's words; an edited script has only its estimate
     return dataclasses.replace(script, scenes=edited, fit={"edited": True})
 
