@@ -6,6 +6,7 @@ Entries are written atomically; a corrupt or partial entry is treated as a miss.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from dataclasses import asdict
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from .types import LineSpan, Transcript, Voiceover, Word
 from .util import data_home, sha1_of
+
+log = logging.getLogger(__name__)
 
 CACHE_VERSION = "2"  # 2: voice-overs carry their word times; pitch in the voice key
 
@@ -42,7 +45,10 @@ def load_voice(key: str, dest_wav: Path) -> Voiceover | None:
     try:
         meta = json.loads((entry / "voice.json").read_text(encoding="utf-8"))
         shutil.copyfile(entry / "voice.wav", dest_wav)
+    except FileNotFoundError:
+        return None
     except (OSError, ValueError):
+        log.warning("cached voice-over %s is damaged; making it again", entry, exc_info=True)
         return None
     return Voiceover(
         audio_path=dest_wav, sample_rate=meta["sample_rate"], duration=meta["duration"],
@@ -72,7 +78,10 @@ def load_transcript(key: str) -> Transcript | None:
         d = json.loads((root / "asr" / key / "transcript.json").read_text(encoding="utf-8"))
         d["words"] = [Word(**w) for w in d["words"]]
         return Transcript(**d)
+    except FileNotFoundError:
+        return None
     except (OSError, ValueError, TypeError):
+        log.warning("cached transcript %s is damaged; transcribing again", key, exc_info=True)
         return None
 
 
@@ -119,4 +128,5 @@ def _store(entry: Path, fill) -> None:
         fill(tmp)
         os.replace(tmp, entry)
     except OSError:  # a full disk or a race with another process: the cache is only an optimisation
+        log.warning("could not store %s in the cache", entry, exc_info=True)
         shutil.rmtree(tmp, ignore_errors=True)

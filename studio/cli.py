@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             return start_worker(args.address, nworkers=args.nworkers, name=args.name, dry_run=args.dry_run)
         return _render(args)
     except StudioError as exc:
+        import logging
+
+        logging.getLogger(__name__).info("main.py %s: %s", args.command, exc, exc_info=exc.__cause__ is not None)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -60,7 +60,7 @@ def render_plan(plan: RenderPlan, on_progress: ProgressCallback = no_progress, c
         raise
     except StudioError as exc:
         steps.remove_partials(out_dir, plan.stem)
-        log.info("render of %s failed: %s", plan.stem, exc)
+        log.info("render of %s failed: %s", plan.stem, exc, exc_info=exc.__cause__ is not None)
         return RenderResult(plan.product.name, None, ok=False, error=str(exc), timings=tracker.timings,
                             disk_full=is_disk_full(exc))
     except OSError as exc:

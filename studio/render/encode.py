@@ -8,6 +8,7 @@ finished cleanly, so a killed render never leaves a file that looks finished.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import threading
@@ -25,6 +26,8 @@ from .captions import prepare_burn
 from .compositor import FrameRenderer
 from .timeline import Timeline
 from .verify import check_mp4
+
+log = logging.getLogger(__name__)
 
 QUALITY = {
     # x264 preset and CRF; NVENC preset and CQ. Bitrate cap keeps 1080p30 within 8-12 Mbit/s.
@@ -212,6 +215,7 @@ def render_video(
     except _EncoderFailed as exc:
         if chosen == "libx264":
             raise StudioError(str(exc)) from None
+        log.warning("%s failed mid-render (%s); rendering again with libx264", chosen, exc)
         warnings.append(f"{chosen} failed during the render ({exc}); rendered again with libx264")
         reason += "; failed mid-render, fell back to libx264"
         chosen = "libx264"

@@ -10,12 +10,15 @@ tests check it against the reference on machines without a GPU.
 from __future__ import annotations
 
 import ctypes.util
+import logging
 import os
 from functools import lru_cache
 
 import numpy as np
 
 from ..util import StudioError
+
+log = logging.getLogger(__name__)
 
 COMPOSE_CHOICES = ("auto", "cpu", "cuda", "torch-cpu")
 
@@ -45,6 +48,7 @@ def compose_device(choice: str = "auto") -> tuple[str | None, str]:
                 return "cuda", f"composition on the GPU ({torch.cuda.get_device_name(0)}) through torch"
             why = "torch sees no CUDA device"
         except Exception as exc:  # a broken torch install must not stop a render
+            log.warning("torch could not be used for GPU composition", exc_info=True)
             why = f"torch could not be used ({exc})"
     return None, (f"cuda was asked for, but {why}; composition on the CPU" if choice == "cuda"
                   else f"composition on the CPU ({why})")

@@ -9,12 +9,15 @@ the same line, speed and variation always give the same audio, in any order, in 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import threading
 from pathlib import Path
 
 import numpy as np
 
 from ..util import StudioError
+
+log = logging.getLogger(__name__)
 
 VOICE_FILE = "en_US-joe-medium.onnx"
 SENTENCE_PAUSE_S = 0.22  # between sentences inside one line (Piper yields one chunk per sentence)
@@ -320,7 +323,8 @@ def _match_words(voice, words: list[str], spoken: list[tuple[str, float, float]]
     for i, w in enumerate(words):
         try:
             phonemes = [p for sentence in voice.phonemize(w) for p in sentence]
-        except Exception:
+        except Exception:  # word times are a bonus: without them captions are timed by Whisper
+            log.warning("no word times for %r: phonemizing %r failed", text[:60], w, exc_info=True)
             return []
         for p in phonemes:
             if p not in _STRESS and p != " " and p not in _PUNCT_PHONEMES:

