@@ -330,8 +330,9 @@ def _render(args) -> int:
         print(f"rendering on the render farm at {runner.address}")
     else:
         runner = local_runner(max(1, args.workers) if len(jobs) > 1 else 1)
+    stopper = _signals_stop(cancel)
     try:
-        with _signals_as_interrupt():
+        with stopper:
             report = run_batch(jobs, options, runner=runner, on_progress=on_progress, on_result=on_result,
                                cancel=cancel, sheet=sheet, on_planned=on_planned)
     except KeyboardInterrupt as exc:
@@ -342,6 +343,11 @@ def _render(args) -> int:
     finally:
         runner.close()
     bar.close()
+    if stopper.signalled:
+        print(f"\nstopped by {stopper.signalled}: finished videos are kept, the unfinished ones were removed "
+              f"(what happened is in {options.out_dir / 'summary.json'}; run the same command again to finish)",
+              file=sys.stderr)
+        return 130
     ok = [r for r in report.results if r.ok]
     kept = sum(r.reused for r in ok)
     print(f"\nrendered {len(ok) - kept} of {len(jobs)} video(s){f', kept {kept} unchanged' if kept else ''} "
@@ -364,27 +370,39 @@ def _render(args) -> int:
     return 0 if report.ok else 1
 
 
-class _signals_as_interrupt:
-    """While a batch runs, SIGTERM (a shutdown, `kill`) stops it the way Ctrl-C does: running renders
-    remove their part files and the summary is written."""
+class _signals_stop(object):
+    """While a batch runs, Ctrl-C (SIGINT) and SIGTERM (a shutdown, `kill`) stop it by its cancel
+    token: running renders notice at their next frame or step, remove their part files, and the
+    summary is written. (Raising from the handler could land inside a finalizer, where Python drops
+    the exception and the batch would go on.) A second signal stops at once."""
 
-    def __enter__(self):
+    def __init__(self, cancel: CancelToken) -> None:
+        self.cancel = cancel
+        self.signalled = ""
+        self._old: dict = {}
+
+    def __enter__(self) -> "_signals_stop":
         import signal
 
-        self._old = None
-        if hasattr(signal, "SIGTERM"):
+        for sig in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)):
+            if sig is None:
+                continue
             try:
-                self._old = signal.signal(signal.SIGTERM, self._interrupt)
+                self._old[sig] = signal.signal(sig, self._stop)
             except ValueError:  # not the main thread: leave the signal alone
-                self._old = None
+                pass
         return self
 
     def __exit__(self, *exc) -> None:
         import signal
 
-        if self._old is not None:
-            signal.signal(signal.SIGTERM, self._old)
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
 
-    @staticmethod
-    def _interrupt(signum, frame):
-        raise KeyboardInterrupt("stopped by a termination signal")
+    def _stop(self, signum, frame) -> None:
+        import signal
+
+        if self.signalled:
+            raise KeyboardInterrupt(f"stopped at once by a second {self.signalled}")
+        self.signalled = "termination signal" if signum == getattr(signal, "SIGTERM", None) else "Ctrl-C"
+        self.cancel.cancel("interrupted")

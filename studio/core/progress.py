@@ -15,8 +15,10 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.reason = ""  # why it was cancelled, when the canceller says ("interrupted": a signal)
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str = "") -> None:
+        self.reason = self.reason or reason
         self._event.set()
 
     @property
@@ -36,6 +38,14 @@ class LinkedCancel(CancelToken):
     def __init__(self, *parents: CancelToken) -> None:
         super().__init__()
         self._parents = parents
+
+    @property
+    def reason(self) -> str:  # type: ignore[override]
+        return self._reason or next((p.reason for p in self._parents if p.cancelled and p.reason), "")
+
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self._reason = value
 
     @property
     def cancelled(self) -> bool:

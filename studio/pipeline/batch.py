@@ -228,6 +228,7 @@ class _SharedCancel(CancelToken):
 
     def __init__(self, event) -> None:
         self._event = event
+        self.reason = ""
 
 
 _worker_state: dict = {}
@@ -429,7 +430,8 @@ def run_batch(
         if report.cancelled or report.stopped:
             report.not_started = len(jobs) - len(results)
         try:
-            write_batch_summary(report, out_dir, sheet, interrupted=interrupted is not None)
+            write_batch_summary(report, out_dir, sheet,
+                                interrupted=interrupted is not None or cancel.reason == "interrupted")
             write_report(out_dir, report_rows(jobs, results, report.sheet_problems),
                          title=str(sheet.path) if sheet else "", started=started, ended=time.time(),
                          stopped=report.stopped, cancelled=report.cancelled, interrupted=interrupted is not None)
