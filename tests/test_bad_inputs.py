@@ -22,6 +22,8 @@ import yaml
 
 from studio.util import PROJECT_ROOT, StudioError
 
+pytestmark = pytest.mark.unit
+
 BAD = Path(__file__).parent / "data" / "bad"
 CASES = yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))
 CHILD_ADDRESS_SPACE = 2 * 1024**3
@@ -269,7 +271,6 @@ def _row_problems(out: dict, row: int | None, severity: str) -> list[dict]:
     return [p for p in out.get("problems", []) if p["severity"] == severity and (row is None or p["row"] == row)]
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_bad_input_gets_its_outcome(case: dict, tmp_path: Path):
     expect = case["expect"]
@@ -312,7 +313,6 @@ def test_bad_input_gets_its_outcome(case: dict, tmp_path: Path):
         assert out["peak_mb"] < expect["peak_mb"], f"peak RSS {out['peak_mb']:.0f} MB"
 
 
-@pytest.mark.unit
 def test_every_corpus_file_has_a_case():
     """A file added to the corpus without an expected outcome would test nothing."""
     named = {c["file"] for c in CASES if "file" in c}

@@ -10,6 +10,8 @@ from studio.compliance.evaluate import DEFAULT_CORPUS, evaluate, load_corpus, ma
 from studio.compliance.rules import cn_number, families, find_prices
 from studio.types import Product, Scene, Script
 
+pytestmark = pytest.mark.unit
+
 
 def cats(findings):
     return sorted({f.category for f in findings})
@@ -330,7 +332,6 @@ def _flagged(line, term, category="home"):
     return next((f for f in check_text(line, "zh", category=category) if f.start < e and s < f.end), None)
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("line,term,category", [
     # time pressure, with or without a number
     ("再不抢就没了，赶紧下单", "再不抢就没了", "false_urgency"),
@@ -400,7 +401,6 @@ def test_the_laws_families_are_flagged(line, term, category):
     assert _flagged(f.suggestion, term) is None if term in f.suggestion else True
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("line", [
     "先说第一个问题，怎么清洗。",
     "把厚的衣服放在最下面一格。",
@@ -441,7 +441,6 @@ def test_look_alikes_in_an_allowed_sense_are_not_flagged(line):
     assert check_text(line, "zh", category="home") == []
 
 
-@pytest.mark.unit
 def test_zui_xin_is_excused_only_in_its_time_sense():
     """最新 is a time (最新到货, 最新款上市, 最新一期), never a claim about technology (最新技术)."""
     for ok in ["最新到货", "最新款上市", "最新一期直播", "最新上架的颜色"]:
@@ -450,7 +449,6 @@ def test_zui_xin_is_excused_only_in_its_time_sense():
         assert [f.category for f in check_text(bad, "zh")] == ["absolute_term"], bad
 
 
-@pytest.mark.unit
 def test_an_urgency_headline_is_flagged_on_screen_and_an_offer_in_the_sheet_backs_it():
     p = Product(name="小熊保温杯", price=59, category="home")
     script = Script(scenes=[Scene(kind="hook", lines=["今天推荐小熊保温杯"]),
@@ -471,7 +469,6 @@ def test_an_urgency_headline_is_flagged_on_screen_and_an_offer_in_the_sheet_back
 
 
 # ---------------------------------------------------------------- the bench on real banned-word lists
-@pytest.mark.unit
 def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
     """Recall on the test terms (never tuned on, read while labelling), on the list held out unread
     (baimocn: its totals only were ever printed), and false alarms on clean copy, written and real,
@@ -496,7 +493,6 @@ def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
     assert rep.rewrites_clean[("test",)].rate >= 0.95 and rep.rewrites_clean[("blind",)].rate >= 0.93
 
 
-@pytest.mark.unit
 def test_every_carrier_is_clean_and_every_term_is_labelled():
     from studio.compliance.term_bench import clean_cases, term_cases
 
@@ -509,7 +505,6 @@ def test_every_carrier_is_clean_and_every_term_is_labelled():
     assert sum(c.kind == "real" for c in clean) == 225 and all(c.source for c in clean if c.kind == "real")
 
 
-@pytest.mark.unit
 def test_the_held_out_list_is_counted_without_labels():
     """The blind list needs no label: its terms are in scope unless the very same term is labelled
     out of scope elsewhere, and only a label given elsewhere names a family."""
@@ -529,7 +524,6 @@ def test_the_held_out_list_is_counted_without_labels():
             assert r["family"] == "unlabelled" and r["in_scope"]
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("line", [
     # a screen's colour gamut is a specification, like a fabric's fibre content
     "游戏本 16G 512G RTX3060 2.5K 165Hz 100%P3色域", "15.6英寸 100%sRGB IPS 全面屏", "100%高色域 背光键盘",
@@ -548,7 +542,6 @@ def test_look_alikes_decided_by_context_are_not_flagged(line):
     assert check_text(line, "zh", category="home") == []
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("line,category", [
     # a claim over a whole scope, a rank said another way, a founder
     ("全网独有的配方", "absolute_term"), ("国内罕见的工艺", "absolute_term"), ("连续三年销量第一", "absolute_term"),
@@ -569,7 +562,6 @@ def test_families_by_structure_are_flagged(line, category):
     assert category in {f.category for f in check_text(line, "zh", category="home")}, line
 
 
-@pytest.mark.unit
 def test_a_spoken_price_in_euros_is_checked_against_the_sheet():
     from studio.compliance.rules import check_prices
 
@@ -578,7 +570,6 @@ def test_a_spoken_price_in_euros_is_checked_against_the_sheet():
     assert [f.category for f in check_prices("It's only €7.", "en", mug)] == ["price_mismatch"]
 
 
-@pytest.mark.unit
 def test_a_model_name_after_the_brand_is_a_name_not_a_claim():
     """A title's model (机械革命旷世E) survives into the short name a script uses; its words are a
     name. The same word elsewhere in the line is still a claim."""

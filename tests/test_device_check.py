@@ -109,6 +109,7 @@ def test_studio_font_names_the_font_to_draw_with_and_a_wrong_one_says_so(tmp_pat
         cjk_font_path()
 
 
+@pytest.mark.unit
 def test_the_carried_font_cut_holds_every_character_the_reference_video_draws(tmp_path):
     from fontTools.ttLib import TTFont
 

@@ -42,6 +42,7 @@ def _short_template(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.e2e
 def test_sheet_to_finished_video(tiny_sheet: Path, tmp_path: Path, ffprobe: str):
     out = tmp_path / "out"
     template = _short_template(tmp_path)
@@ -80,6 +81,7 @@ def test_sheet_to_finished_video(tiny_sheet: Path, tmp_path: Path, ffprobe: str)
     assert ratio >= 0.8, (heard.text, script_text)
 
 
+@pytest.mark.e2e
 def test_bad_rows_are_reported_and_good_rows_render(tmp_path: Path, capsys):
     make_photo(tmp_path / "bag.png")
     sheet = write_csv(tmp_path / "s.csv", ["name", "price", "selling points", "images", "language"], [
@@ -101,6 +103,7 @@ def test_bad_rows_are_reported_and_good_rows_render(tmp_path: Path, capsys):
     assert "row 3" in err and "nowhere.png" in err and "row 4" in err and "row 5" in err
 
 
+@pytest.mark.e2e
 def test_merchants_own_recording_replaces_the_voice(tmp_path: Path):
     """A phone recording (here: speech saved as M4A) is used as is; captions come from what Whisper hears,
     primed with the product's words; no AI-voice label since the voice is the merchant's."""
@@ -127,6 +130,7 @@ def test_merchants_own_recording_replaces_the_voice(tmp_path: Path):
     assert "canvas" in srt and "laptop" in srt
 
 
+@pytest.mark.e2e
 def test_a_recording_without_speech_is_refused_not_captioned_with_invented_words(tmp_path: Path, capsys):
     """Music, a tone or hiss picked by mistake as the merchant's voice: Whisper, primed with the product's
     name, invents words over it; the voice-activity check finds no speech and the render says so."""
@@ -147,6 +151,7 @@ def test_a_recording_without_speech_is_refused_not_captioned_with_invented_words
     assert not list(out.glob("*.mp4")) and not list(out.glob("*.srt"))
 
 
+@pytest.mark.e2e
 def test_what_a_render_noticed_is_printed_under_its_video(tmp_path: Path, capsys):
     template = _short_template(tmp_path)
     (template / "template.yaml").write_text("name: short_zh\nlanguage: zh\ntarget_seconds: 6\nstyle:\n  music: gone.m4a\n",
@@ -159,6 +164,7 @@ def test_what_a_render_noticed_is_printed_under_its_video(tmp_path: Path, capsys
     assert "ok " in out and "note: music 'gone.m4a' not found" in out
 
 
+@pytest.mark.e2e
 def test_two_workers_render_every_product(tmp_path: Path):
     from studio.pipeline import RenderOptions, render_sheet
     from studio.sheet import load_sheet
@@ -191,6 +197,7 @@ def _fill_disk_for(out: Path, stem: str) -> None:
     (out / f".{stem}.part.mp4").symlink_to("/dev/full")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_disk_stops_the_batch_and_the_same_command_finishes_it(tmp_path: Path, capsys):
     """An overnight batch meets a full disk at the second video: it stops there (every later video
@@ -215,6 +222,7 @@ def test_a_full_disk_stops_the_batch_and_the_same_command_finishes_it(tmp_path: 
     assert summary["stopped"] is None
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_disk_stops_parallel_workers_too(tmp_path: Path):
     from studio.pipeline import RenderOptions, render_sheet
@@ -231,6 +239,7 @@ def test_a_full_disk_stops_parallel_workers_too(tmp_path: Path):
     assert {p.stem for p in out.glob("*.mp4")} == {r.product for r in report.results if r.ok}
 
 
+@pytest.mark.e2e
 def test_blocking_compliance_finding_stops_render_unless_overridden(tmp_path: Path, capsys):
     make_photo(tmp_path / "cup.png")
     template = _short_template(tmp_path)
@@ -247,6 +256,7 @@ def test_blocking_compliance_finding_stops_render_unless_overridden(tmp_path: Pa
     assert manifest["compliance"]["override"] is True and manifest["compliance"]["summary"]["blocking"] >= 1
 
 
+@pytest.mark.e2e
 def test_unchanged_videos_are_kept_and_changed_ones_render_again(tiny_sheet: Path, tmp_path: Path, capsys):
     """An overnight batch that stopped halfway is run again: finished, unchanged videos are kept."""
     out = tmp_path / "out"

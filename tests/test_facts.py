@@ -13,6 +13,8 @@ import pytest
 
 from studio.script.facts import Facts, extract_facts, short_name
 
+pytestmark = pytest.mark.unit
+
 ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "facts_titles.jsonl").read_text(
     encoding="utf-8").splitlines() if line.strip()]
 
@@ -71,7 +73,6 @@ def test_total_from_unit_times_count():
     ("Anker PowerCore 10000mAh Portable Charger, 2-Pack", "Anker PowerCore Portable Charger"),
     ("Stainless Steel Water Bottle 750ml, Pack of 2", "Stainless Steel Water Bottle"),
 ])
-@pytest.mark.unit
 def test_short_name(title, expected):
     name = short_name(title)
     assert name == expected
@@ -94,7 +95,6 @@ def _listing(listing_id: str) -> dict:
     return row
 
 
-@pytest.mark.unit
 def test_a_graphics_cards_memory_is_not_net_content():
     # JD: 惠普(HP)暗影精灵8Pro ... RTX3060 6G独显 16GDDR5 512G: 6G was once read as 净含量6G
     facts = extract_facts(_listing("jd-laptop-100021389125")["title"])
@@ -102,14 +102,12 @@ def test_a_graphics_cards_memory_is_not_net_content():
     assert (facts.video_memory, facts.graphics, facts.processor, facts.storage) == ("6G", "RTX3060", "i7-12700H", "512G")
 
 
-@pytest.mark.unit
 def test_grams_stay_grams_and_memory_pairs_are_memory_and_storage():
     assert extract_facts(_listing("taobao-538596687562")["title"]).weight == "720g"  # 南方黑芝麻糊原味720g*2袋
     facts = extract_facts(_listing("jd-100012930959")["title"])  # HUAWEI P50 Pro ... 8GB+256GB
     assert (facts.memory, facts.storage, facts.weight) == ("8GB", "256GB", "")
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("listing_id, tokens", [
     ("jd-laptop-100021389129", ["i7-12700H", "RTX3060", "2.5K", "165Hz", "512G"]),
     ("jd-laptop-100022199941", ["i7-12700H", "RTX3050Ti", "2.5K", "120Hz", "16G"]),
@@ -122,7 +120,6 @@ def test_spec_tokens_are_kept_exactly(listing_id, tokens):
     assert "5K" not in spec.replace("2.5K", "")
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("listing_id, expected", [
     ("jd-laptop-10052913090268", "联想拯救者Y9000P游戏笔记本电脑"),  # brand + model + type
     ("jd-laptop-100032768490", "戴尔游匣G15笔记本电脑"),
@@ -140,7 +137,6 @@ def test_short_names_of_real_titles(listing_id, expected):
     assert short_name(row["title"], row.get("brand", "")) == expected
 
 
-@pytest.mark.unit
 def test_short_names_are_whole_words_never_fragments():
     """'Pillow Covers ch Red', '2 in hite Out': names once lost letters to spec removal. Every word
     of an English name is a word of its title; no name ends on a connector; none is too wide."""

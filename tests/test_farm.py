@@ -211,8 +211,8 @@ def run_on(farm, sheet: Path, out: Path, template: Path, **hooks):
         return run_batch(jobs_for(s, 1), options, runner=runner, sheet=s, **hooks)
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_a_farm_renders_every_video_and_a_rerun_keeps_them(farm, tmp_path):
     """Two nodes render a sheet; files reach the driver's folder though the nodes share no folder
     with it; the blocked row fails alone, once; the report names the nodes; the same batch run
@@ -246,8 +246,8 @@ def test_a_farm_renders_every_video_and_a_rerun_keeps_them(farm, tmp_path):
     assert (out / "水杯.mp4").stat().st_mtime_ns == made
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_the_command_line_renders_on_a_farm_and_prints_each_failure(farm, tmp_path, capsys):
     from studio.cli import main as cli
 
@@ -261,8 +261,8 @@ def test_the_command_line_renders_on_a_farm_and_prints_each_failure(farm, tmp_pa
     assert (out / "report.html").is_file() and "饭盒" in (out / "report.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_a_worker_killed_mid_render_renders_that_video_again(farm, tmp_path):
     sheet = cups(tmp_path, [["水杯", "9.9", "轻巧", "a.png"]])
     pids: list[tuple[str, int]] = []
@@ -281,8 +281,8 @@ def test_a_worker_killed_mid_render_renders_that_video_again(farm, tmp_path):
     assert not [p for p in (tmp_path / "out").iterdir() if ".part" in p.name]
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_a_node_removed_mid_render_moves_its_video(farm, tmp_path):
     sheet = cups(tmp_path, [["水杯", "9.9", "轻巧", "a.png"]])
     nodes: list[str] = []
@@ -304,8 +304,8 @@ def test_a_node_removed_mid_render_moves_its_video(farm, tmp_path):
             farm.add_node(name, {"CPU": 1})
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_ctrl_c_on_the_driver_stops_the_farms_renders_and_leaves_no_partial_file(farm, tmp_path):
     sheet = cups(tmp_path, [["水杯", "9.9", "轻巧", "a.png"], ["茶杯", "19.9", "耐热", "a.png"],
                             ["饭盒", "29", "密封", "a.png"]])
@@ -328,8 +328,8 @@ def test_ctrl_c_on_the_driver_stops_the_farms_renders_and_leaves_no_partial_file
     assert staging_left(farm) == []
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_disk_on_the_driver_stops_the_farm_batch(farm, tmp_path):
     sheet = cups(tmp_path, [["水杯", "9.9", "轻巧", "a.png"], ["茶杯", "19.9", "耐热", "a.png"]])
@@ -345,8 +345,8 @@ def test_a_full_disk_on_the_driver_stops_the_farm_batch(farm, tmp_path):
     assert {p.stem for p in out.glob("*.mp4")} == {r.product for r in report.results if r.ok}
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_a_local_farm_starts_on_this_pc_with_its_resources_declared():
     from studio.farm import cluster_runner
     from studio.render.encode import usable_cores
@@ -356,8 +356,8 @@ def test_a_local_farm_starts_on_this_pc_with_its_resources_declared():
     assert len(workers) == 1 and workers[0]["resources"]["CPU"] == usable_cores()
 
 
-@pytest.mark.cluster
 @pytest.mark.e2e
+@pytest.mark.cluster
 def test_the_apps_render_queue_sends_its_jobs_to_the_farm_in_settings(farm, tmp_path):
     """The desktop app's queue with a render farm set in Settings: each job renders on a node, its
     progress reaches the queue, and the video lands in the app's output folder."""

@@ -15,6 +15,8 @@ from studio.script.templates import TemplateError
 from studio.types import Product
 from studio.util import TEMPLATES_DIR, StudioError
 
+pytestmark = pytest.mark.unit
+
 NAMES = sorted(p.name for p in TEMPLATES_DIR.iterdir() if (p / "template.yaml").exists())
 TARGETS = (15, 30, 60)
 
@@ -219,7 +221,6 @@ def test_raw_marketplace_titles_read_well(title, price, points):
         assert "*" not in hook and "原装进口" not in hook
 
 
-@pytest.mark.unit
 def test_a_script_far_past_its_target_is_refused_with_its_length():
     from studio.script.generate import check_script_length, longest_script_seconds
 

@@ -683,6 +683,7 @@ def test_cancel_is_reported_promptly_even_when_a_step_cannot_be_interrupted(wind
     assert calls == [("保温杯", False), ("保温壶", True)]
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_three_real_renders_queued_one_cancelled(window, sheet, tmp_path, qtbot, monkeypatch):
     """The real pipeline through the window: 3 variants of an edited product queued, the second
@@ -720,6 +721,7 @@ def test_three_real_renders_queued_one_cancelled(window, sheet, tmp_path, qtbot,
     assert opened == [str(out), str(out / "保温杯.mp4"), str(out / "保温杯.json")]
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_play_with_sound_renders_a_small_draft_and_opens_it(window, sheet, qtbot, monkeypatch, ffprobe):
     from .conftest import probe
@@ -741,6 +743,7 @@ def test_play_with_sound_renders_a_small_draft_and_opens_it(window, sheet, qtbot
     assert window.preview_panel.proxy_video.parent == window.session.project.folder / ".preview"
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.parametrize("when", ["early", "encoding"])
 def test_cancel_stops_quickly_and_leaves_no_video(window, sheet, tmp_path, qtbot, when):
@@ -906,6 +909,7 @@ def test_the_table_takes_a_language_written_the_way_sheets_write_it(window, tmp_
     qtbot.waitUntil(lambda: window.session.project.items[0].product.language == "zh", timeout=5000)
 
 
+@pytest.mark.e2e
 def test_the_app_and_the_command_line_never_render_into_one_folder_at_once(window, two_products, tmp_path, qtbot,
                                                                             monkeypatch):
     import subprocess

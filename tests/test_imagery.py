@@ -29,6 +29,7 @@ def cache(tmp_path, monkeypatch) -> Path:
     return tmp_path / "cache"
 
 
+@pytest.mark.unit
 def test_prompts_suit_the_product_and_a_template_can_say_its_own():
     assert "marble bathroom" in background_prompt(Product("面霜", 99, category="护肤"))
     assert "kitchen table" in background_prompt(Product("橙子", 9, category="水果"))
@@ -38,6 +39,7 @@ def test_prompts_suit_the_product_and_a_template_can_say_its_own():
     assert background_prompt(Product("x", 1), 0, "a snowy mountain cabin").startswith("a snowy mountain cabin, ")
 
 
+@pytest.mark.models
 def test_backgrounds_are_painted_at_frame_size_cached_and_reproducible(tiny_model, tmp_path, cache):
     from PIL import Image
 
@@ -60,6 +62,7 @@ def test_backgrounds_are_painted_at_frame_size_cached_and_reproducible(tiny_mode
     assert json.dumps(first.to_dict())
 
 
+@pytest.mark.models
 def test_progress_and_cancel_between_steps(tiny_model, tmp_path, cache):
     seen = []
     generate_backgrounds(Product("x", 1), tiny_model, 2, tmp_path / "p", on_progress=seen.append, **SMALL)
@@ -71,6 +74,7 @@ def test_progress_and_cancel_between_steps(tiny_model, tmp_path, cache):
     assert not (tmp_path / "q" / "background_1.png").exists()
 
 
+@pytest.mark.unit
 def test_timeline_shows_backdrops_with_the_product_card_and_the_real_photo_with_the_price(tmp_path):
     from studio.render.style import VideoStyle
     from studio.render.timeline import build_timeline
@@ -113,6 +117,7 @@ def test_timeline_shows_backdrops_with_the_product_card_and_the_real_photo_with_
     assert g > 120 and r < 90, (r, g, b)  # the green backdrop
 
 
+@pytest.mark.models
 def test_a_wrong_model_folder_says_what_to_do(tmp_path):
     with pytest.raises(StudioError, match="has no model_index.json.*save_pretrained"):
         load_pipeline(tmp_path)
@@ -124,6 +129,7 @@ def test_a_wrong_model_folder_says_what_to_do(tmp_path):
         generate_backgrounds(Product("x", 1), tmp_path, 1, tmp_path / "o", size=(100, 100))
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_a_video_with_ai_backgrounds(tiny_model, tmp_path, cache, monkeypatch):
     """One photo, two painted backdrops: scenes cycle photo -> backdrop with the product card -> …,
@@ -163,6 +169,7 @@ def test_a_video_with_ai_backgrounds(tiny_model, tmp_path, cache, monkeypatch):
     assert not failed.ok and "diffusers model folder" in failed.error
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_command_line_paints_backgrounds(tiny_model, tmp_path, cache, capsys, monkeypatch):
     from studio.cli import main as cli
@@ -180,6 +187,7 @@ def test_command_line_paints_backgrounds(tiny_model, tmp_path, cache, capsys, mo
     assert (imagery["images"], imagery["steps"], imagery["size"]) == (1, 2, [64, 112])
 
 
+@pytest.mark.models
 def test_a_picture_the_models_safety_checker_blacks_out_is_painted_again(tiny_model):
     """A real model folder may hold a safety checker that blacks a picture out (nsfw flag): that
     picture is painted again from another seed, and three refusals in a row stop with what to do."""

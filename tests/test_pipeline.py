@@ -9,6 +9,7 @@ from studio.settings import Settings
 from studio.types import LineSpan, Product, Transcript, Voiceover, Word
 
 
+@pytest.mark.unit
 def test_settings_round_trip_and_seed_options(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("STUDIO_HOME", str(tmp_path))
     st = Settings(producer_name="小熊杯具店", producer_id="91330100MA", gpu="off", output_dir=str(tmp_path / "videos"))
@@ -19,6 +20,7 @@ def test_settings_round_trip_and_seed_options(tmp_path: Path, monkeypatch):
     assert opts.encoder == "libx264" and opts.out_dir == tmp_path / "videos" and opts.quality == "draft"
 
 
+@pytest.mark.unit
 def test_stage_cache_round_trip(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STUDIO_CACHE", "on")
@@ -37,17 +39,20 @@ def test_stage_cache_round_trip(tmp_path: Path, monkeypatch):
     assert cache.load_transcript(tkey) == tr
 
 
+@pytest.mark.unit
 def test_cache_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("STUDIO_CACHE", "off")
     assert cache.cache_dir() is None
 
 
+@pytest.mark.unit
 def test_output_names_are_safe_and_per_variant():
     p = Product(name='a/b:c*"d', source_row=2)
     assert output_stem(p, 0) == "a_b_c_d" and output_stem(p, 2) == "a_b_c_d_v3"
     assert output_stem(Product(name="///", source_row=7), 0) == "row7"
 
 
+@pytest.mark.unit
 def test_voice_check_follows_quality_unless_set():
     import pytest
 
@@ -60,6 +65,7 @@ def test_voice_check_follows_quality_unless_set():
         RenderOptions(voice_check="maybe").checks_voice()
 
 
+@pytest.mark.unit
 def test_delivery_preset_comes_from_the_options_or_a_known_platform():
     import pytest
 
@@ -121,6 +127,7 @@ def test_finished_render_is_kept_only_when_complete_and_from_the_same_inputs(tmp
     assert finished_render(tmp_path, "cup", "f1") is None
 
 
+@pytest.mark.unit
 def test_fingerprint_changes_with_what_makes_the_video(tmp_path: Path):
     import dataclasses
     import os
@@ -148,6 +155,7 @@ def test_fingerprint_changes_with_what_makes_the_video(tmp_path: Path):
     assert fp() != base
 
 
+@pytest.mark.unit
 def test_progress_weights_follow_the_voice_check():
     from studio.pipeline import STEP_WEIGHTS, step_weights
 
@@ -159,6 +167,7 @@ def test_progress_weights_follow_the_voice_check():
     assert abs(sum(painted.values()) - 1.0) < 1e-9 and painted["imagery"] > 0.3
 
 
+@pytest.mark.unit
 def test_a_batch_that_may_not_fit_on_the_disk_is_warned_about_first(tmp_path: Path, monkeypatch):
     import shutil
     from collections import namedtuple

@@ -15,6 +15,7 @@ def product(tmp_path) -> Product:
                                                            make_photo(tmp_path / "b.png", color=(200, 40, 40))])
 
 
+@pytest.mark.unit
 def test_preview_uses_the_script_timeline_and_captions(product):
     pv = Preview(product, RenderOptions())
     try:
@@ -31,6 +32,7 @@ def test_preview_uses_the_script_timeline_and_captions(product):
         pv.close()
 
 
+@pytest.mark.ffmpeg
 def test_frames_have_captions_burned_by_libass(product):
     pv = Preview(product, RenderOptions())
     try:
@@ -48,6 +50,7 @@ def test_frames_have_captions_burned_by_libass(product):
         pv.close()
 
 
+@pytest.mark.ffmpeg
 def test_edited_scenes_and_style_are_what_the_preview_shows(product):
     scenes = [Scene("hook", ["我自己写的开场"], overlay="夏日必备"), Scene("cta", ["点击下方链接"])]
     small = Preview(product, RenderOptions(), scenes)
@@ -63,6 +66,7 @@ def test_edited_scenes_and_style_are_what_the_preview_shows(product):
         big.close()
 
 
+@pytest.mark.ffmpeg
 def test_bilingual_captions_carry_the_scripts_translations(product):
     from studio.script.editing import text_to_scenes
 

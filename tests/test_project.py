@@ -13,6 +13,8 @@ from studio.util import PROJECT_ROOT, StudioError
 
 from .conftest import make_photo, write_csv
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture
 def sheet(tmp_path: Path) -> Path:

@@ -22,7 +22,6 @@ from studio.util import PROJECT_ROOT
 
 from .conftest import make_photo, write_csv
 
-pytestmark = pytest.mark.unit
 
 
 def wait_for(predicate, timeout=5.0):
@@ -84,6 +83,7 @@ def ids(session):
     return {it.product.name: it.id for it in session.items}
 
 
+@pytest.mark.unit
 def test_a_job_reports_on_its_item_after_a_reorder_and_retry_renders_the_same_product(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", hold=True)
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -104,6 +104,7 @@ def test_a_job_reports_on_its_item_after_a_reorder_and_retry_renders_the_same_pr
     assert [c[0] for c in renders.calls] == ["保温杯", "保温杯", "保温杯"]
 
 
+@pytest.mark.unit
 def test_retry_takes_the_items_inputs_as_they_are_now_or_the_jobs_own_copy(tmp_path, two, settings):
     renders = Renders(tmp_path / "out")
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -121,6 +122,7 @@ def test_retry_takes_the_items_inputs_as_they_are_now_or_the_jobs_own_copy(tmp_p
     assert session.retry(third) is not None and queue.retry(next(iter(queue.jobs))) is not None
 
 
+@pytest.mark.unit
 def test_a_queued_job_owns_deep_copies_of_its_inputs(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", hold=True)
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -141,6 +143,7 @@ def test_a_queued_job_owns_deep_copies_of_its_inputs(tmp_path, two, settings):
     assert [len(images) for _, _, images, _ in renders.calls] == [1, 1]
 
 
+@pytest.mark.unit
 def test_undo_and_redo_keep_the_statuses(tmp_path, two, settings):
     renders = Renders(tmp_path / "out")
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -161,6 +164,7 @@ def test_undo_and_redo_keep_the_statuses(tmp_path, two, settings):
     assert session.status(cup).state == FAILED and queue.job(job_id).item_id == cup
 
 
+@pytest.mark.unit
 def test_variants_cancel_one_queued_one_running_and_retry(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", hold=True)
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -185,6 +189,7 @@ def test_variants_cancel_one_queued_one_running_and_retry(tmp_path, two, setting
     assert not queue.busy and [queue.job(j).state for j in (third, retried)] == [CANCELLED, CANCELLED]
 
 
+@pytest.mark.unit
 def test_cancel_is_reported_within_the_grace_and_the_next_job_waits_for_the_old_one(tmp_path, settings):
     stopped = threading.Event()
     calls = []
@@ -213,6 +218,7 @@ def test_cancel_is_reported_within_the_grace_and_the_next_job_waits_for_the_old_
     assert calls == [("保温杯", False), ("保温壶", True)]
 
 
+@pytest.mark.unit
 def test_a_full_disk_halts_the_queue_with_the_batchs_words(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", outcome="disk_full")
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -231,6 +237,7 @@ def test_a_full_disk_halts_the_queue_with_the_batchs_words(tmp_path, two, settin
     assert [queue.job(j).state for j in again] == [DONE, DONE]
 
 
+@pytest.mark.unit
 def test_render_again_of_a_done_job_renders_even_when_nothing_changed(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", outcome="done")
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -242,6 +249,7 @@ def test_render_again_of_a_done_job_renders_even_when_nothing_changed(tmp_path, 
     assert [c[3] for c in renders.calls] == [True, False]
 
 
+@pytest.mark.unit
 def test_progress_gives_a_stage_and_an_eta(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", hold=True)
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -254,6 +262,7 @@ def test_progress_gives_a_stage_and_an_eta(tmp_path, two, settings):
     assert queue.job(job_id).eta_s is None
 
 
+@pytest.mark.unit
 def test_an_internal_error_keeps_its_traceback_in_the_log(tmp_path, caplog):
     def broken(job, on_progress, cancel):
         raise ZeroDivisionError("a bug in a stage")
@@ -269,6 +278,7 @@ def test_an_internal_error_keeps_its_traceback_in_the_log(tmp_path, caplog):
     assert record.exc_info and record.exc_info[0] is ZeroDivisionError
 
 
+@pytest.mark.unit
 def test_the_queue_holds_the_output_folder_while_it_renders_into_it(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", hold=True)
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -282,6 +292,7 @@ def test_the_queue_holds_the_output_folder_while_it_renders_into_it(tmp_path, tw
         pass
 
 
+@pytest.mark.unit
 def test_a_folder_the_command_line_renders_into_is_refused_with_its_message(tmp_path, two, settings):
     renders = Renders(tmp_path / "out")
     session, queue = session_with(tmp_path, two, renders, settings)
@@ -296,6 +307,7 @@ def test_a_folder_the_command_line_renders_into_is_refused_with_its_message(tmp_
     assert [c[0] for c in renders.calls] == ["保温杯"]
 
 
+@pytest.mark.e2e
 def test_the_command_line_is_refused_while_the_queue_renders_into_its_folder(tmp_path, two, settings):
     renders = Renders(tmp_path / "out", hold=True)
     session, queue = session_with(tmp_path, two, renders, settings)

@@ -45,6 +45,7 @@ def small_timeline(tmp_path: Path) -> Timeline:
     return build_timeline(product, script, voice, Captions([], "zh", "test"), style, music=music, fps=15)
 
 
+@pytest.mark.unit
 def test_timeline_json_round_trip_and_print(small_timeline: Timeline):
     again = Timeline.from_json(small_timeline.to_json())
     assert again == small_timeline
@@ -57,11 +58,13 @@ def test_timeline_json_round_trip_and_print(small_timeline: Timeline):
         assert any(l.kind == "photo" for l in small_timeline.layers_at(n))
 
 
+@pytest.mark.unit
 def test_ai_label_covers_the_opening_two_seconds(small_timeline: Timeline):
     label = next(l for l in small_timeline.layers if l.kind == "label")
     assert label.start == 0 and label.end >= min(small_timeline.frames, 2 * small_timeline.fps)
 
 
+@pytest.mark.unit
 def test_frames_have_size_and_change_over_time(small_timeline: Timeline):
     r = FrameRenderer(small_timeline)
     first, later = r.frame(0), r.frame(small_timeline.frames - 1)
@@ -69,6 +72,7 @@ def test_frames_have_size_and_change_over_time(small_timeline: Timeline):
     assert np.abs(first.astype(int) - later.astype(int)).mean() > 1
 
 
+@pytest.mark.ffmpeg
 def test_mix_hits_target_loudness_and_peak(tmp_path: Path):
     voice = _tone_wav(tmp_path / "v.wav", 4.0)
     music = load_template("zh_promo").resolve_asset("assets/music/upbeat_loop.m4a")
@@ -79,6 +83,7 @@ def test_mix_hits_target_loudness_and_peak(tmp_path: Path):
     assert sr == 48000 and abs(len(data) / sr - 4.0) < 0.01
 
 
+@pytest.mark.ffmpeg
 def test_encode_produces_faststart_h264_aac(small_timeline: Timeline, tmp_path: Path, ffprobe):
     out = tmp_path / "o.mp4"
     result = render_video(small_timeline, out, tmp_path / "work", quality="draft")
@@ -96,6 +101,7 @@ def test_encode_produces_faststart_h264_aac(small_timeline: Timeline, tmp_path: 
     assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 4096)  # faststart
 
 
+@pytest.mark.ffmpeg
 def test_cancel_leaves_no_output(small_timeline: Timeline, tmp_path: Path):
     token = CancelToken()
     out = tmp_path / "o.mp4"
@@ -108,6 +114,7 @@ def test_cancel_leaves_no_output(small_timeline: Timeline, tmp_path: Path):
     assert not out.exists() and not list(tmp_path.glob(".*.mp4"))
 
 
+@pytest.mark.unit
 def test_encoder_choice_is_explained():
     enc, why = choose_encoder("auto")
     assert enc in ("libx264", "h264_nvenc") and why
@@ -116,6 +123,7 @@ def test_encoder_choice_is_explained():
         choose_encoder("vp9")
 
 
+@pytest.mark.ffmpeg
 def test_video_clips_fill_the_frame_and_play(tmp_path: Path):
     import subprocess
 
@@ -136,6 +144,7 @@ def test_video_clips_fill_the_frame_and_play(tmp_path: Path):
         ClipDrawer(Clip(start=0, end=5, source=str(tmp_path / "nope.mp4")), style, 15)
 
 
+@pytest.mark.unit
 def test_titles_wrap_into_balanced_lines_without_an_orphan():
     from studio.render.compositor import _font, wrap_text
     from studio.util import cjk_font_path
@@ -147,6 +156,7 @@ def test_titles_wrap_into_balanced_lines_without_an_orphan():
     assert all(font.getlength(line) <= 780 for line in wrap_text("Everyday Canvas Tote bag for the weekend market", font, 780))
 
 
+@pytest.mark.ffmpeg
 def test_clip_scenes_keep_the_product_photo_in_view(tmp_path: Path):
     """Over the merchant's video footage the product photo shows on a card (not in the price scene,
     where the price tag takes that place; not when the template turns it off)."""

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pyloudnorm
+import pytest
 
 from studio.render.audio import LoudnessMeter, mix, read_wav_mono
 from studio.script import load_template
@@ -10,6 +11,7 @@ from studio.script import load_template
 from .test_render import _tone_wav
 
 
+@pytest.mark.unit
 def test_streaming_meter_matches_pyloudnorm():
     rng = np.random.default_rng(1)
     rate = 48000
@@ -22,6 +24,7 @@ def test_streaming_meter_matches_pyloudnorm():
     assert abs(meter.integrated() - expected) < 0.01
 
 
+@pytest.mark.ffmpeg
 def test_mix_is_the_same_in_small_chunks(tmp_path: Path):
     voice = _tone_wav(tmp_path / "v.wav", 3.0)
     music = load_template("zh_promo").resolve_asset("assets/music/upbeat_loop.m4a")

@@ -56,6 +56,7 @@ def _mad(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
 
 
+@pytest.mark.ffmpeg
 def test_yuv_frames_match_the_reference(mixed_timeline: Timeline):
     ref = FrameRenderer(mixed_timeline)
     fast = FrameRenderer(mixed_timeline)
@@ -70,6 +71,7 @@ def test_yuv_frames_match_the_reference(mixed_timeline: Timeline):
     ref.close()
 
 
+@pytest.mark.ffmpeg
 def test_encoded_video_matches_the_reference(mixed_timeline: Timeline, tmp_path: Path):
     out = tmp_path / "o.mp4"
     render_video(mixed_timeline, out, tmp_path / "work", quality="draft", encoder="libx264")
@@ -84,6 +86,7 @@ def test_encoded_video_matches_the_reference(mixed_timeline: Timeline, tmp_path:
     ref.close()
 
 
+@pytest.mark.ffmpeg
 def test_unchanged_frames_are_not_composed_again(mixed_timeline: Timeline, monkeypatch):
     drawn = []
     original = compositor.PhotoDrawer.draw_yuv
@@ -98,6 +101,7 @@ def test_unchanged_frames_are_not_composed_again(mixed_timeline: Timeline, monke
     assert drawn == [60]  # a still photo without zoom and no overlay: drawn once, sent 15 times
 
 
+@pytest.mark.ffmpeg
 def test_layers_are_dropped_after_their_last_frame(mixed_timeline: Timeline):
     r = FrameRenderer(mixed_timeline)
     it = r.yuv_frames()
@@ -108,6 +112,7 @@ def test_layers_are_dropped_after_their_last_frame(mixed_timeline: Timeline):
     assert not r._live
 
 
+@pytest.mark.unit
 def test_rate_limits_follow_quality_platform_and_file_size():
     assert rate_limits("final", 30) == ("12000k", "16000k")
     assert rate_limits("draft", 30, "douyin") == ("8000k", "16000k")  # the lower cap wins
@@ -120,6 +125,7 @@ def test_rate_limits_follow_quality_platform_and_file_size():
         rate_limits("final", 600, max_mb=5)
 
 
+@pytest.mark.ffmpeg
 def test_encoder_command_pins_threads_and_takes_yuv(mixed_timeline: Timeline, tmp_path: Path):
     cmd = _ffmpeg_command(mixed_timeline, tmp_path / "m.wav", None, tmp_path / "o.mp4", "libx264", "final",
                           {}, threads=1, delivery="chat")
@@ -128,6 +134,7 @@ def test_encoder_command_pins_threads_and_takes_yuv(mixed_timeline: Timeline, tm
     assert cmd[cmd.index("-maxrate") + 1] == "6000k"
 
 
+@pytest.mark.ffmpeg
 def test_hevc_nvenc_is_used_only_when_a_test_encode_works():
     enc, why = choose_encoder("hevc_nvenc")
     assert enc in ("hevc_nvenc", "libx264") and "hevc_nvenc" in why
@@ -135,6 +142,7 @@ def test_hevc_nvenc_is_used_only_when_a_test_encode_works():
         assert "not usable" in why
 
 
+@pytest.mark.unit
 def test_fading_overlay_blends_halfway():
     # a white opaque overlay at half opacity on black gives mid grey (premultiplied values once
     # overflowed uint16 during the fade-in and flashed wrong colours)
@@ -146,6 +154,7 @@ def test_fading_overlay_blends_halfway():
     assert np.all(np.abs(frame.astype(int) - 128) <= 2)
 
 
+@pytest.mark.ffmpeg
 def test_torch_composition_matches_the_reference(mixed_timeline: Timeline):
     """The GPU path's code (photo zoom through torch grid_sample), run on the CPU: every frame within
     a small bound of the numpy reference frames."""
@@ -164,6 +173,7 @@ def test_torch_composition_matches_the_reference(mixed_timeline: Timeline):
     assert layer._torch is not None  # the frames above really came through torch
 
 
+@pytest.mark.unit
 def test_composition_device_is_chosen_and_explained():
     from studio.render.gpu import compose_device
     from studio.util import StudioError

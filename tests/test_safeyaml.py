@@ -6,6 +6,8 @@ import yaml
 
 from studio.safeyaml import MAX_DEPTH, YamlLimitError, load_yaml, load_yaml_text
 
+pytestmark = pytest.mark.unit
+
 
 def _bomb(levels: int) -> str:
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -14,20 +16,17 @@ def _bomb(levels: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.unit
 def test_an_alias_bomb_is_refused_before_it_is_built():
     with pytest.raises(YamlLimitError, match="aliases"):
         load_yaml_text(_bomb(8))  # 43 million values
 
 
-@pytest.mark.unit
 def test_a_few_aliases_still_work():
     data = load_yaml_text("base: &b {size: 62}\nzh: *b\nen: *b\n")
     assert data == {"base": {"size": 62}, "zh": {"size": 62}, "en": {"size": 62}}
     assert load_yaml_text(_bomb(3))["a2"][0][0][0] == "lol"  # 729 values
 
 
-@pytest.mark.unit
 def test_python_tags_deep_nesting_and_big_files_are_refused(tmp_path):
     with pytest.raises(yaml.YAMLError, match="python/object"):
         load_yaml_text("x: !!python/object/apply:os.system ['true']\n")

@@ -6,6 +6,8 @@ from studio.script import generate_script, list_templates, load_template, parse_
 from studio.types import Product
 from studio.util import StudioError
 
+pytestmark = pytest.mark.unit
+
 
 def zh_product(**kw) -> Product:
     base = dict(name="小熊保温杯", price=59.9, original_price=89.0, selling_points=["保温12小时", "316不锈钢", "轻巧"],
@@ -204,7 +206,6 @@ def _en_listing_product(listing_id: str, **kw) -> Product:
     return Product(**base)
 
 
-@pytest.mark.unit
 def test_a_category_path_is_said_by_its_last_name():
     """数码/游戏本 was once read with its slash; a JD category path, an Amazon one, a plain one."""
     row = _dev_listing("jd-laptop-10052913090268")
@@ -221,7 +222,6 @@ def test_a_category_path_is_said_by_its_last_name():
     assert "USBCables" not in text
 
 
-@pytest.mark.unit
 def test_emoji_never_reach_the_voice_or_the_screen():
     """amzin-B0BBVKRP7B: bullets open with ✅; the script's lines (spoken and captioned) hold no
     pictograph, and nothing in lines or overlays is outside what the shipped font can draw."""
@@ -238,7 +238,6 @@ def test_emoji_never_reach_the_voice_or_the_screen():
             assert all(ord(ch) in cmap for ch in "".join(scene.lines) + scene.overlay if not ch.isspace())
 
 
-@pytest.mark.unit
 def test_long_bullets_are_cut_at_a_clause_never_inside_a_word():
     """Amazon bullets of 30-70 words: each spoken point is the start of its bullet and ends at a
     sentence or clause boundary of it."""
@@ -258,7 +257,6 @@ def test_long_bullets_are_cut_at_a_clause_never_inside_a_word():
         "保温：12小时长效保温，316不锈钢内胆，轻巧便携不占地方"
 
 
-@pytest.mark.unit
 def test_a_point_repeated_on_the_sheet_is_said_once():
     """amzin-B08VB57558 lists its bullets twice; 'Sturdy and Durable' style near-repeats also go."""
     p = _en_listing_product("amzin-B08VB57558")
@@ -270,7 +268,6 @@ def test_a_point_repeated_on_the_sheet_is_said_once():
     assert points == ["保温12小时", "316不锈钢", "轻巧便携"]
 
 
-@pytest.mark.unit
 def test_text_the_font_cannot_draw_is_dropped_with_a_note(caplog):
     from studio.marketplace import drawable
 

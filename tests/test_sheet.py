@@ -7,6 +7,8 @@ from studio.util import StudioError
 
 from .conftest import make_photo, write_csv
 
+pytestmark = pytest.mark.unit
+
 
 def test_chinese_headers_relative_images_and_extra_columns(tmp_path: Path):
     make_photo(tmp_path / "a.jpg")
@@ -260,7 +262,6 @@ def test_rows_with_the_same_name_get_their_own_video_files(tmp_path: Path):
     assert all(p.severity != "error" for p in sheet.problems)
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("text,amount,currency", [
     ("€5", 5.0, "EUR"), ("5 EUR", 5.0, "EUR"), ("¥19.9", 19.9, "CNY"), ("19.9元", 19.9, "CNY"), ("$19.9", 19.9, "USD"),
     ("HK$88", 88.0, "HKD"), ("US$5", 5.0, "USD"), ("1.299,00 €", 1299.0, "EUR"), ("£3.50", 3.5, "GBP"),
@@ -273,7 +274,6 @@ def test_a_price_keeps_the_currency_its_cell_names(text, amount, currency):
     assert (money.amount, money.currency) == (amount, currency)
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("text,reason", [
     ("-5", "below zero"), ("−5", "below zero"), ("$5元", "2 currencies"), ("¥59.9-¥79.9", "range"), ("abc", "not a number"),
 ])
@@ -295,7 +295,6 @@ def _dev_listing(listing_id: str) -> dict:
     raise KeyError(listing_id)
 
 
-@pytest.mark.unit
 def test_attributes_inside_another_are_said_once(tmp_path: Path):
     """epet_110288 (美贝 宠物用感冒药): 商品属性 '感冒,感冒药' said '感冒药', once; other attribute sets are
     one natural point of several tags, never one-word points."""
@@ -311,7 +310,6 @@ def test_attributes_inside_another_are_said_once(tmp_path: Path):
     assert points == [["感冒药"], ["膏状、化毛膏、麦芽"], ["片剂、牛磺酸"]]
 
 
-@pytest.mark.unit
 def test_a_bullet_listed_twice_is_said_once(tmp_path: Path):
     """amzin-B08VB57558 (Samsung Galaxy S20 FE) lists bullets twice over; the sheet keeps each once."""
     row = _dev_listing("amzin-B08VB57558")

@@ -1,6 +1,10 @@
 """Free-talk captions write numbers the way the product sheet writes them, keeping the times."""
+import pytest
+
 from studio.subtitles import apply_sheet_forms, with_sheet_forms
 from studio.types import Product, Transcript, Word
+
+pytestmark = pytest.mark.unit
 
 
 def _chars(text: str) -> list[Word]:

@@ -14,6 +14,8 @@ from studio.script.sandbox import MAX_OUTPUT, MAX_RANGE
 from studio.types import Product
 from studio.util import StudioError
 
+pytestmark = pytest.mark.unit
+
 CANARY = "ssti-canary-7f3a91"
 
 PAYLOADS = {

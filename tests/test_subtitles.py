@@ -50,6 +50,7 @@ def _assert_sane(vo: Voiceover, caps) -> None:
     assert prev_end <= vo.duration
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("edit", [
     lambda s: s,  # perfect
     lambda s: s.replace("保温", "宝温").replace("套", "桐"),  # homophone typos
@@ -67,6 +68,7 @@ def test_script_words_with_whisper_times(edit):
         assert page.words[-1].end <= span.end + 1e-6
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("edit, min_score", [
     (lambda s: s, 1.0),
     (lambda s: s.replace("59.9", "五十九点九").replace("100", "一百"), 1.0),  # numbers count as heard
@@ -86,6 +88,7 @@ def test_align_script_tokens_timed_inside_their_lines(edit, min_score):
     assert all(a.start < b.start and a.end <= b.end for a, b in zip(words, words[1:]))
 
 
+@pytest.mark.unit
 def test_english_script_alignment_keeps_script_words():
     lines = ["Heavy cotton canvas", "that lasts for years."]
     vo = Voiceover(Path("x.wav"), 22050, 4.0, [LineSpan(lines[0], 0.1, 1.6), LineSpan(lines[1], 1.9, 3.6)], "t")
@@ -99,6 +102,7 @@ def test_english_script_alignment_keeps_script_words():
     assert [p.text for p in caps.pages] == ["Heavy cotton canvas", "that lasts for years"]
 
 
+@pytest.mark.unit
 def test_slow_line_is_split_into_pages_of_at_most_max_duration():
     vo = _voiceover(per_char=0.6)  # 19 tokens * 0.6 s = 11 s for the second line
     caps = build_captions(vo, _heard(vo), "zh")
@@ -106,6 +110,7 @@ def test_slow_line_is_split_into_pages_of_at_most_max_duration():
     assert all(p.end - p.start <= 7.0 + 1e-9 for p in caps.pages)
 
 
+@pytest.mark.unit
 def test_cut_repetition_loop():
     from studio.subtitles.whisper import _cut_loop
 
@@ -114,6 +119,7 @@ def test_cut_repetition_loop():
     assert _cut_loop([Word(c, 0, 1) for c in "请问问问问问问"]) == []
 
 
+@pytest.mark.unit
 def test_timing_never_drifts_across_lines():
     vo = _voiceover()
     caps = build_captions(vo, _heard(vo, drift=0.8), "zh")  # Whisper 0.8 s late everywhere
@@ -122,6 +128,7 @@ def test_timing_never_drifts_across_lines():
         assert any(s.start - 1e-6 <= page.start and page.end <= s.end + 1e-6 + 5 / 6 for s in vo.lines)
 
 
+@pytest.mark.unit
 def test_unrelated_audio_falls_back_to_what_was_heard():
     vo = _voiceover()
     heard = _heard(vo, lambda s: "今天天气很好我们出去玩" )
@@ -130,6 +137,7 @@ def test_unrelated_audio_falls_back_to_what_was_heard():
     assert all(p.end > p.start for p in caps.pages)
 
 
+@pytest.mark.unit
 def test_aligned_times_are_never_all_zero():
     vo = _voiceover()
     heard = Transcript([Word(c, 0.0, 0.0) for c in "还在找好用的"], "还在找好用的", "zh", "t", "t")
@@ -138,6 +146,7 @@ def test_aligned_times_are_never_all_zero():
     assert starts == sorted(starts) and len(set(starts)) == len(starts) and starts[0] >= vo.lines[0].start
 
 
+@pytest.mark.unit
 def test_line_breaking_measures_pixels_and_prefers_punctuation():
     tokens = tokenize("今天给大家推荐一款保温杯，保温十二小时，单手就能打开。", "zh")
     lines = break_lines(tokens, "zh", max_width_px=800, font_path=cjk_font_path(), font_size=62)
@@ -156,6 +165,7 @@ def _cue_times(text: str, pattern: str) -> list[tuple[float, float]]:
     return [(sec(*m[:4]), sec(*m[4:])) for m in re.findall(pattern, text)]
 
 
+@pytest.mark.unit
 def test_caption_files(tmp_path: Path):
     vo = _voiceover()
     caps = build_captions(vo, _heard(vo), "zh")
@@ -196,6 +206,7 @@ def english_speech(tmp_path_factory) -> tuple[Path, str]:
     return path, text
 
 
+@pytest.mark.models
 def test_faster_whisper_hears_the_voice(english_speech):
     path, text = english_speech
     progress = []
@@ -208,6 +219,7 @@ def test_faster_whisper_hears_the_voice(english_speech):
     assert difflib.SequenceMatcher(None, plain(heard.text), plain(text)).ratio() >= 0.8
 
 
+@pytest.mark.models
 def test_chinese_output_is_simplified(tmp_path: Path):
     from studio.voice import synthesize
 
@@ -219,6 +231,7 @@ def test_chinese_output_is_simplified(tmp_path: Path):
     assert heard.text == to_simplified(heard.text) and heard.language == "zh"
 
 
+@pytest.mark.models
 def test_cancel_stops_transcription(english_speech):
     from studio.util import CancelToken, Cancelled
 
@@ -228,6 +241,7 @@ def test_cancel_stops_transcription(english_speech):
         transcribe(english_speech[0], "en", cancel=token)
 
 
+@pytest.mark.unit
 def test_model_assembly_is_atomic_and_idempotent(tmp_path, monkeypatch):
     from studio.models_setup import ensure_whisper_base
 
@@ -239,6 +253,7 @@ def test_model_assembly_is_atomic_and_idempotent(tmp_path, monkeypatch):
     assert [p.name for p in first.parent.iterdir()] == ["whisper-base-ct2"]  # no temp folders left
 
 
+@pytest.mark.unit
 def test_openai_whisper_needs_a_checkpoint_or_ct2_folder(english_speech, tmp_path):
     (tmp_path / "model.bin").write_bytes(b"")
     with pytest.raises(StudioError, match=r"\.pt"):
@@ -247,6 +262,7 @@ def test_openai_whisper_needs_a_checkpoint_or_ct2_folder(english_speech, tmp_pat
         transcribe(english_speech[0], "en", engine="vosk")
 
 
+@pytest.mark.models
 def test_ct2_model_converts_to_an_openai_checkpoint_that_hears_and_cancels(english_speech):
     """The built-in CTranslate2 base, converted once to .pt (cached in the data folder), run by
     openai-whisper: the words, word times, progress, and cancel at the window boundary."""
@@ -299,6 +315,7 @@ def _frame_with(ass: Path, tmp_path: Path, t: float):
     return np.asarray(Image.open(out).convert("RGB")).astype(int)
 
 
+@pytest.mark.ffmpeg
 def test_caption_styles_standard_karaoke_elder_bilingual(tmp_path):
     from studio.subtitles import CAPTION_KINDS, CaptionStyle, contrast_ratio
     from studio.subtitles.export import page_lines

@@ -17,6 +17,8 @@ from studio.script.templates import STYLE_DEFAULTS
 from studio.types import Product
 from studio.util import TEMPLATES_DIR
 
+pytestmark = pytest.mark.unit
+
 CATEGORIES = {"beauty", "apparel", "food", "appliance", "baby", "digital", "pets", "local", "general"}
 STYLES = {"pain-point", "unboxing", "comparison", "story", "flash-sale", "tutorial", "promo"}
 REQUIRED_STYLES = STYLES - {"promo"}

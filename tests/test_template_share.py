@@ -10,6 +10,8 @@ from studio.script import export_template, generate_script, import_template, lis
 from studio.types import Product
 from studio.util import StudioError
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch) -> Path:

@@ -37,6 +37,7 @@ def _check(captions, lines, language):
     assert all(a.start < b.start for a, b in zip(words, words[1:]))
 
 
+@pytest.mark.models
 @pytest.mark.parametrize("language, template", [("zh", "zh_promo"), ("en", "en_digital_unboxing")])
 def test_generated_script_captions_equal_the_script(tmp_path, language, template):
     script = generate_script(_product(language), load_template(template), variant=1, seed=1)
@@ -50,6 +51,7 @@ def test_generated_script_captions_equal_the_script(tmp_path, language, template
     _check(captions, script.lines, language)
 
 
+@pytest.mark.models
 def test_mandarin_voice_times_every_character_and_numbers_align(tmp_path):
     lines = ["现在只要59.9元！", "点击下方链接马上下单吧。"]
     vo = voice.synthesize(lines, "zh", tmp_path / "v.wav")
@@ -61,6 +63,7 @@ def test_mandarin_voice_times_every_character_and_numbers_align(tmp_path):
     assert second[3].start == pytest.approx(vo.lines[1].words[3].start)  # 方
 
 
+@pytest.mark.models
 def test_english_voice_times_words_espeak_runs_together(tmp_path):
     vo = voice.synthesize(["On the desk: the Everyday Canvas Tote, only $24.99."], "en", tmp_path / "v.wav")
     words = vo.lines[0].words
@@ -68,6 +71,7 @@ def test_english_voice_times_words_espeak_runs_together(tmp_path):
     assert all(a.start < b.start for a, b in zip(words, words[1:]))
 
 
+@pytest.mark.models
 def test_whisper_timing_close_to_the_truth(tmp_path):
     """Whisper's word starts (as a merchant's recording is timed) against the voice's true ones."""
     lines = ["还在找好用的保温杯吗？", "保温12小时，一键开盖单手喝。", "现在只要59.9元，点击下方链接马上下单吧！"]
@@ -81,6 +85,7 @@ def test_whisper_timing_close_to_the_truth(tmp_path):
     _check(build_captions(vo, transcript, "zh", timing="whisper"), lines, "zh")
 
 
+@pytest.mark.unit
 def test_cached_line_span_words_come_back_as_words():
     span = LineSpan("好", 0.0, 1.0, 0, [{"text": "好", "start": 0.1, "end": 0.5, "probability": 1.0}])
     assert span.words[0].start == 0.1 and span.words[0].text == "好"
@@ -112,6 +117,7 @@ def _f0(path: Path) -> float:
     return float(np.median(found))
 
 
+@pytest.mark.models
 @pytest.mark.parametrize("language, line", [("zh", "今天给大家推荐一款好用的保温杯，保温十二个小时。"),
                                             ("en", "This tote bag is made from heavy cotton canvas, and it fits a laptop and your keys.")])
 def test_pitch_moves_the_fundamental_and_keeps_the_pace(tmp_path, language, line):
@@ -129,6 +135,7 @@ def test_pitch_moves_the_fundamental_and_keeps_the_pace(tmp_path, language, line
         assert shifted.lines[0].words[-1].end <= shifted.lines[0].end + 1e-9
 
 
+@pytest.mark.unit
 def test_pitch_out_of_range(tmp_path):
     with pytest.raises(Exception, match="pitch"):
         voice.synthesize(["好"], "zh", tmp_path / "v.wav", pitch=9)

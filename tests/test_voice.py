@@ -38,6 +38,7 @@ def _check(v, lines):
     assert np.max(np.abs(gap)) < 1e-3  # the pause between lines is silent
 
 
+@pytest.mark.models
 @pytest.mark.parametrize("language,lines,rate", [
     ("zh", ["还在找好用的保温杯吗？", "现在只要¥59.9，500ml大容量。", "iPhone 15 同款配色😀"], 24000),
     ("en", ["Looking for a bag that lasts?", "It is only $24.99. Grab yours now!"], 22050),
@@ -54,6 +55,7 @@ def test_synthesis_spans_match_audio(tmp_path: Path, language, lines, rate):
     assert [p.name for p in tmp_path.iterdir()] == ["v.wav"]  # no temp file left behind
 
 
+@pytest.mark.models
 @pytest.mark.parametrize("language,line", [("zh", "这款保温杯保温十二小时，冷热都可以。"),
                                            ("en", "This bottle keeps drinks hot for twelve hours.")])
 def test_speed_changes_length(tmp_path: Path, language, line):
@@ -67,6 +69,7 @@ def test_speed_changes_length(tmp_path: Path, language, line):
     assert speech[0] < speech[2] * 0.9
 
 
+@pytest.mark.models
 @pytest.mark.parametrize("language, line, other", [("zh", "今天推荐一款好物。", "保温十二小时。"),
                                                    ("en", "Meet the tote that fits it all.", "Only 24.99 today.")])
 def test_voice_is_deterministic_and_thread_safe(tmp_path: Path, language, line, other):
@@ -92,6 +95,7 @@ def test_voice_is_deterministic_and_thread_safe(tmp_path: Path, language, line, 
     assert all((tmp_path / f"t{i}.wav").read_bytes() == first for i in range(3))
 
 
+@pytest.mark.unit
 def test_bad_input_is_explained(tmp_path: Path):
     with pytest.raises(StudioError, match="no text to speak"):
         synthesize(["", "  "], "zh", tmp_path / "v.wav")
@@ -114,6 +118,7 @@ def test_bad_input_is_explained(tmp_path: Path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.unit
 def test_missing_model_file_is_explained(monkeypatch):
     from studio.voice import piper_en, zh_litert
 
@@ -124,6 +129,7 @@ def test_missing_model_file_is_explained(monkeypatch):
         zh_litert._load_processor(Path("/nonexistent"))
 
 
+@pytest.mark.models
 def test_front_end_never_crashes_on_odd_text():
     from studio.voice import zh_litert
 
@@ -134,6 +140,7 @@ def test_front_end_never_crashes_on_odd_text():
     assert audio.size > 2400
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("text,expected", [
     ("¥59.9到手", "五十九点九元到手"),
     ("现在只要59.9元！", "现在只要五十九点九元！"),
@@ -171,16 +178,19 @@ def test_normalize_zh(text, expected):
     assert normalize_zh(text) == expected
 
 
+@pytest.mark.unit
 def test_int_to_zh():
     assert [int_to_zh(n) for n in (0, 10, 15, 105, 1010, 20000, 100000005)] == [
         "零", "十", "十五", "一百零五", "一千零一十", "两万", "一亿零五"]
 
 
+@pytest.mark.unit
 def test_normalize_en_prices():
     assert normalize_en("only $24.99 today") == "only 24 dollars 99 today"
     assert normalize_en("just $5!") == "just 5 dollars!"
 
 
+@pytest.mark.unit
 def test_piper_noise_is_read_from_inputs():
     """Both of the voice's RandomNormalLike nodes (durations, prior) become inputs; a model with none
     comes back unchanged."""
@@ -271,6 +281,7 @@ def test_en_model_numbers_and_units_are_said_in_parts():
     assert normalize_en("5000mAh battery") == "5000 milliamp hours battery"
 
 
+@pytest.mark.unit
 def test_en_voice_spells_an_acronym_it_would_read_as_a_word():
     """With the real Piper/espeak front end: 'EMI' alone is said 'emmy'; after normalisation it is
     three letters (E, M, I)."""
