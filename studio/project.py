@@ -23,7 +23,7 @@ from typing import Any
 
 from .media import media_problem
 from .types import Problem, Product, Scene
-from .util import StudioError
+from .util import StudioError, fsync_folder
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class Project:
                 os.fsync(f.fileno())
             self._keep_previous()
             os.replace(tmp, self.file)
-            _fsync_folder(self.folder)
+            fsync_folder(self.folder)
         except OSError as exc:
             try:
                 tmp.unlink(missing_ok=True)
@@ -349,20 +349,6 @@ def _read_project_json(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename inside `folder` durable (where the system allows opening a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems cannot sync a folder; the rename itself is still atomic
-    finally:
-        os.close(fd)
 
 
 def _same_file(a: Path, b: Path) -> bool:

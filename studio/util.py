@@ -86,3 +86,21 @@ def cjk_font_path() -> Path:
     import pylopdf_fonts_zh_cn
 
     return Path(pylopdf_fonts_zh_cn.__file__).parent / "NotoSansSC-Regular.otf"
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename inside `folder` durable: POSIX syncs the folder's entry list; Windows cannot open
+    a folder (and journals its renames), and some file systems cannot sync one: the rename itself is
+    atomic either way."""
+    if os.name == "nt":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -39,6 +39,17 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
+def dev_listing(listing_id: str) -> dict:
+    """One real listing from the dev part of tests/data/listings/ (tests never read the blind part)."""
+    for name in ("zh_listings.jsonl", "en_listings.jsonl"):
+        for line in (Path(__file__).parent / "data" / "listings" / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["id"] == listing_id:
+                assert row["split"] == "dev"
+                return row
+    raise KeyError(listing_id)
+
+
 @pytest.fixture
 def tiny_sheet(tmp_path: Path) -> Path:
     """One short Chinese product (about 5 s of narration) with a photo made here."""

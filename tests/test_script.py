@@ -6,6 +6,8 @@ from studio.script import generate_script, list_templates, load_template, parse_
 from studio.types import Product
 from studio.util import StudioError
 
+from .conftest import dev_listing
+
 pytestmark = pytest.mark.unit
 
 
@@ -186,20 +188,8 @@ def test_templates_see_facts_and_sheet_material(tmp_path: Path):
 
 # ---- real marketplace listings (tests/data/listings/, dev part) ----
 
-def _dev_listing(listing_id: str) -> dict:
-    import json
-
-    for name in ("zh_listings.jsonl", "en_listings.jsonl"):
-        for line in (Path(__file__).parent / "data" / "listings" / name).read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            if row["id"] == listing_id:
-                assert row["split"] == "dev"
-                return row
-    raise KeyError(listing_id)
-
-
 def _en_listing_product(listing_id: str, **kw) -> Product:
-    row = _dev_listing(listing_id)
+    row = dev_listing(listing_id)
     base = dict(name=row["title"], price=float(row["price"]), selling_points=row["bullets"],
                 category="|".join(row["category_path"]), language="en", images=[Path("a.jpg")])
     base.update(kw)
@@ -208,7 +198,7 @@ def _en_listing_product(listing_id: str, **kw) -> Product:
 
 def test_a_category_path_is_said_by_its_last_name():
     """数码/游戏本 was once read with its slash; a JD category path, an Amazon one, a plain one."""
-    row = _dev_listing("jd-laptop-10052913090268")
+    row = dev_listing("jd-laptop-10052913090268")
     for category, said in (("数码/游戏本", "游戏本"), ("电脑、办公>电脑整机>游戏本", "游戏本"), ("游戏本", "游戏本")):
         p = zh_product(name=row["title"], category=category, selling_points=["2.5K 165Hz电竞屏", "RTX3060 6G独显"])
         for variant in range(4):
@@ -246,7 +236,7 @@ def test_long_bullets_are_cut_at_a_clause_never_inside_a_word():
     from studio.marketplace import speakable_point, strip_pictographs
 
     for listing_id in ("amzin-B07JW9H4J1", "amzin-B0BLV1GNLN", "amzin-B0B2DJDCPX", "amzin-B08VB57558"):
-        for bullet in _dev_listing(listing_id)["bullets"]:
+        for bullet in dev_listing(listing_id)["bullets"]:
             point = speakable_point(bullet, "en")
             source = re.sub(r"\s+", " ", strip_pictographs(bullet))
             source = re.sub(r"^\s*[【\[]\s*([^】\]]{1,40}?)\s*[】\]]\s*[-:：–—]*\s*", r"\1: ", source)

@@ -5,7 +5,7 @@ import pytest
 from studio.sheet import load_sheet, parse_price, split_selling_points
 from studio.util import StudioError
 
-from .conftest import make_photo, write_csv
+from .conftest import dev_listing, make_photo, write_csv
 
 pytestmark = pytest.mark.unit
 
@@ -283,18 +283,6 @@ def test_a_price_that_is_not_one_price_says_why(text, reason):
     assert parse_money(text) is None and reason in price_problem(text)[0]
 
 
-def _dev_listing(listing_id: str) -> dict:
-    import json
-
-    for name in ("zh_listings.jsonl", "en_listings.jsonl"):
-        for line in (Path(__file__).parent / "data" / "listings" / name).read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            if row["id"] == listing_id:
-                assert row["split"] == "dev"
-                return row
-    raise KeyError(listing_id)
-
-
 def test_attributes_inside_another_are_said_once(tmp_path: Path):
     """epet_110288 (美贝 宠物用感冒药): 商品属性 '感冒,感冒药' said '感冒药', once; other attribute sets are
     one natural point of several tags, never one-word points."""
@@ -303,7 +291,7 @@ def test_attributes_inside_another_are_said_once(tmp_path: Path):
     make_photo(tmp_path / "a.jpg")
     rows = []
     for listing_id in ("epet_110288", "epet_167781", "epet_250502"):
-        row = _dev_listing(listing_id)
+        row = dev_listing(listing_id)
         rows.append({"title": row["title"], "price": row["price"], "attributes": row["attributes"], "images": "a.jpg"})
     (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     points = [p.selling_points for p in load_sheet(tmp_path / "s.jsonl").products]
@@ -312,7 +300,7 @@ def test_attributes_inside_another_are_said_once(tmp_path: Path):
 
 def test_a_bullet_listed_twice_is_said_once(tmp_path: Path):
     """amzin-B08VB57558 (Samsung Galaxy S20 FE) lists bullets twice over; the sheet keeps each once."""
-    row = _dev_listing("amzin-B08VB57558")
+    row = dev_listing("amzin-B08VB57558")
     make_photo(tmp_path / "a.jpg")
     sheet = write_csv(tmp_path / "s.csv", ["name", "price", "features", "images"],
                       [[row["title"], row["price"], "\n".join(row["bullets"]), "a.jpg"]])

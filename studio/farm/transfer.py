@@ -21,6 +21,7 @@ from typing import Mapping, Sequence
 from ..core.errors import StudioError
 from ..pipeline.plan import RenderPlan
 from ..types import Problem, RenderResult
+from ..util import fsync_folder
 
 MANIFEST_SUFFIX = ".json"
 
@@ -191,24 +192,8 @@ def place_outputs(out_dir: Path, files: Sequence[tuple[str, bytes]]) -> dict[str
         if part is not None:
             part.unlink(missing_ok=True)
         raise
-    _sync_folder(out_dir)
+    fsync_folder(out_dir)
     return placed
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the renames durable (POSIX; Windows cannot open a folder, and its renames are journaled)."""
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def placed_result(result: RenderResult, out_dir: Path, node: str) -> RenderResult:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from ...app.session import Session
 from ...core.errors import StudioError
+from .base import HeaderedTableModel
 from ..texts import STATUS, Texts
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ STATUS_ROLE = Qt.UserRole + 2  # the row's status key (STATUS)
 SHEET_ROW_ROLE = Qt.UserRole + 3  # the sheet row it came from (None for a product added in the app)
 
 
-class ProductsModel(QAbstractTableModel):
+class ProductsModel(HeaderedTableModel):
+    HEADERS = HEADERS
+
     refused = Signal(str)  # an edit the field parser refused, with the reason
 
     def __init__(self, session: Session, texts: Texts, parent=None) -> None:
@@ -81,16 +84,8 @@ class ProductsModel(QAbstractTableModel):
         return self._rows[row][1] if 0 <= row < len(self._rows) else None
 
     # ---------------------------------------------------------------- Qt
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
-            return self.texts.t(*HEADERS[section])
-        return None
+    def _row_count(self) -> int:
+        return len(self._rows)
 
     def flags(self, index):
         base = super().flags(index)

@@ -2,10 +2,11 @@
 job reports."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ...app.queue import CANCELLED, DONE, FAILED, QUEUED, RENDERING, RenderQueue
+from .base import HeaderedTableModel
 from ..texts import Texts, stage_name
 
 Q_JOB, Q_STAGE, Q_PROGRESS, Q_RESULT, Q_ETA, Q_ACTIONS = range(6)
@@ -23,7 +24,9 @@ def duration_text(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(HeaderedTableModel):
+    HEADERS = HEADERS
+
     def __init__(self, queue: RenderQueue, texts: Texts, parent=None) -> None:
         super().__init__(parent)
         self.queue = queue
@@ -56,16 +59,8 @@ class QueueModel(QAbstractTableModel):
     def job_id_at(self, row: int) -> int:
         return self._ids[row]
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
-            return self.texts.t(*HEADERS[section])
-        return None
+    def _row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
