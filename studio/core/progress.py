@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -97,6 +98,13 @@ class StepTracker:
     def end(self) -> None:
         self.timings[self._step] = round(time.perf_counter() - self._t0, 3)
         self.done += self.weights.get(self._step, 0.0)
+
+    @contextmanager
+    def step(self, name: str):
+        """`with tracker.step("voice"):` — begin the step, and end it when its body finishes."""
+        self.begin(name)
+        yield
+        self.end()
 
 
 class Eta:

@@ -102,34 +102,23 @@ def _run_steps(plan: RenderPlan, tracker: StepTracker, notes: list[Problem]) -> 
 
     backgrounds = None
     if plan.ai_backgrounds:
-        tracker.begin("imagery")
-        backgrounds = steps.paint_backgrounds(ctx)
-        tracker.end()
-
-    tracker.begin("voice")
-    voice_step = steps.make_voice(ctx)
-    tracker.end()
-
-    tracker.begin("subtitles")
-    caption_step = steps.make_captions(ctx, voice_step)
-    ctx.warnings += caption_step.warnings
-    tracker.end()
-
-    tracker.begin("compose")
-    timeline = steps.make_timeline(ctx, voice_step, caption_step, backgrounds)
-    tracker.end()
-
-    tracker.begin("render")
-    encoded = steps.encode(ctx, timeline)
-    ctx.warnings += encoded.warnings
-    tracker.end()
-
-    tracker.begin("finish")
-    outputs = steps.finish(ctx, timeline, caption_step)
-    manifest = build_manifest(plan, voice_step=voice_step, caption_step=caption_step, timeline=timeline,
-                              encoded=encoded, outputs=outputs, backgrounds=backgrounds, timings=tracker.timings,
-                              notes=notes, warnings=ctx.warnings)
-    tracker.end()
+        with tracker.step("imagery"):
+            backgrounds = steps.paint_backgrounds(ctx)
+    with tracker.step("voice"):
+        voice_step = steps.make_voice(ctx)
+    with tracker.step("subtitles"):
+        caption_step = steps.make_captions(ctx, voice_step)
+        ctx.warnings += caption_step.warnings
+    with tracker.step("compose"):
+        timeline = steps.make_timeline(ctx, voice_step, caption_step, backgrounds)
+    with tracker.step("render"):
+        encoded = steps.encode(ctx, timeline)
+        ctx.warnings += encoded.warnings
+    with tracker.step("finish"):
+        outputs = steps.finish(ctx, timeline, caption_step)
+        manifest = build_manifest(plan, voice_step=voice_step, caption_step=caption_step, timeline=timeline,
+                                  encoded=encoded, outputs=outputs, backgrounds=backgrounds, timings=tracker.timings,
+                                  notes=notes, warnings=ctx.warnings)
     manifest["timings_s"] = tracker.timings
     write_json_atomic(outputs.manifest, manifest)
     shutil.rmtree(work, ignore_errors=True)
