@@ -75,6 +75,18 @@ def test_a_price_reads_the_same_in_the_table_and_in_a_sheet(session, tmp_path, c
     assert session.item(cup).product.price == read.products[0].price == parse_price_field(cell)
 
 
+def test_a_price_typed_in_another_currency_keeps_it_and_undo_restores_both(session):
+    cup = by_name(session, "保温杯")
+    assert session.item(cup).product.currency == ""
+    session.edit_field(cup, "price", "€5")
+    product = session.item(cup).product
+    assert (product.price, product.currency) == (5.0, "EUR")
+    session.undo()
+    assert (session.item(cup).product.price, session.item(cup).product.currency) == (59.9, "")
+    session.edit_field(cup, "price", "49")  # a plain number keeps the row's currency
+    assert (session.item(cup).product.price, session.item(cup).product.currency) == (49.0, "")
+
+
 def test_a_sheet_warns_about_a_language_it_does_not_know(tmp_path):
     make_photo(tmp_path / "t.png")
     read = load_sheet(write_csv(tmp_path / "fr.csv", ["name", "images", "language"], [["Sac", "t.png", "français"]]))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.errors import StudioError
-from ..core.fields import TABLE_PARSERS, check_visual
+from ..core.fields import TABLE_PARSERS, check_visual, parse_money
 from ..core.logs import log_path
 from ..core.options import RenderOptions
 from ..pipeline.plan import RenderPlan, check_product_media, describe_findings, plan
@@ -138,20 +138,26 @@ def find_item(project: Project, item_id: str) -> ProjectItem:
 
 
 class EditProduct(Command):
-    """Set one field of one product (name, price, selling points, language, photos…)."""
+    """Set one field of one product (name, price, selling points, language, photos…), and with `also`
+    the fields that go with it (a price typed in euros sets the currency too), as one step."""
 
-    def __init__(self, item_id: str, field: str, value, name: tuple[str, str] = ("修改商品", "Edit product")) -> None:
-        self.item_id, self.field, self.value, self.name = item_id, field, value, name
-        self.before = None
+    def __init__(self, item_id: str, field: str, value, name: tuple[str, str] = ("修改商品", "Edit product"),
+                 also: dict | None = None) -> None:
+        self.item_id, self.name = item_id, name
+        self.changes = {field: value, **(also or {})}
+        self.before: dict = {}
 
     def do(self, project: Project) -> Change:
         product = find_item(project, self.item_id).product
-        self.before = copy.deepcopy(getattr(product, self.field))
-        setattr(product, self.field, copy.deepcopy(self.value))
+        self.before = {f: copy.deepcopy(getattr(product, f)) for f in self.changes}
+        for f, value in self.changes.items():
+            setattr(product, f, copy.deepcopy(value))
         return Change(ITEM, (self.item_id,), self.item_id)
 
     def undo(self, project: Project) -> Change:
-        setattr(find_item(project, self.item_id).product, self.field, copy.deepcopy(self.before))
+        product = find_item(project, self.item_id).product
+        for f, value in self.before.items():
+            setattr(product, f, copy.deepcopy(value))
         return Change(ITEM, (self.item_id,), self.item_id)
 
 
@@ -447,9 +453,15 @@ class Session:
         if parser is None:
             raise StudioError(f"'{field}' is not a field the table edits")
         value = parser(text)
-        if getattr(self.item(item_id).product, field) == value:
+        product = self.item(item_id).product
+        also = {}
+        if field == "price" and value is not None:  # the currency a typed price names goes with it
+            code = parse_money(text).currency
+            if code and code != product.currency:
+                also["currency"] = code
+        if getattr(product, field) == value and not also:
             return False
-        self.execute(EditProduct(item_id, field, value))
+        self.execute(EditProduct(item_id, field, value, also=also))
         return True
 
     def add_product(self, name: str, language: str = "zh") -> str:
