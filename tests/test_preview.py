@@ -26,7 +26,7 @@ def test_preview_uses_the_script_timeline_and_captions(product):
         assert captioned.replace("，", "").replace("。", "") == "".join(script.lines).replace("，", "").replace("。", "")
         assert all(b.start >= a.end - 1e-6 for a, b in zip(pv.captions.pages, pv.captions.pages[1:]))
         kinds = {layer.kind for layer in pv.timeline.layers}
-        assert {"photo", "title", "label", "price"} <= kinds  # the same layers a render gets
+        assert {"shot", "title", "label", "price"} <= kinds  # the same layers a render gets
     finally:
         pv.close()
 

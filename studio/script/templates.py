@@ -32,6 +32,8 @@ STYLE_DEFAULTS: dict[str, Any] = {
     "product_inset": True,  # over video clips (and AI backgrounds), show the product photo on a small card
     "ai_backgrounds": 0,  # backdrops painted by a local diffusers model (studio/imagery.py), 0-6
     "background_prompt": "",  # what they show (English); "" = a scene that suits the product's category
+    "motion_style": "lively",  # how the video is cut: lively | punchy | calm | still (studio/render/motion.py PRESETS)
+    "motion": {},  # the preset's keys tuned (shot_seconds, transitions, title_enter…; docs/templates.md)
 }
 
 REQUIRED_KEYS = ("name", "language")
@@ -261,6 +263,13 @@ def _load_template_folder(folder: Path) -> Template:
     if "caption_style" in style_in and style_in["caption_style"] not in CAPTION_KINDS:
         fail(f"style.caption_style must be one of {', '.join(CAPTION_KINDS)}, not '{style_in['caption_style']}'",
              _yaml_line(yaml_path, "caption_style"))
+    if "motion_style" in style_in or "motion" in style_in:
+        from ..render.motion import motion_style
+
+        try:
+            motion_style(style_in)
+        except ValueError as exc:
+            fail(f"style: {exc}", _yaml_line(yaml_path, "motion" if "motion" in style_in else "motion_style"))
     try:
         target = float(meta.get("target_seconds", 20))
     except (TypeError, ValueError):
