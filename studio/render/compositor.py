@@ -622,7 +622,7 @@ def _price_art(layer: PriceTag, style: VideoStyle) -> OverlayArt:
     return OverlayArt(im, *_price_place(im, style))
 
 
-_NUMBER_IN = re.compile(r"\d+(?:[.,]\d+)?")
+_NUMBER_IN = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def counting_text(text: str, progress: float) -> str:
@@ -631,7 +631,11 @@ def counting_text(text: str, progress: float) -> str:
     m = _NUMBER_IN.search(text)
     if m is None or progress >= 1:
         return text
-    raw = m.group(0).replace(",", ".") if m.group(0).count(",") == 1 and "." not in m.group(0) else m.group(0).replace(",", "")
+    raw = m.group(0)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", raw):  # 1,299 or 1,299.00: thousands
+        raw = raw.replace(",", "")
+    else:  # 9,99: a decimal comma
+        raw = raw.replace(",", ".")
     try:
         value = float(raw)
     except ValueError:

@@ -42,32 +42,35 @@ PRESETS: dict[str, dict[str, Any]] = {
         "transitions": {"hook": ["zoom"], "point": ["push", "wipe", "crossfade", "cut"], "proof": ["crossfade"],
                         "offer": ["zoom", "whip"], "cta": ["slide", "crossfade"], "inside": ["crossfade", "push"]},
         "inside_share": 0.3,  # share of the cuts inside a scene that get a transition (the rest: hard cuts)
-        "shots": ["push_in", "detail", "full", "pan", "card", "detail", "grid", "pull_out"],
+        # the order shots are taken in (full-bleed and composed layouts alternate, so each cut shows)
+        "shots": ["push_in", "card", "detail", "grid", "pan", "card", "full", "detail", "pull_out", "grid"],
         "title_enter": "pop", "headline_enter": "slide_up", "price_enter": "count", "sticker_enter": "pop",
         "text_exit": "fade", "enter_seconds": 0.35, "exit_seconds": 0.2,
         "stickers": True,  # a badge with an icon beside each selling point's headline
         "emphasis": True,  # numbers and the brand in the highlight colour
-        "beat_snap_ms": 150,  # scene boundaries and text entrances move to a beat this close
+        # scene boundaries (and the text entering with them) move to a beat this close; at 100 BPM a
+        # beat is never more than 300 ms away
+        "beat_snap_ms": 300,
     },
     "punchy": {
         "shot_seconds": [1.2, 2.0], "transition_seconds": 0.24,
         "transitions": {"hook": ["zoom", "whip"], "point": ["whip", "push", "zoom", "cut"], "proof": ["wipe"],
                         "offer": ["zoom"], "cta": ["whip", "push"], "inside": ["whip", "zoom", "push"]},
         "inside_share": 0.35,
-        "shots": ["push_in", "detail", "pan", "detail", "full", "grid", "pull_out", "card"],
+        "shots": ["push_in", "grid", "detail", "card", "pan", "detail", "card", "full", "pull_out", "grid"],
         "title_enter": "stamp", "headline_enter": "pop", "price_enter": "stamp", "sticker_enter": "pop",
         "text_exit": "pop", "enter_seconds": 0.3, "exit_seconds": 0.17, "stickers": True, "emphasis": True,
-        "beat_snap_ms": 180,
+        "beat_snap_ms": 300,
     },
     "calm": {
         "shot_seconds": [2.4, 3.5], "transition_seconds": 0.6,
         "transitions": {"hook": ["crossfade"], "point": ["crossfade", "slide"], "proof": ["crossfade"],
                         "offer": ["crossfade"], "cta": ["crossfade"], "inside": ["crossfade"]},
         "inside_share": 0.3,
-        "shots": ["card", "push_in", "full", "detail", "pan", "card", "pull_out"],
+        "shots": ["card", "push_in", "card", "detail", "grid", "pan", "card", "pull_out"],
         "title_enter": "fade", "headline_enter": "slide_up", "price_enter": "slide_up", "sticker_enter": "fade",
         "text_exit": "fade", "enter_seconds": 0.5, "exit_seconds": 0.3, "stickers": False, "emphasis": True,
-        "beat_snap_ms": 200,
+        "beat_snap_ms": 300,
     },
     "still": {  # the old look: one slow zoom per scene, no transitions, text fading in
         "shot_seconds": [60.0, 60.0], "transition_seconds": 0.3,
@@ -100,7 +103,7 @@ class MotionStyle:
     exit_seconds: float = 0.2
     stickers: bool = True
     emphasis: bool = True
-    beat_snap_ms: float = 150.0
+    beat_snap_ms: float = 300.0
 
     def transitions_for(self, scene_kind: str) -> tuple[str, ...]:
         return dict(self.transitions).get(scene_kind, ("cut",))
@@ -200,6 +203,7 @@ class PictureInfo:
     width: int
     height: int
     box: tuple[float, float, float, float]
+    details: tuple[tuple[float, float], ...] = ()  # centres of the most detailed parts of the product
 
     @property
     def aspect(self) -> float:
@@ -232,8 +236,32 @@ def _picture_info(path: str, stamp: tuple) -> PictureInfo:
     h, w = mask.shape
     x0, x1 = np.percentile(xs, 1), np.percentile(xs, 99) + 1
     y0, y1 = np.percentile(ys, 1), np.percentile(ys, 99) + 1
-    return PictureInfo(path, width, height, (round(float(x0 / w), 3), round(float(y0 / h), 3),
-                                             round(float(x1 / w), 3), round(float(y1 / h), 3)))
+    box = (round(float(x0 / w), 3), round(float(y0 / h), 3), round(float(x1 / w), 3), round(float(y1 / h), 3))
+    return PictureInfo(path, width, height, box, _detailed_spots(grey, box))
+
+
+def _detailed_spots(edges, box, count: int = 3) -> tuple[tuple[float, float], ...]:
+    """Centres of the `count` windows (a quarter of the product's size) inside the product box with the
+    most edges, apart from each other: where a detail crop finds something to show."""
+    import numpy as np
+
+    h, w = edges.shape
+    x0, y0, x1, y1 = box
+    bw, bh = max(x1 - x0, 0.05), max(y1 - y0, 0.05)
+    spots = []
+    for fy in np.linspace(0.2, 0.8, 5):
+        for fx in np.linspace(0.2, 0.8, 5):
+            cx, cy = x0 + fx * bw, y0 + fy * bh
+            a, b = int((cx - bw / 8) * w), int((cx + bw / 8) * w) + 1
+            c, d = int((cy - bh / 8) * h), int((cy + bh / 8) * h) + 1
+            spots.append((float(edges[max(0, c):d, max(0, a):b].mean()) if b > a and d > c else 0.0, cx, cy))
+    chosen: list[tuple[float, float]] = []
+    for _, cx, cy in sorted(spots, reverse=True):
+        if all(abs(cx - px) > bw / 4 or abs(cy - py) > bh / 4 for px, py in chosen):
+            chosen.append((round(cx, 3), round(cy, 3)))
+        if len(chosen) == count:
+            break
+    return tuple(chosen)
 
 
 def product_box(path: str | Path) -> PictureInfo:
@@ -313,7 +341,7 @@ class ShotPlanner:
             kind = "card"
         if kind == "full":
             return Shot(start=start, end=end, sources=src, layout="full", view_from=(cx, cy, 1.0),
-                        view_to=(cx, cy, 1.12), ease="linear", label="full")
+                        view_to=(cx, min(1.0, cy + rng.choice((-0.04, 0.04))), 1.25), ease="linear", label="full")
         if kind in ("push_in", "pull_out"):
             if self._fits(info):
                 near = min(1.6, max(1.3, 0.7 / max(x1 - x0, 1e-3) * self._full_window(info, 1)[0]))
@@ -324,15 +352,15 @@ class ShotPlanner:
                 layout = "card"
             a, b = (a, b) if kind == "push_in" else (b, a)
             return Shot(start=start, end=end, sources=src, layout=layout, view_from=a, view_to=b,
-                        ease="out" if kind == "push_in" else "linear", label=kind.replace("_", "-"))
+                        ease="linear", label=kind.replace("_", "-"))
         if kind == "detail":
-            regions = self._regions(info)
+            regions = info.details or self._regions(info)
             rx, ry = regions[self._region_turn % len(regions)]
             self._region_turn += 1
             zoom = round(rng.uniform(2.0, 2.6), 2)
-            drift = rng.choice((-1, 1)) * 0.03
+            drift = rng.choice((-1, 1)) * 0.06
             return Shot(start=start, end=end, sources=src, layout="full", view_from=(rx, ry, zoom),
-                        view_to=(min(1, max(0, rx + drift)), ry, round(zoom * 1.08, 3)), ease="linear", label="detail")
+                        view_to=(min(1, max(0, rx + drift)), ry, round(zoom * 1.2, 3)), ease="linear", label="detail")
         if kind == "pan":
             zoom = 1.6
             w, h = self._full_window(info, zoom)
@@ -344,6 +372,8 @@ class ShotPlanner:
                 a, b = b, a
             a = tuple(round(min(1, max(0, v)), 3) if i < 2 else v for i, v in enumerate(a))
             b = tuple(round(min(1, max(0, v)), 3) if i < 2 else v for i, v in enumerate(b))
+            if abs(a[0] - b[0]) + abs(a[1] - b[1]) < 0.15:  # a small product: the pan also pushes in
+                b = (b[0], b[1], 1.9)
             return Shot(start=start, end=end, sources=src, layout="full", view_from=a, view_to=b, ease="linear",
                         label="pan")
         if kind in ("grid", "split"):
@@ -360,10 +390,11 @@ class ShotPlanner:
                     rx, ry = self._regions(p)[(k + self._region_turn) % len(self._regions(p))]
                     regions.append(_box_around(rx, ry, 0.45, 0.45 * p.aspect))
             self._region_turn += 1
+            drift = rng.choice((0.45, 0.55))
             return Shot(start=start, end=end, sources=tuple(sources), layout=kind, regions=tuple(regions),
-                        view_from=(0.5, 0.5, 1.0), view_to=(0.5, 0.5, 1.1), ease="linear", label=kind)
+                        view_from=(0.5, 0.5, 1.0), view_to=(drift, 0.5, 1.3), ease="linear", label=kind)
         # card: the photo on a card over its blurred copy, pushing in
-        a, b = (0.5, 0.52, 1.0), (0.5, 0.52, round(rng.uniform(1.15, 1.25), 2))
+        a, b = (0.5, 0.52, 1.0), (0.5, 0.52, round(rng.uniform(1.3, 1.45), 2))
         if self.motion.name == "still":
             b = (0.5, 0.52, max(1.0, min(4.0, self.still_zoom)))
         if rng.random() < 0.3:
