@@ -30,7 +30,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from ..util import StudioError
-from .layers import AiLabel, Clip, Headline, Inset, Layer, Photo, PriceTag, Shot, Sticker, Title, Transition
+from .layers import (AiLabel, Clip, Headline, Inset, Layer, Photo, PluginClip, PriceTag, Shot, Sticker, Title,
+                     Transition)
 from .style import VideoStyle
 from .timeline import Timeline
 
@@ -506,9 +507,11 @@ class OverlayArt:
 
 @dataclass(frozen=True)
 class OverlayKind:
-    """How an overlay kind is drawn: its art, rasterised once ((layer, style) -> OverlayArt)."""
+    """How an overlay kind is drawn: its art, rasterised once ((layer, style) -> OverlayArt), and what
+    moves it per frame (OverlayMotion, or PluginMotion for a creator's clip)."""
 
     art: object
+    motion: object = None
 
 
 OVERLAYS: dict[type[Layer], OverlayKind] = {}
@@ -845,6 +848,48 @@ class OverlayMotion:
             self.yuv_sprite(variant).blend_onto(out, alpha, dx, dy)
 
 
+class PluginMotion:
+    """A creator's MoviePy clip (PluginClip layer): made once, each frame taken from it and blended
+    through its mask (per-frame Python: the plug-in's own drawing)."""
+
+    def __init__(self, layer: PluginClip, timeline: Timeline) -> None:
+        from .plugins import plugin_clip
+
+        self.layer, self.fps = layer, timeline.fps
+        self.clip = plugin_clip(layer.name, dict(layer.params), (layer.end - layer.start) / timeline.fps,
+                                (timeline.width, timeline.height))
+        self._yuv: tuple[int, YuvSprite] | None = None
+
+    def _image(self, n: int) -> Image.Image:
+        t = (n - self.layer.start) / self.fps
+        rgb = np.asarray(self.clip.get_frame(t))[:, :, :3].astype(np.uint8)
+        if self.clip.mask is not None:
+            alpha = (np.clip(np.asarray(self.clip.mask.get_frame(t), np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
+        else:
+            alpha = np.full(rgb.shape[:2], 255, np.uint8)
+        return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+
+    def parts(self, n: int) -> tuple:
+        return ((("plugin", n), 0, 0, 1.0),)
+
+    def blend(self, frame: np.ndarray, n: int) -> None:
+        Sprite.from_image(self._image(n), self.layer.x, self.layer.y).blend_onto(frame)
+
+    def blend_yuv(self, out: YuvFrame, parts: tuple) -> None:
+        n = parts[0][0][1]
+        YuvSprite(self._image(n), self.layer.x, self.layer.y).blend_onto(out)
+
+
+def overlay_motion(layer: Layer, timeline: Timeline):
+    """What draws an overlay layer frame by frame."""
+    if isinstance(layer, PluginClip):
+        return PluginMotion(layer, timeline)
+    return OverlayMotion(layer, timeline.style)
+
+
+OVERLAYS[PluginClip] = OverlayKind(art=None, motion=PluginMotion)
+
+
 def _even(v: float) -> int:
     return 2 * int(round(v / 2))
 
@@ -1137,7 +1182,7 @@ class FrameRenderer:
     def _motion(self, i: int) -> OverlayMotion:
         m = self._motions.get(i)
         if m is None:
-            m = self._motions[i] = OverlayMotion(self.timeline.layers[i], self.timeline.style)
+            m = self._motions[i] = overlay_motion(self.timeline.layers[i], self.timeline)
         return m
 
     def yuv_frames(self, start: int = 0, stop: int | None = None):
@@ -1165,7 +1210,7 @@ class FrameRenderer:
                     if layers[i].start <= n < layers[i].end:
                         m = motions.get(i)
                         if m is None:
-                            m = motions[i] = OverlayMotion(layers[i], tl.style)
+                            m = motions[i] = overlay_motion(layers[i], tl)
                         shown.append((i, m.parts(n)))
                 key = (picture, tuple(shown))
                 if key != previous:

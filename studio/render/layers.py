@@ -324,6 +324,37 @@ class Sticker(_Text):
         return f"{self.icon} {self.text}".strip()
 
 
+@layer_kind
+@dataclass(frozen=True, kw_only=True)
+class PluginClip(Layer):
+    """A creator's own MoviePy clip (studio/render/plugins.py), drawn over the pictures through its
+    mask, at (x, y)."""
+
+    kind: ClassVar[str] = "plugin"
+    name: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+    x: int = 0
+    y: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.params, dict):
+            object.__setattr__(self, "params", tuple(sorted(self.params.items())))
+        elif isinstance(self.params, (list, tuple)):
+            object.__setattr__(self, "params", tuple(tuple(p) if isinstance(p, list) else p for p in self.params))
+        super().__post_init__()
+
+    def check(self) -> None:
+        super().check()
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError("plugin layer: name must name an installed clip plug-in")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "params": dict(self.params)}
+
+    def describe(self) -> str:
+        return self.name
+
+
 def layer_from_dict(data: dict[str, Any]) -> Layer:
     """A layer from its `to_dict()` form; ValueError names an unknown kind or field."""
     data = dict(data)

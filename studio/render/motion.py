@@ -31,6 +31,10 @@ from typing import Any, Sequence
 from .layers import ENTRANCES, EXITS, TRANSITIONS, Shot, Transition
 
 SHOT_KINDS = ("full", "push_in", "pull_out", "detail", "pan", "card", "grid", "split")
+# how each kind looks, for cutting between different looks: the whole product filling the frame, a
+# close crop, or a composed frame (card over blur, tiles)
+LOOKS = {"full": "wide", "push_in": "wide", "pull_out": "wide", "pan": "wide", "detail": "close",
+         "card": "composed", "grid": "composed", "split": "composed"}
 SCENES = ("hook", "point", "proof", "offer", "cta")
 
 # the presets: every key a template's `motion:` mapping may set, with its value in each style
@@ -41,7 +45,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         # transition into a scene of each kind (one picked per boundary; "cut" = none), and inside a scene
         "transitions": {"hook": ["zoom"], "point": ["push", "wipe", "crossfade", "cut"], "proof": ["crossfade"],
                         "offer": ["zoom", "whip"], "cta": ["slide", "crossfade"], "inside": ["crossfade", "push"]},
-        "inside_share": 0.3,  # share of the cuts inside a scene that get a transition (the rest: hard cuts)
+        "inside_share": 0.2,  # share of the cuts inside a scene that get a transition (the rest: hard cuts)
         # the order shots are taken in (full-bleed and composed layouts alternate, so each cut shows)
         "shots": ["push_in", "card", "detail", "grid", "pan", "card", "full", "detail", "pull_out", "grid"],
         "title_enter": "pop", "headline_enter": "slide_up", "price_enter": "count", "sticker_enter": "pop",
@@ -56,7 +60,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "shot_seconds": [1.2, 2.0], "transition_seconds": 0.24,
         "transitions": {"hook": ["zoom", "whip"], "point": ["whip", "push", "zoom", "cut"], "proof": ["wipe"],
                         "offer": ["zoom"], "cta": ["whip", "push"], "inside": ["whip", "zoom", "push"]},
-        "inside_share": 0.35,
+        "inside_share": 0.25,
         "shots": ["push_in", "grid", "detail", "card", "pan", "detail", "card", "full", "pull_out", "grid"],
         "title_enter": "stamp", "headline_enter": "pop", "price_enter": "stamp", "sticker_enter": "pop",
         "text_exit": "pop", "enter_seconds": 0.3, "exit_seconds": 0.17, "stickers": True, "emphasis": True,
@@ -92,7 +96,7 @@ class MotionStyle:
     shot_seconds: tuple[float, float] = (1.5, 2.6)
     transition_seconds: float = 0.3
     transitions: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    inside_share: float = 0.3
+    inside_share: float = 0.2
     shots: tuple[str, ...] = SHOT_KINDS
     title_enter: str = "pop"
     headline_enter: str = "slide_up"
@@ -258,7 +262,7 @@ def _detailed_spots(edges, box, count: int = 3) -> tuple[tuple[float, float], ..
     chosen: list[tuple[float, float]] = []
     for _, cx, cy in sorted(spots, reverse=True):
         if all(abs(cx - px) > bw / 4 or abs(cy - py) > bh / 4 for px, py in chosen):
-            chosen.append((round(cx, 3), round(cy, 3)))
+            chosen.append((round(float(cx), 3), round(float(cy), 3)))
         if len(chosen) == count:
             break
     return tuple(chosen)
@@ -288,6 +292,7 @@ class ShotPlanner:
     _turn: int = field(default=0, init=False)
     _region_turn: int = field(default=0, init=False)
     _last: tuple = field(default=(), init=False)
+    _last_kind: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(int(hashlib.sha1(self.seed.encode()).hexdigest()[:12], 16))
@@ -304,22 +309,28 @@ class ShotPlanner:
         return shot
 
     def _pick(self, scene_kind: str, first: bool) -> str:
+        """The next kind in the seeded order whose look (wide, close, composed) differs from the last
+        shot's, so every cut changes the picture clearly."""
         allowed = self._order
-        if first and scene_kind == "hook" and "push_in" in allowed:
-            return "push_in"
-        if first and scene_kind in ("offer", "cta") and "card" in allowed:
-            return "card"  # the price tag and the call to action sit over the whole product
-        for _ in range(len(allowed)):
-            kind = allowed[self._turn % len(allowed)]
-            self._turn += 1
-            if kind == "grid" and len(self.pictures) < 2 and self._rng.random() < 0.5:
-                continue
-            if kind == "split" and len(self.pictures) < 2:
-                continue
-            if kind in ("push_in", "pull_out") and self._last[:2] == ("full", kind):
-                continue
-            return kind
-        return allowed[0]
+        last = LOOKS.get(self._last_kind, "")
+        if first and scene_kind == "hook" and "push_in" in allowed and last != "wide":
+            return self._took("push_in")
+        if first and scene_kind in ("offer", "cta") and "card" in allowed and last != "composed":
+            return self._took("card")  # the price tag and the call to action sit over the whole product
+        for strict in (True, False):
+            for step in range(len(allowed)):
+                kind = allowed[(self._turn + step) % len(allowed)]
+                if kind == "split" and len(self.pictures) < 2:
+                    continue
+                if strict and len(set(LOOKS[k] for k in allowed)) > 1 and LOOKS[kind] == last:
+                    continue
+                self._turn += step + 1
+                return self._took(kind)
+        return self._took(allowed[0])
+
+    def _took(self, kind: str) -> str:
+        self._last_kind = kind
+        return kind
 
     def _full_window(self, info: PictureInfo, zoom: float) -> tuple[float, float]:
         """(width, height) of the 9:16 window at `zoom`, as fractions of the photo."""
