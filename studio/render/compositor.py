@@ -867,7 +867,7 @@ class PluginMotion:
             alpha = (np.clip(np.asarray(self.clip.mask.get_frame(t), np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
         else:
             alpha = np.full(rgb.shape[:2], 255, np.uint8)
-        return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+        return Image.fromarray(np.dstack([rgb, alpha]))
 
     def parts(self, n: int) -> tuple:
         return ((("plugin", n), 0, 0, 1.0),)

@@ -43,8 +43,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "shot_seconds": [1.5, 2.6],  # shortest and longest shot
         "transition_seconds": 0.3,
         # transition into a scene of each kind (one picked per boundary; "cut" = none), and inside a scene
-        "transitions": {"hook": ["zoom"], "point": ["push", "wipe", "crossfade", "cut"], "proof": ["crossfade"],
-                        "offer": ["zoom", "whip"], "cta": ["slide", "crossfade"], "inside": ["crossfade", "push"]},
+        "transitions": {"hook": ["zoom"], "point": ["push", "cut", "wipe", "cut", "crossfade", "cut"],
+                        "proof": ["crossfade", "cut"], "offer": ["zoom", "whip"], "cta": ["slide", "cut"],
+                        "inside": ["crossfade", "push"]},
         "inside_share": 0.2,  # share of the cuts inside a scene that get a transition (the rest: hard cuts)
         # the order shots are taken in (full-bleed and composed layouts alternate, so each cut shows)
         "shots": ["push_in", "card", "detail", "grid", "pan", "card", "full", "detail", "pull_out", "grid"],
@@ -52,29 +53,30 @@ PRESETS: dict[str, dict[str, Any]] = {
         "text_exit": "fade", "enter_seconds": 0.35, "exit_seconds": 0.2,
         "stickers": True,  # a badge with an icon beside each selling point's headline
         "emphasis": True,  # numbers and the brand in the highlight colour
-        # scene boundaries (and the text entering with them) move to a beat this close; at 100 BPM a
-        # beat is never more than 300 ms away
-        "beat_snap_ms": 300,
+        # scene boundaries (and the text entering with them) move to a beat this close: at 86 BPM or
+        # faster a beat is never further away
+        "beat_snap_ms": 350,
     },
     "punchy": {
         "shot_seconds": [1.2, 2.0], "transition_seconds": 0.24,
-        "transitions": {"hook": ["zoom", "whip"], "point": ["whip", "push", "zoom", "cut"], "proof": ["wipe"],
-                        "offer": ["zoom"], "cta": ["whip", "push"], "inside": ["whip", "zoom", "push"]},
+        "transitions": {"hook": ["zoom", "whip"], "point": ["whip", "cut", "push", "cut", "zoom", "cut"],
+                        "proof": ["wipe", "cut"], "offer": ["zoom"], "cta": ["whip", "push", "cut"],
+                        "inside": ["whip", "zoom", "push"]},
         "inside_share": 0.25,
         "shots": ["push_in", "grid", "detail", "card", "pan", "detail", "card", "full", "pull_out", "grid"],
         "title_enter": "stamp", "headline_enter": "pop", "price_enter": "stamp", "sticker_enter": "pop",
         "text_exit": "pop", "enter_seconds": 0.3, "exit_seconds": 0.17, "stickers": True, "emphasis": True,
-        "beat_snap_ms": 300,
+        "beat_snap_ms": 350,
     },
     "calm": {
         "shot_seconds": [2.4, 3.5], "transition_seconds": 0.6,
-        "transitions": {"hook": ["crossfade"], "point": ["crossfade", "slide"], "proof": ["crossfade"],
+        "transitions": {"hook": ["crossfade"], "point": ["crossfade", "slide", "cut"], "proof": ["crossfade"],
                         "offer": ["crossfade"], "cta": ["crossfade"], "inside": ["crossfade"]},
         "inside_share": 0.3,
         "shots": ["card", "push_in", "card", "detail", "grid", "pan", "card", "pull_out"],
         "title_enter": "fade", "headline_enter": "slide_up", "price_enter": "slide_up", "sticker_enter": "fade",
         "text_exit": "fade", "enter_seconds": 0.5, "exit_seconds": 0.3, "stickers": False, "emphasis": True,
-        "beat_snap_ms": 300,
+        "beat_snap_ms": 350,
     },
     "still": {  # the old look: one slow zoom per scene, no transitions, text fading in
         "shot_seconds": [60.0, 60.0], "transition_seconds": 0.3,
@@ -107,7 +109,7 @@ class MotionStyle:
     exit_seconds: float = 0.2
     stickers: bool = True
     emphasis: bool = True
-    beat_snap_ms: float = 300.0
+    beat_snap_ms: float = 350.0
 
     def transitions_for(self, scene_kind: str) -> tuple[str, ...]:
         return dict(self.transitions).get(scene_kind, ("cut",))
@@ -292,7 +294,7 @@ class ShotPlanner:
     _turn: int = field(default=0, init=False)
     _region_turn: int = field(default=0, init=False)
     _last: tuple = field(default=(), init=False)
-    _last_kind: str = field(default="", init=False)
+    _last_look: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(int(hashlib.sha1(self.seed.encode()).hexdigest()[:12], 16))
@@ -302,35 +304,38 @@ class ShotPlanner:
 
     def next_shot(self, start: int, end: int, primary: int, scene_kind: str, first_of_scene: bool) -> Shot:
         """The next shot on frames [start, end), mostly of picture `primary`."""
-        kind = self._pick(scene_kind, first_of_scene)
         info = self.pictures[primary % len(self.pictures)]
+        kind = self._pick(scene_kind, first_of_scene, info)
         shot = self._make(kind, info, primary, start, end)
         self._last = (shot.layout, shot.label, shot.sources)
+        self._last_look = "composed" if shot.layout != "full" else "close" if shot.label == "detail" else "wide"
         return shot
 
-    def _pick(self, scene_kind: str, first: bool) -> str:
+    def _look(self, kind: str, info: PictureInfo) -> str:
+        if kind == "full" and not self._fits(info):
+            return "composed"  # shown on a card, so the product stays whole
+        return LOOKS[kind]
+
+    def _pick(self, scene_kind: str, first: bool, info: PictureInfo) -> str:
         """The next kind in the seeded order whose look (wide, close, composed) differs from the last
         shot's, so every cut changes the picture clearly."""
         allowed = self._order
-        last = LOOKS.get(self._last_kind, "")
+        last = self._last_look
         if first and scene_kind == "hook" and "push_in" in allowed and last != "wide":
-            return self._took("push_in")
+            return "push_in"
         if first and scene_kind in ("offer", "cta") and "card" in allowed and last != "composed":
-            return self._took("card")  # the price tag and the call to action sit over the whole product
+            return "card"  # the price tag and the call to action sit over the whole product
+        several_looks = len({self._look(k, info) for k in allowed}) > 1
         for strict in (True, False):
             for step in range(len(allowed)):
                 kind = allowed[(self._turn + step) % len(allowed)]
                 if kind == "split" and len(self.pictures) < 2:
                     continue
-                if strict and len(set(LOOKS[k] for k in allowed)) > 1 and LOOKS[kind] == last:
+                if strict and several_looks and self._look(kind, info) == last:
                     continue
                 self._turn += step + 1
-                return self._took(kind)
-        return self._took(allowed[0])
-
-    def _took(self, kind: str) -> str:
-        self._last_kind = kind
-        return kind
+                return kind
+        return allowed[0]
 
     def _full_window(self, info: PictureInfo, zoom: float) -> tuple[float, float]:
         """(width, height) of the 9:16 window at `zoom`, as fractions of the photo."""
@@ -353,16 +358,11 @@ class ShotPlanner:
         if kind == "full":
             return Shot(start=start, end=end, sources=src, layout="full", view_from=(cx, cy, 1.0),
                         view_to=(cx, min(1.0, cy + rng.choice((-0.04, 0.04))), 1.25), ease="linear", label="full")
-        if kind in ("push_in", "pull_out"):
-            if self._fits(info):
-                near = min(1.6, max(1.3, 0.7 / max(x1 - x0, 1e-3) * self._full_window(info, 1)[0]))
-                a, b = (cx, cy, 1.0), (cx, cy, round(near, 3))
-                layout = "full"
-            else:
-                a, b = (0.5, 0.52, 1.0), (0.5, 0.52, 1.4)
-                layout = "card"
+        if kind in ("push_in", "pull_out"):  # a zoom on the product's centre (wide products: cropped as it goes)
+            near = min(1.6, max(1.3, 0.7 / max(x1 - x0, 1e-3) * self._full_window(info, 1)[0]))
+            a, b = (cx, cy, 1.0), (cx, cy, round(near, 3))
             a, b = (a, b) if kind == "push_in" else (b, a)
-            return Shot(start=start, end=end, sources=src, layout=layout, view_from=a, view_to=b,
+            return Shot(start=start, end=end, sources=src, layout="full", view_from=a, view_to=b,
                         ease="linear", label=kind.replace("_", "-"))
         if kind == "detail":
             regions = info.details or self._regions(info)
@@ -437,30 +437,40 @@ def _box_around(cx: float, cy: float, w: float, h: float) -> tuple[float, float,
 
 
 def cut_points(start_s: float, end_s: float, motion: MotionStyle, beats) -> list[float]:
-    """Where to cut inside a scene [start_s, end_s): shots between the style's shortest and longest,
-    each cut on a beat when one falls in the allowed window (the beat closest to the aimed length)."""
+    """Where to cut inside a scene [start_s, end_s): on beats, shots as near the style's length as the
+    beats allow (each between 0.8x the shortest and 1.15x the longest; the choice closest to the aimed
+    length over the whole scene), or evenly when no beats fit (no music, or a scene between beats)."""
     lo, hi = motion.shot_seconds
     aim = (lo + hi) / 2
-    cuts: list[float] = []
-    last = start_s
-    while end_s - last > hi:
-        window = [b for b in beats.between(last + lo, min(last + hi, end_s - lo) + 1e-6)] if beats else []
-        if window:
-            cut = min(window, key=lambda b: abs(b - (last + aim)))
-        else:
-            left = end_s - last
-            n = max(2, round(left / aim))
-            cut = last + left / n
-        if end_s - cut < lo * 0.75:
-            break
-        cuts.append(cut)
-        last = cut
-    return cuts
+    if end_s - start_s <= hi:
+        return []
+    short, long_ = 0.8 * lo, 1.15 * hi
+    points = [start_s, *(beats.between(start_s + short, end_s - short + 1e-6) if beats else []), end_s]
+    # best[k]: (cost, previous index) of cutting at points[k], the shots before it all within bounds
+    best: list[tuple[float, int] | None] = [None] * len(points)
+    best[0] = (0.0, -1)
+    for k in range(1, len(points)):
+        for j in range(k):
+            if best[j] is None:
+                continue
+            length = points[k] - points[j]
+            if short - 1e-6 <= length <= long_ + 1e-6:
+                cost = best[j][0] + (length - aim) ** 2
+                if best[k] is None or cost < best[k][0]:
+                    best[k] = (cost, j)
+    if best[-1] is not None:
+        cuts, k = [], best[-1][1]
+        while k > 0:
+            cuts.append(points[k])
+            k = best[k][1]
+        return sorted(cuts)
+    n = max(1, round((end_s - start_s) / aim))
+    return [start_s + (end_s - start_s) * i / n for i in range(1, n)]
 
 
 def pick_transition(motion: MotionStyle, scene_kind: str | None, rng: random.Random, previous: str) -> str:
     """The transition into the next shot: the scene kind's list at a scene boundary (None: inside a
-    scene, where only `inside_share` of the cuts get one); never the same one twice in a row."""
+    scene, where only `inside_share` of the cuts get one); not the `previous` transition again."""
     if scene_kind is None:
         if rng.random() >= motion.inside_share:
             return "cut"

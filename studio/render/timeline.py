@@ -256,16 +256,18 @@ def _with_transitions(shots: list[tuple[Layer, str | None]], motion, fps: int, r
     length = max(2, int(round(motion.transition_seconds * fps)))
     out: list[Layer] = [s for s, _ in shots]
     extra: list[Layer] = []
-    previous = "cut"
+    previous, last_was_cut = "cut", True
     for k in range(1, len(shots)):
         before, after = out[k - 1], out[k]
-        style = pick_transition(motion, shots[k][1], rng, previous)
-        previous = style
+        # never two transitions in a row: a hard cut between them lets each one read
+        style = pick_transition(motion, shots[k][1], rng, previous) if last_was_cut else "cut"
+        half = length // 2
+        if style != "cut" and ((before.end - before.start) < length + 2 or (after.end - after.start) < length + 2):
+            style = "cut"  # too short to share frames with a transition
+        last_was_cut = style == "cut"
         if style == "cut":
             continue
-        half = length // 2
-        if (before.end - before.start) < length + 2 or (after.end - after.start) < length + 2:
-            continue  # too short to share frames with a transition
+        previous = style
         cut = after.start
         out[k - 1] = dataclasses.replace(before, end=cut + length - half)
         out[k] = dataclasses.replace(after, start=cut - half)
