@@ -53,6 +53,7 @@ class VideoFigures:
     cut_beat_median_ms: float | None = None
     cut_beat_p90_ms: float | None = None
     cuts_s: list[float] = field(default_factory=list)
+    shot_lengths_s: list[float] = field(default_factory=list)
     contact_sheet: str = ""
 
 
@@ -164,7 +165,7 @@ def measure(path: Path, sheets: Path | None = None, music: Path | None = None,
     cuts = [a / fps for a, _ in shots[1:]]
     fig = VideoFigures(str(path), round(duration, 2), frames, len(shots), len(shots) - 1,
                        round(duration / len(shots), 2), round(statistics.median(lengths), 2), round(share, 3),
-                       cuts_s=[round(c, 3) for c in cuts])
+                       cuts_s=[round(c, 3) for c in cuts], shot_lengths_s=[round(x, 3) for x in lengths])
     track = music or music_of(path)
     if track is not None and cuts:
         offsets = beat_offsets(cuts, track, duration, known_bpm)
@@ -200,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{Path(f.video).name:<34} {f.duration_s:6.1f} {f.shots:5d} {f.mean_shot_s:11.2f} {f.median_shot_s:7.2f} "
               f"{100 * f.motion_share:6.1f}% {beat:>11}", flush=True)
     lengths = [f.median_shot_s for f in figures]
-    print(f"median of the videos' median seconds per shot: {statistics.median(lengths):.2f}; "
+    pooled = [s for f in figures for s in f.shot_lengths_s]
+    print(f"median seconds per shot, all shots of all videos: {statistics.median(pooled):.2f} ({len(pooled)} shots); "
+          f"median of the videos' medians: {statistics.median(lengths):.2f}; "
           f"frames in motion (all frames): "
           f"{100 * sum(f.motion_share * f.frames for f in figures) / sum(f.frames for f in figures):.1f}%")
     if args.json:

@@ -292,3 +292,31 @@ def test_the_still_style_is_one_shot_a_scene(tmp_path):
     tl = _video(tmp_path, [make_photo(tmp_path / "a.png")], 20.0, style={"motion_style": "still"})
     assert len([l for l in tl.layers if isinstance(l, Shot)]) == 7
     assert not [l for l in tl.layers if isinstance(l, Transition)]
+
+
+@pytest.mark.ffmpeg
+def test_the_rendered_mp4_is_cut_on_the_beat(tmp_path):
+    """From the MP4 alone (the project's measuring script: PySceneDetect, frame differences): the
+    hard cuts are found, they sit on the music's beats, and nearly every frame moves."""
+    import importlib.util
+
+    from studio.render import render_video
+    from studio.util import TEMPLATES_DIR
+
+    spec = importlib.util.spec_from_file_location("measure_motion", TEMPLATES_DIR.parent / "scripts" / "measure_motion.py")
+    measure_motion = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules.setdefault("measure_motion", measure_motion)  # its dataclasses look their module up
+    spec.loader.exec_module(measure_motion)
+    photos = [make_photo(tmp_path / "a.png", size=(800, 800)),
+              make_photo(tmp_path / "b.png", color=(200, 40, 40), size=(800, 800))]
+    tl = _video(tmp_path, photos, 14.0)
+    out = tmp_path / "cut.mp4"
+    render_video(tl, out, tmp_path / "work", quality="draft", encoder="libx264")
+    fig = measure_motion.measure(out, tmp_path / "sheets", music=MUSIC)
+    hard = len(tl.cuts()) - len([l for l in tl.layers if isinstance(l, Transition)])
+    assert fig.shot_changes >= 0.6 * hard, (fig.cuts_s, [c / FPS for c in tl.cuts()])
+    assert fig.cut_beat_median_ms is not None and fig.cut_beat_median_ms <= 40
+    assert fig.motion_share >= 0.8
+    assert Path(fig.contact_sheet).is_file()

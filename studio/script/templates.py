@@ -25,7 +25,7 @@ STYLE_DEFAULTS: dict[str, Any] = {
     "caption_style": "karaoke",  # standard | karaoke | elder | bilingual
     "music": "assets/music/upbeat_loop.m4a",  # relative to the project, or to the template folder
     "music_gain_db": -20.0,  # music level under the voice
-    "zoom": 1.08,  # slow push-in factor over one scene
+    "zoom": 1.08,  # the `still` motion style's slow push-in over one scene
     "voice": None,  # voice id; None = the language default
     "speed": 1.0,
     "pitch": 0.0,  # semitones, -6..+6 (the pace is kept)
