@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import random
 import threading
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .layers import ENTRANCES, EXITS, TRANSITIONS, Shot, Transition
+
+log = logging.getLogger(__name__)
 
 SHOT_KINDS = ("full", "push_in", "pull_out", "detail", "pan", "card", "grid", "split")
 # how each kind looks, for cutting between different looks: the whole product filling the frame, a
@@ -274,9 +277,13 @@ def product_box(path: str | Path) -> PictureInfo:
     """Where the product sits in a photo (edges and colours that differ from the photo's border);
     cached by file and modification time."""
     p = Path(path)
-    st = p.stat()
-    with _info_lock:
-        return _picture_info(str(p), (st.st_size, st.st_mtime_ns))
+    try:
+        st = p.stat()
+        with _info_lock:
+            return _picture_info(str(p), (st.st_size, st.st_mtime_ns))
+    except (OSError, ValueError) as exc:  # the renderer says which photo is missing or broken, and what to do
+        log.warning("could not look for the product in %s (%s); framing the whole picture", p, exc)
+        return PictureInfo(str(p), 1080, 1080, (0.0, 0.0, 1.0, 1.0))
 
 
 # ----------------------------------------------------------------------------------- planning

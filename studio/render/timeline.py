@@ -189,10 +189,18 @@ def build_timeline(
         n = len(script.scenes)
         scene_starts = {i: voiceover.duration * i / n for i in range(n)}
     ordered = sorted(scene_starts.items())
+    raw = [0.0, *[t for _, t in ordered[1:]], duration]
+    bounds = list(raw)
+    for k in range(1, len(raw) - 1):
+        # onto the beat, unless that would take more than 40% off the scene before or after it
+        snapped = beats.snap(raw[k], tolerance)
+        if (snapped - bounds[k - 1] >= 0.6 * (raw[k] - raw[k - 1])
+                and raw[k + 1] - snapped >= 0.6 * (raw[k + 1] - raw[k])):
+            bounds[k] = snapped
     windows: list[tuple[int, int, int]] = []  # (scene index, first frame, end frame)
-    for n, (scene_index, start_s) in enumerate(ordered):
-        start = 0 if n == 0 else int(round(beats.snap(start_s, tolerance) * fps))
-        end = total if n + 1 == len(ordered) else int(round(beats.snap(ordered[n + 1][1], tolerance) * fps))
+    for n, (scene_index, _) in enumerate(ordered):
+        start = 0 if n == 0 else int(round(bounds[n] * fps))
+        end = total if n + 1 == len(ordered) else int(round(bounds[n + 1] * fps))
         if end > start:
             windows.append((scene_index, start, end))
     layers: list[Layer] = []
