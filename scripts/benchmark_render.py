@@ -222,7 +222,8 @@ def run_ffmpeg(media: dict, out: Path, preset: str) -> None:
     d = TRANSITION_FRAMES / FPS if motion else 0.0
     inputs, chains = [], []
     for i in range(n):
-        inputs += ["-i", media["clips"][i % len(media["clips"])]]
+        # with transitions a clip shows a little longer than its 5 s: loop it, as ours does
+        inputs += (["-stream_loop", "1"] if motion else []) + ["-i", media["clips"][i % len(media["clips"])]]
         length = CLIP_S + (d / 2 if i in (0, n - 1) else d) if n > 1 else CLIP_S
         chains.append(f"[{i}:v]trim=0:{length:.4f},setpts=PTS-STARTPTS,crop='min(iw,ih*{W}/{H})':'min(ih,iw*{H}/{W})',"
                       f"scale={W}:{H},fps={FPS},setsar=1,format=yuv420p[v{i}]")

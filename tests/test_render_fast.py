@@ -243,3 +243,15 @@ def test_motion_video_matches_the_reference(motion_timeline: Timeline, tmp_path:
     for n in (2, 10, 12, 25, 36, 47, 50, 60, 63, 70, 80):  # inside transitions, text entering and leaving
         mad = _mad(decoded[n], ref.frame(n))
         assert mad < MAD_MP4, f"frame {n}: mean abs difference {mad:.2f}"
+
+
+def test_torch_composition_of_shots_matches_the_reference(motion_timeline: Timeline):
+    """The GPU path's code for shots (canvas planes through torch grid_sample), run on the CPU."""
+    pytest.importorskip("torch")
+    reference = [bytes(f) for f in FrameRenderer(motion_timeline).yuv_frames()]
+    worst = 0.0
+    for n, frame in enumerate(FrameRenderer(motion_timeline, device="cpu").yuv_frames()):
+        a = np.frombuffer(frame, np.uint8)
+        b = np.frombuffer(reference[n], np.uint8)
+        worst = max(worst, float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()))
+    assert n + 1 == len(reference) and worst < 1.5, worst

@@ -1,20 +1,25 @@
 """Draws a Timeline's frames.
 
 Why not MoviePy's CompositeVideoClip for every layer: in MoviePy 2.2.1 each masked layer turns
-the whole frame into RGBA and alpha-composites it with Pillow, every frame. Here everything that
-does not move is rasterised once (blurred backgrounds, text overlays, the AI label), each frame
-does one Pillow resize for the slow zoom and blends overlays only inside their own boxes.
+the whole frame into RGBA and alpha-composites it with Pillow, every frame. Here everything is
+rasterised once (each shot's canvas: the photo, or a card, grid or split composed at frame size;
+text overlays, price tags, stickers, the AI label) and then only transformed: each frame does one
+box resize of the shot's canvas per plane along its camera path and blends overlays only inside
+their own boxes (moved by even offsets, or a scaled, cropped or counted copy made once while text
+enters). A transition mixes the two pictures under it plane by plane (crossfade, push, slide, wipe
+by array slices; zoom and whip by one more resize) for its few frames.
 Layers are typed (studio/render/layers.py); this module keeps one drawer per kind in two
-registries: `VISUAL_DRAWERS` (full-frame pictures) and `OVERLAYS` (sprites rasterised once).
+registries: `VISUAL_DRAWERS` (full-frame pictures and transitions) and `OVERLAYS` (art rasterised
+once, moved by `OverlayMotion`; a creator's plug-in clip by `PluginMotion`).
 
 Two ways out, same pictures:
 - `FrameRenderer.frame(n)`: an RGB frame (covers, previews, MoviePy). The reference.
 - `FrameRenderer.yuv_frames()`: the frames in order as raw yuv420p (BT.601, limited range: what
   ffmpeg makes of rgb24), for the encoder. Video clips come out of their ffmpeg decoder already
   cropped and scaled to the frame in yuv420p and go to the encoder without a colour conversion
-  or a Python-side copy; photos are zoomed plane by plane (Y at full size, chroma at half size);
+  or a Python-side copy; shots are resized plane by plane (Y at full size, chroma at half size);
   overlays blend in YUV (exact for luma, since YUV is an affine map of RGB); a frame whose
-  layers did not change (a still photo without zoom, overlays not fading) is not composed again.
+  picture and overlays did not change is not composed again.
   Layers are built when first shown and dropped after their last frame, so memory does not grow
   with the number of scenes.
 """
