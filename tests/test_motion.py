@@ -320,3 +320,35 @@ def test_the_rendered_mp4_is_cut_on_the_beat(tmp_path):
     assert fig.cut_beat_median_ms is not None and fig.cut_beat_median_ms <= 40
     assert fig.motion_share >= 0.8
     assert Path(fig.contact_sheet).is_file()
+
+
+@pytest.mark.ffmpeg
+def test_a_clip_scene_plays_the_footage_cuts_to_the_product_and_shows_it_in_a_window(tmp_path):
+    import subprocess
+
+    from studio.render import Clip
+    from studio.util import ffmpeg_exe
+
+    clip = tmp_path / "street.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30:d=3",
+                    "-c:v", "libx264", "-preset", "ultrafast", str(clip)], check=True)
+    photo = make_photo(tmp_path / "cup.png", color=(220, 30, 30))
+    product = Product(name="保温杯", price=59.9, images=[clip, photo])
+    scenes = [Scene("point", ["保温十二小时。"], image=0, overlay="保温12小时"), Scene("cta", ["快来买。"], image=1)]
+    script = Script(scenes, "zh", "t", "h")
+    voice = Voiceover(_silence(tmp_path / "v.wav", 9.0), 16000, 9.0,
+                      [LineSpan("保温十二小时。", 0.2, 7.0, 0), LineSpan("快来买。", 7.2, 8.8, 1)], "t")
+    style = VideoStyle.from_template({}, width=W, height=H)
+    tl = build_timeline(product, script, voice, Captions([], "zh", "test"), style, music=MUSIC, fps=FPS)
+    first = sorted((l for l in tl.layers if l.visual and l.kind != "transition" and l.start < 200),
+                   key=lambda l: l.start)[:3]
+    assert [l.kind for l in first] == ["clip", "shot", "clip"]
+    assert not first[0].window and first[2].window and first[2].backdrop == str(photo)
+    assert first[2].clip_start > first[0].clip_start  # the footage plays on
+    r = FrameRenderer(tl)
+    frame = r.frame((first[2].start + first[2].end) // 2)
+    x0, y0, x1, y1 = first[2].window
+    inside = frame[int(y0 * H) + 4:int(y1 * H) - 4, int(x0 * W) + 4:int(x1 * W) - 4]
+    outside = frame[int(y0 * H) + 4:int(y1 * H) - 4, : int(x0 * W) - 4]
+    assert inside.std() > 30 and np.abs(inside.mean(axis=(0, 1)) - outside.mean(axis=(0, 1))).mean() > 10
+    r.close()

@@ -4,6 +4,7 @@ FrameRenderer.frame(n) (RGB, the simple composition: every layer drawn, overlays
 reference; the encoder gets FrameRenderer.yuv_frames() (clips decoded straight to yuv420p, photos
 zoomed per plane, overlays blended in YUV, unchanged frames not recomposed).
 """
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -205,6 +206,15 @@ def motion_timeline(tmp_path: Path) -> Timeline:
         if k:
             layers.append(Transition(start=k * per - 3, end=k * per + 3, style=styles[k - 1], direction=sides[k - 1]))
     frames = per * len(shots)
+    clip = tmp_path / "land.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=15:duration=1",
+                    "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", str(clip)], check=True)
+    layers += [Clip(start=frames, end=frames + 12, source=str(clip), window=(0.4, 0.27, 0.86, 0.615), backdrop=sq),
+               Transition(start=frames - 3, end=frames + 3, style="crossfade")]
+    last = 2 * len(shots) - 3  # the last shot runs on under the crossfade into the clip
+    assert layers[last].kind == "shot"
+    layers[last] = dataclasses.replace(layers[last], end=frames + 3)
+    frames += 12
     layers += [
         Title(start=0, end=24, z=2, text="保温杯 316不锈钢", enter="pop", enter_frames=8, exit="slide_up", exit_frames=5,
               emphasis=("316",)),
@@ -240,7 +250,7 @@ def test_motion_video_matches_the_reference(motion_timeline: Timeline, tmp_path:
                          capture_output=True, check=True).stdout
     decoded = np.frombuffer(raw, np.uint8).reshape(-1, H, W, 3)
     ref = FrameRenderer(motion_timeline)
-    for n in (2, 10, 12, 25, 36, 47, 50, 60, 63, 70, 80):  # inside transitions, text entering and leaving
+    for n in (2, 10, 12, 25, 36, 47, 50, 60, 63, 70, 80, 86, 92):  # transitions, text entering and leaving, the PiP clip
         mad = _mad(decoded[n], ref.frame(n))
         assert mad < MAD_MP4, f"frame {n}: mean abs difference {mad:.2f}"
 

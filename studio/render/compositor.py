@@ -423,6 +423,48 @@ class ClipDrawer:
             self._proc = None
 
 
+class PipClipDrawer:
+    """A clip playing in a window over its backdrop photo on a card (a Clip layer with a window): the
+    backdrop is a card shot composed once, the clip is decoded by ffmpeg at the window's size and
+    pasted into the frame's planes."""
+
+    def __init__(self, layer: Clip, style: VideoStyle, fps: int, yuv: bool = False, device: str | None = None) -> None:
+        import dataclasses as dc
+
+        W, H = style.width, style.height
+        x0, y0, x1, y1 = layer.window
+        self.x, self.y = 2 * int(x0 * W / 2), 2 * int(y0 * H / 2)
+        ww, wh = max(2, 2 * int((x1 - x0) * W / 2)), max(2, 2 * int((y1 - y0) * H / 2))
+        self.ww, self.wh = min(ww, W - self.x), min(wh, H - self.y)
+        self.backdrop = ShotDrawer(Shot(start=layer.start, end=layer.end, sources=(layer.backdrop,), layout="card",
+                                        view_from=(0.5, 0.52, 1.0), view_to=(0.5, 0.52, 1.15), ease="linear"),
+                                   style, fps, device)
+        self.inner = ClipDrawer(dc.replace(layer, window=(), backdrop=""), dc.replace(style, width=self.ww,
+                                                                                      height=self.wh), fps, yuv=yuv)
+        self._window: YuvFrame | None = None
+
+    def state(self, frame: int) -> int:
+        return frame
+
+    def draw(self, frame: int) -> np.ndarray:
+        out = np.array(self.backdrop.draw(frame))
+        out[self.y:self.y + self.wh, self.x:self.x + self.ww] = self.inner.draw(frame)
+        return out
+
+    def draw_yuv(self, frame: int, out: YuvFrame) -> None:
+        self.backdrop.draw_yuv(frame, out)
+        if self._window is None:
+            self._window = YuvFrame(self.ww, self.wh)
+        self.inner.draw_yuv(frame, self._window)
+        w = self._window
+        out.y[self.y:self.y + self.wh, self.x:self.x + self.ww] = w.y
+        out.u[self.y // 2:(self.y + self.wh) // 2, self.x // 2:(self.x + self.ww) // 2] = w.u
+        out.v[self.y // 2:(self.y + self.wh) // 2, self.x // 2:(self.x + self.ww) // 2] = w.v
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def _read_exactly(stream, size: int) -> bytes:
     chunks, got = [], 0
     while got < size:
@@ -1237,27 +1279,28 @@ class FrameRenderer:
                 yield view
                 for i in [i for i in self._live if layers[i].end <= n + 1]:  # done: free its frames
                     gone = self._live.pop(i)
-                    if isinstance(gone, ClipDrawer):
+                    if isinstance(gone, (ClipDrawer, PipClipDrawer)):
                         gone.close()
                 for i in [i for i in motions if layers[i].end <= n + 1]:
                     del motions[i]
         finally:
             for obj in self._live.values():
-                if isinstance(obj, ClipDrawer):
+                if isinstance(obj, (ClipDrawer, PipClipDrawer)):
                     obj.close()
             self._live.clear()
 
     def close(self) -> None:
         """Stop any clip decoders still running (after a cancel, say)."""
         for layer in list(self._photos.values()) + list(self._live.values()):
-            if isinstance(layer, ClipDrawer):
+            if isinstance(layer, (ClipDrawer, PipClipDrawer)):
                 layer.close()
 
 
 # the drawers of full-frame pictures, by layer class: (layer, style, fps, yuv=, device=) -> drawer
 VISUAL_DRAWERS: dict[type[Layer], object] = {
     Photo: lambda layer, style, fps, yuv=False, device=None: PhotoDrawer(layer, style, fps, device),
-    Clip: lambda layer, style, fps, yuv=False, device=None: ClipDrawer(layer, style, fps, yuv=yuv),
+    Clip: lambda layer, style, fps, yuv=False, device=None: (PipClipDrawer(layer, style, fps, yuv, device) if layer.window
+                                                             else ClipDrawer(layer, style, fps, yuv=yuv)),
     Shot: lambda layer, style, fps, yuv=False, device=None: ShotDrawer(layer, style, fps, device),
     Transition: lambda layer, style, fps, yuv=False, device=None: TransitionDrawer(layer, style, fps),
 }

@@ -148,11 +148,36 @@ class Photo(_Sourced):
 @layer_kind
 @dataclass(frozen=True, kw_only=True)
 class Clip(_Sourced):
-    """A video clip filling the frame (cropped to 9:16, looped when the scene is longer)."""
+    """A video clip filling the frame (cropped to 9:16, looped when the scene is longer), or, with a
+    `window` (x0, y0, x1, y1 in 0..1 of the frame), playing in that window over the `backdrop` photo
+    on its card (picture-in-picture)."""
 
     kind: ClassVar[str] = "clip"
     visual: ClassVar[bool] = True
     clip_start: float = 0.0  # seconds into the clip where the scene starts
+    window: tuple[float, ...] = ()
+    backdrop: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.window, list):
+            object.__setattr__(self, "window", tuple(self.window))
+        super().__post_init__()
+
+    def check(self) -> None:
+        super().check()
+        if self.window:
+            w = self.window
+            if len(w) != 4 or not (0 <= w[0] < w[2] <= 1 and 0 <= w[1] < w[3] <= 1):
+                raise ValueError(f"clip layer: window {w!r} must be (x0, y0, x1, y1) inside 0..1")
+            if not self.backdrop:
+                raise ValueError("clip layer: a clip in a window needs a backdrop photo")
+
+    def files(self) -> tuple[str, ...]:
+        return (self.source, self.backdrop) if self.backdrop else (self.source,)
+
+    def with_files(self, mapping: dict[str, str]) -> "Layer":
+        return dataclasses.replace(self, source=mapping.get(self.source, self.source),
+                                   backdrop=mapping.get(self.backdrop, self.backdrop))
 
 
 @layer_kind

@@ -21,6 +21,9 @@ from .style import VideoStyle
 
 TIMELINE_VERSION = 3  # 3: shots, transitions, animated text, the beat grid
 AI_LABEL_SECONDS = 3.0  # visible AI-content label on the opening frames (>= 2 s required)
+# a merchant's clip in a window (picture-in-picture): right of centre, between the headline and the
+# captions, 3:4 at 9:16 (x0, y0, x1, y1 as fractions of the frame)
+PIP_WINDOW = (0.4, 0.27, 0.86, 0.27 + 0.46 * 9 / 16 * 4 / 3)
 
 
 def _beats_from(d: dict | None) -> BeatGrid:
@@ -224,12 +227,17 @@ def build_timeline(
         bounds = [start, *[c for c in cuts if start < c < end], end]
         for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
             opens = scene.kind if k == 0 else None
-            if is_clip(image) and (k % 2 == 0 or planner is None):
-                # the footage plays on through the scene; every other shot cuts to the product
-                shots.append((Clip(start=a, end=b, z=0, source=str(image), clip_start=round((a - start) / fps, 3)),
-                              opens))
-                if style.product_inset and photos and not priced:
-                    layers.append(Inset(start=a, end=b, z=1, source=str(photos[0])))
+            if is_clip(image) and (k % 3 != 1 or planner is None):
+                # the footage plays on through the scene: full frame with the product card over it, then
+                # (every third shot) in a window over the product; between them a shot of the product
+                footage = round((a - start) / fps, 3)
+                if k % 3 == 2 and photos and not priced:  # (the price tag sits where the window would)
+                    shots.append((Clip(start=a, end=b, z=0, source=str(image), clip_start=footage,
+                                       window=PIP_WINDOW, backdrop=str(photos[0])), opens))
+                else:
+                    shots.append((Clip(start=a, end=b, z=0, source=str(image), clip_start=footage), opens))
+                    if style.product_inset and photos and not priced:
+                        layers.append(Inset(start=a, end=b, z=1, source=str(photos[0])))
             elif is_clip(image):
                 shots.append((planner.next_shot(a, b, 0, scene.kind, False), opens))
             elif str(image) in painted:
