@@ -1170,7 +1170,7 @@ class FrameRenderer:
         for i, layer in enumerate(timeline.layers):
             for path in layer.files():
                 if not Path(path).is_file():
-                    what = "video clip" if isinstance(layer, Clip) else "photo"
+                    what = "video clip" if isinstance(layer, Clip) and path == layer.source else "photo"
                     raise StudioError(f"{what} not found: {path}")
             if layer.visual:
                 if type(layer) not in VISUAL_DRAWERS:
