@@ -352,3 +352,39 @@ def test_a_clip_scene_plays_the_footage_cuts_to_the_product_and_shows_it_in_a_wi
     outside = frame[int(y0 * H) + 4:int(y1 * H) - 4, : int(x0 * W) - 4]
     assert inside.std() > 30 and np.abs(inside.mean(axis=(0, 1)) - outside.mean(axis=(0, 1))).mean() > 10
     r.close()
+
+
+@pytest.mark.ffmpeg
+def test_karaoke_words_pop_as_they_are_spoken(tmp_path):
+    """libass animates the pop: a word is wider just after it starts than once it has settled; the
+    calm style's captions keep still."""
+    import subprocess
+
+    from studio.render.captions import FONTS_DIR
+    from studio.subtitles import write_ass
+    from studio.types import CaptionPage, Word
+    from studio.util import cjk_font_path, ffmpeg_exe
+
+    words = [Word("保温", 0.0, 0.5), Word("十二", 0.5, 1.0), Word("小时", 1.0, 1.5)]
+    captions = Captions([CaptionPage(["保温十二小时"], 0.0, 1.5, words, [0])], "zh", "test")
+    (tmp_path / FONTS_DIR).mkdir()
+    (tmp_path / FONTS_DIR / cjk_font_path().name).symlink_to(cjk_font_path())
+
+    def ink_width(style_keys: dict, t: float) -> int:
+        vs = VideoStyle.from_template(style_keys, width=540, height=960)
+        write_ass(captions, tmp_path / "c.ass", vs.caption_style(), 540, 960)
+        raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=540x960:d=2:r=25",
+                              "-vf", f"subtitles=c.ass:fontsdir={FONTS_DIR}", "-ss", f"{t:.3f}", "-frames:v", "1",
+                              "-f", "rawvideo", "-pix_fmt", "gray", "-"], cwd=tmp_path, capture_output=True,
+                             check=True).stdout
+        cols = np.nonzero((np.frombuffer(raw, np.uint8).reshape(960, 540) > 60).any(axis=0))[0]
+        return int(cols.max() - cols.min())
+
+    assert "\\t(500,570,\\fscx112" in (write_ass(captions, tmp_path / "c.ass", VideoStyle.from_template(
+        {}, width=540, height=960).caption_style(), 540, 960) or (tmp_path / "c.ass").read_text(encoding="utf-8"))
+    popping, settled = ink_width({}, 0.56), ink_width({}, 0.9)
+    assert popping > settled + 2, (popping, settled)
+    calm = {"motion_style": "calm"}
+    assert "\\t(" not in (write_ass(captions, tmp_path / "c.ass", VideoStyle.from_template(
+        calm, width=540, height=960).caption_style(), 540, 960) or (tmp_path / "c.ass").read_text(encoding="utf-8"))
+    assert abs(ink_width(calm, 0.56) - ink_width(calm, 0.9)) <= 1

@@ -56,6 +56,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "text_exit": "fade", "enter_seconds": 0.35, "exit_seconds": 0.2,
         "stickers": True,  # a badge with an icon beside each selling point's headline
         "emphasis": True,  # numbers and the brand in the highlight colour
+        "caption_pop": True,  # karaoke captions: each word pops as it is spoken (libass animates it)
         # scene boundaries (and the text entering with them) move to a beat this close: at 86 BPM or
         # faster a beat is never further away
         "beat_snap_ms": 350,
@@ -69,6 +70,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "shots": ["push_in", "grid", "detail", "card", "pan", "detail", "card", "full", "pull_out", "grid"],
         "title_enter": "stamp", "headline_enter": "pop", "price_enter": "stamp", "sticker_enter": "pop",
         "text_exit": "pop", "enter_seconds": 0.3, "exit_seconds": 0.17, "stickers": True, "emphasis": True,
+        "caption_pop": True,
         "beat_snap_ms": 350,
     },
     "calm": {
@@ -79,6 +81,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "shots": ["card", "push_in", "card", "detail", "grid", "pan", "card", "pull_out"],
         "title_enter": "fade", "headline_enter": "slide_up", "price_enter": "slide_up", "sticker_enter": "fade",
         "text_exit": "fade", "enter_seconds": 0.5, "exit_seconds": 0.3, "stickers": False, "emphasis": True,
+        "caption_pop": False,
         "beat_snap_ms": 350,
     },
     "still": {  # the old look: one slow zoom per scene, no transitions, text fading in
@@ -86,7 +89,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "transitions": {k: ["cut"] for k in (*SCENES, "inside")}, "inside_share": 0.0,
         "shots": ["card"], "title_enter": "fade", "headline_enter": "fade", "price_enter": "fade",
         "sticker_enter": "fade", "text_exit": "none", "enter_seconds": 0.2, "exit_seconds": 0.0, "stickers": False,
-        "emphasis": False, "beat_snap_ms": 0,
+        "emphasis": False, "caption_pop": False, "beat_snap_ms": 0,
     },
 }
 DEFAULT_MOTION = "lively"
@@ -112,6 +115,7 @@ class MotionStyle:
     exit_seconds: float = 0.2
     stickers: bool = True
     emphasis: bool = True
+    caption_pop: bool = True
     beat_snap_ms: float = 350.0
 
     def transitions_for(self, scene_kind: str) -> tuple[str, ...]:
@@ -180,7 +184,7 @@ def _checked(name: str, v: dict) -> MotionStyle:
             raise ValueError(f"motion.{key} must be one of {', '.join(ENTRANCES)}, not {v[key]!r}")
     if v["text_exit"] not in EXITS:
         raise ValueError(f"motion.text_exit must be one of {', '.join(EXITS)}, not {v['text_exit']!r}")
-    for key in ("stickers", "emphasis"):
+    for key in ("stickers", "emphasis", "caption_pop"):
         if not isinstance(v[key], bool):
             raise ValueError(f"motion.{key} must be true or false, not {v[key]!r}")
     return MotionStyle(
@@ -191,7 +195,8 @@ def _checked(name: str, v: dict) -> MotionStyle:
         title_enter=v["title_enter"], headline_enter=v["headline_enter"], price_enter=v["price_enter"],
         sticker_enter=v["sticker_enter"], text_exit=v["text_exit"],
         enter_seconds=number("enter_seconds", 0.0, 2.0), exit_seconds=number("exit_seconds", 0.0, 2.0),
-        stickers=v["stickers"], emphasis=v["emphasis"], beat_snap_ms=number("beat_snap_ms", 0, 500),
+        stickers=v["stickers"], emphasis=v["emphasis"], caption_pop=v["caption_pop"],
+        beat_snap_ms=number("beat_snap_ms", 0, 500),
     )
 
 

@@ -92,6 +92,7 @@ class VideoStyle:
             outline=max(2, int(round(5 * self.scale))),
             primary=self.text,
             highlight=self.highlight,
+            pop=self.motion.caption_pop,  # karaoke kinds only: the others have no per-word timing
         )
         return CaptionStyle.preset(self.caption_kind, base)
 
