@@ -554,11 +554,10 @@ class OverlayArt:
 
 @dataclass(frozen=True)
 class OverlayKind:
-    """How an overlay kind is drawn: its art, rasterised once ((layer, style) -> OverlayArt), and what
-    moves it per frame (OverlayMotion, or PluginMotion for a creator's clip)."""
+    """How an overlay kind is drawn: its art, rasterised once ((layer, style) -> OverlayArt); None for
+    a kind drawn afresh each frame (a creator's plug-in clip: `overlay_motion`)."""
 
     art: object
-    motion: object = None
 
 
 OVERLAYS: dict[type[Layer], OverlayKind] = {}
@@ -934,7 +933,7 @@ def overlay_motion(layer: Layer, timeline: Timeline):
     return OverlayMotion(layer, timeline.style)
 
 
-OVERLAYS[PluginClip] = OverlayKind(art=None, motion=PluginMotion)
+OVERLAYS[PluginClip] = OverlayKind(art=None)  # drawn by PluginMotion, frame by frame
 
 
 def _even(v: float) -> int:
@@ -988,7 +987,7 @@ class ShotDrawer:
             canvas.paste(fg, (cw // 2 - fg.width // 2, int(ch * 0.52) - fg.height // 2))
             return canvas
         canvas = Image.new("RGB", (cw, ch), (20, 20, 24))
-        gap = max(2, int(14 * s * style_scale(self.style)))
+        gap = max(2, int(14 * s * self.style.scale))
         for (x0, y0, x1, y1), source, region in zip(_tiles(layer.layout, len(layer.sources), cw, ch, gap),
                                                     layer.sources, layer.regions or [None] * len(layer.sources)):
             photo = _load_photo(source)
@@ -1047,10 +1046,6 @@ class ShotDrawer:
         out.y[:] = np.asarray(py.resize((W, H), Image.Resampling.BILINEAR, box=box))
         out.u[:] = np.asarray(pu.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
         out.v[:] = np.asarray(pv.resize((W // 2, H // 2), Image.Resampling.BILINEAR, box=half))
-
-
-def style_scale(style: VideoStyle) -> float:
-    return style.scale
 
 
 def _tiles(layout: str, count: int, w: int, h: int, gap: int) -> list[tuple[int, int, int, int]]:
@@ -1184,6 +1179,15 @@ class FrameRenderer:
         self._black = np.zeros((timeline.height, timeline.width, 3), np.uint8)
         self._live: dict[int, object] = {}  # the yuv path's layers, while they show
 
+    @property
+    def overlay_indices(self) -> list[int]:
+        """The timeline's overlay layers (by index), bottom to top."""
+        return list(self._overlays)
+
+    def picture_drawer(self, i: int):
+        """The RGB path's drawer of visual layer i (built on first use): `draw(n)`, or `mix` for a transition."""
+        return self._visual(i)
+
     def _visual(self, i: int, yuv: bool = False):
         cache = self._live if yuv else self._photos
         obj = cache.get(i)
@@ -1225,6 +1229,10 @@ class FrameRenderer:
             if layer.start <= n < layer.end:
                 self._motion(i).blend(out, n)
         return out
+
+    def motion_of(self, i: int):
+        """What draws overlay layer i frame by frame (`blend(frame, n)`)."""
+        return self._motion(i)
 
     def _motion(self, i: int) -> OverlayMotion:
         m = self._motions.get(i)

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from .layers import ENTRANCES, EXITS, TRANSITIONS, Shot, Transition
+from .layers import ENTRANCES, EXITS, TRANSITIONS, Shot
 
 log = logging.getLogger(__name__)
 
@@ -499,6 +499,6 @@ def direction_for(style: str, rng: random.Random) -> str:
     return "left"
 
 
-__all__ = ["DEFAULT_MOTION", "MOTION_STYLES", "MotionStyle", "PRESETS", "PictureInfo", "SHOT_KINDS", "ShotPlanner",
-           "Transition", "cut_points", "direction_for", "motion_override", "motion_style", "pick_transition",
+__all__ = ["DEFAULT_MOTION", "LOOKS", "MOTION_STYLES", "MotionStyle", "PRESETS", "PictureInfo", "SHOT_KINDS",
+           "ShotPlanner", "cut_points", "direction_for", "motion_override", "motion_style", "pick_transition",
            "product_box"]

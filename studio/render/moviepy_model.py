@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from moviepy import Effect
 
-from .layers import Layer, Shot, Transition
+from .layers import Layer, Transition
 from .timeline import Timeline
 
 
@@ -46,14 +46,12 @@ def to_moviepy(timeline: Timeline, audio: bool = False):
     for i, layer in enumerate(timeline.layers):
         if not layer.visual or isinstance(layer, Transition):
             continue
-        clips.append(_layer_clip(layer, lambda n, i=i: renderer._visual(i).draw(n), fps, timeline.width, timeline.height))
+        clips.append(_layer_clip(layer, lambda n, i=i: renderer.picture_drawer(i).draw(n), fps))
     for i, layer in enumerate(timeline.layers):
         if isinstance(layer, Transition):
             clips.append(_transition_clip(renderer, i, layer, fps))
-    for i in renderer._overlays:
-        layer = timeline.layers[i]
-        motion = renderer._motion(i)
-        clips.append(_overlay_clip(layer, motion, fps, timeline.width, timeline.height))
+    for i in renderer.overlay_indices:
+        clips.append(_overlay_clip(timeline.layers[i], renderer.motion_of(i), fps, timeline.width, timeline.height))
     comp = mp.CompositeVideoClip(clips, size=(timeline.width, timeline.height), bg_color=(0, 0, 0))
     comp = comp.with_duration(timeline.duration)
     comp.fps = fps
@@ -69,7 +67,7 @@ def _frame_of(layer: Layer, t: float, fps: int) -> int:
     return min(layer.end - 1, layer.start + int(round(t * fps)))
 
 
-def _layer_clip(layer: Layer, draw, fps: int, w: int, h: int):
+def _layer_clip(layer: Layer, draw, fps: int):
     mp = _moviepy()
     clip = mp.VideoClip(lambda t: draw(_frame_of(layer, t, fps)), duration=(layer.end - layer.start) / fps)
     return clip.with_start(layer.start / fps)
@@ -84,9 +82,9 @@ def _transition_clip(renderer, i: int, layer: Transition, fps: int):
         if what[0] != "transition":
             return renderer.frame(n)
         _, _, a, b = what
-        pa, pb = renderer._visual(a).draw(n), renderer._visual(b).draw(n)
+        pa, pb = renderer.picture_drawer(a).draw(n), renderer.picture_drawer(b).draw(n)
         out = np.empty_like(pa)
-        renderer._visual(i).mix(n, [pa], [pb], [out])
+        renderer.picture_drawer(i).mix(n, [pa], [pb], [out])
         return out
 
     return mp.VideoClip(frame, duration=(layer.end - layer.start) / fps).with_start(layer.start / fps)

@@ -14,7 +14,7 @@ from ..core.vocab import is_clip
 from ..subtitles.export import CaptionStyle
 from ..types import CaptionPage, Captions, Product, Script, Voiceover, Word
 from .beats import NO_BEATS, BeatGrid, beat_grid
-from .layers import (AiLabel, Clip, Headline, Inset, Layer, Photo, PriceTag, Shot, Sticker, Title, Transition,
+from .layers import (AiLabel, Clip, Headline, Inset, Layer, PriceTag, Shot, Sticker, Title, Transition,
                      layer_from_dict)
 from .motion import MotionStyle, cut_points
 from .style import VideoStyle
@@ -177,7 +177,7 @@ def build_timeline(
     beat grid (None: tracked from `music`)."""
     import random
 
-    from .motion import ShotPlanner, direction_for, pick_transition, product_box
+    from .motion import ShotPlanner, product_box
 
     motion = style.motion
     total = max(1, int(round(voiceover.duration * fps)))
