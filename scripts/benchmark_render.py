@@ -64,11 +64,21 @@ def _product_photo(path: Path, hue: int) -> Path:
     return path
 
 
-def overlay_spec(seconds: float, photos: list[Path]) -> list[dict]:
+# with motion: the transitions at the clip boundaries (ours, and the ffmpeg xfade that draws the same
+# move) and the text entering by sliding up (ENTER_FRAMES) or fading in, as the studio's lively style does
+MOTION_TRANSITIONS = [("crossfade", "left", "fade"), ("push", "right", "slideleft"), ("wipe", "right", "wipeleft")]
+TRANSITION_FRAMES = 9
+ENTER_FRAMES = 10
+SLIDE = 0.08  # of the frame height, as studio.render.compositor slides text
+
+
+def overlay_spec(seconds: float, photos: list[Path], motion: bool = True) -> list[dict]:
     """What shows over the clips: a title over the first, the product photo on a card over every clip
-    but the last, a headline over some, the price tag over the last (as the studio lays them out)."""
+    but the last, a headline over some, the price tag over the last (as the studio lays them out).
+    With motion the title and headlines slide up into place and the price tag fades in."""
     n = int(round(seconds / CLIP_S))
     spec = []
+    slide = {"enter": "slide_up", "enter_frames": ENTER_FRAMES} if motion else {}
     for i in range(n):
         a, b = i * CLIP_S, (i + 1) * CLIP_S
         if i == n - 1:
@@ -76,9 +86,10 @@ def overlay_spec(seconds: float, photos: list[Path]) -> list[dict]:
             continue
         spec.append({"kind": "inset", "source": str(photos[i % len(photos)]), "start": a, "end": b, "z": 1})
         if i == 0:
-            spec.append({"kind": "title", "text": "小熊不锈钢保温杯 500ml", "start": a, "end": b, "z": 2})
+            spec.append({"kind": "title", "text": "小熊不锈钢保温杯 500ml", "start": a, "end": b, "z": 2,
+                         "params": dict(slide)})
         elif i % 3 == 1:
-            spec.append({"kind": "headline", "text": "保温十二小时", "start": a, "end": b, "z": 2})
+            spec.append({"kind": "headline", "text": "保温十二小时", "start": a, "end": b, "z": 2, "params": dict(slide)})
     return spec
 
 
@@ -125,7 +136,8 @@ def drawn_text(seconds: float = 30) -> str:
     return "".join(sorted(set("".join(texts))))
 
 
-def make_media(folder: Path, seconds: float, grain: float = 4, base: str = "clips") -> dict:
+def make_media(folder: Path, seconds: float, grain: float = 4, base: str = "clips",
+               motion: bool = True) -> dict:
     """Clips, product photos, overlays, narration, captions and music for a `seconds`-long project
     (cached per duration and grain). base="photos": the same project with the product photos,
     slowly zooming, in place of the clips (the studio's usual product video; the scenes where
@@ -148,7 +160,7 @@ def make_media(folder: Path, seconds: float, grain: float = 4, base: str = "clip
                             "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", str(path)], check=True)
         clips.append(path)
     photos = [_product_photo(folder / f"product{k}.jpg", k) for k in range(2)]
-    overlays = overlay_spec(seconds, photos)
+    overlays = overlay_spec(seconds, photos, motion)
     if base == "photos":
         overlays = [o for o in overlays if o["kind"] != "inset"]
     _overlay_pngs(overlays, folder, f"{base}_{int(seconds)}")
@@ -163,7 +175,7 @@ def make_media(folder: Path, seconds: float, grain: float = 4, base: str = "clip
     return {"clips": [str(c) for c in clips], "voice": str(voice_wav), "ass": str(ass), "pages": [
         (p.text, p.start, p.end) for p in pages], "seconds": seconds, "music": str(ASSETS_DIR / "music" / "upbeat_loop.m4a"),
         "font": str(style.font_path), "caption_size": 62, "scale": scale, "overlays": overlays, "grain": grain,
-        "base": base, "photos": [str(p) for p in photos]}
+        "base": base, "photos": [str(p) for p in photos], "motion": motion}
 
 
 def _layer(o: dict, start: int, end: int):
@@ -182,16 +194,23 @@ def run_ours(media: dict, out: Path, preset: str, threads: int | None = None, en
     from studio.render import encode
     from studio.types import CaptionPage, Captions
 
+    from studio.render import Transition
+
     frames = int(media["seconds"] * FPS)
     per = int(CLIP_S * FPS)
-    if media.get("base") == "photos":  # zooming in and out by turns, as the studio's photo scenes do
+    if media.get("base") == "photos":  # zooming in and out by turns, as the studio's photo scenes did
         zoom = VideoStyle.from_template({}).zoom
         layers = [Photo(start=s, end=min(frames, s + per), source=media["photos"][(s // per) % len(media["photos"])],
                         zoom=zoom, motion="in" if (s // per) % 2 == 0 else "out")
                   for s in range(0, frames, per)]
     else:
-        layers = [Clip(start=s, end=min(frames, s + per), source=media["clips"][(s // per) % len(media["clips"])])
-                  for s in range(0, frames, per)]
+        half = TRANSITION_FRAMES // 2 if media.get("motion") else 0
+        layers = [Clip(start=max(0, s - half), end=min(frames, s + per + (TRANSITION_FRAMES - half if half else 0)),
+                       source=media["clips"][(s // per) % len(media["clips"])]) for s in range(0, frames, per)]
+        if half:  # a transition centred on every clip boundary, the outgoing clip running on under it
+            for k, s in enumerate(range(per, frames, per)):
+                style, side, _ = MOTION_TRANSITIONS[k % len(MOTION_TRANSITIONS)]
+                layers.append(Transition(start=s - half, end=s - half + TRANSITION_FRAMES, style=style, direction=side))
     layers += [_layer(o, int(round(o["start"] * FPS)), min(frames, int(round(o["end"] * FPS))))
                for o in media["overlays"]]
     pages = [CaptionPage([text], a, b) for text, a, b in media["pages"]]
@@ -238,20 +257,41 @@ def run_ffmpeg(media: dict, out: Path, preset: str) -> None:
     mix_wav = work / "mix.wav"
     mix(Path(media["voice"]), Path(media["music"]), -20.0, seconds, mix_wav)
     n = int(round(seconds / CLIP_S))
+    motion = media.get("motion")
+    d = TRANSITION_FRAMES / FPS if motion else 0.0
     inputs, chains = [], []
     for i in range(n):
-        inputs += ["-i", media["clips"][i % len(media["clips"])]]
-        chains.append(f"[{i}:v]trim=0:{CLIP_S},setpts=PTS-STARTPTS,crop='min(iw,ih*{W}/{H})':'min(ih,iw*{H}/{W})',"
-                      f"scale={W}:{H},fps={FPS},setsar=1[v{i}]")
+        # with transitions a clip shows a little longer than its 5 s: loop it, as ours does
+        inputs += (["-stream_loop", "1"] if motion else []) + ["-i", media["clips"][i % len(media["clips"])]]
+        length = CLIP_S + (d / 2 if i in (0, n - 1) else d) if n > 1 else CLIP_S
+        chains.append(f"[{i}:v]trim=0:{length:.4f},setpts=PTS-STARTPTS,crop='min(iw,ih*{W}/{H})':'min(ih,iw*{H}/{W})',"
+                      f"scale={W}:{H},fps={FPS},setsar=1,format=yuv420p[v{i}]")
     fonts = Path(media["font"]).parent
-    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[base0]"
+    graph = ";".join(chains) + ";"
+    if motion and n > 1:  # the same moves by ffmpeg's xfade, centred on every boundary
+        last = "v0"
+        for i in range(1, n):
+            kind = MOTION_TRANSITIONS[(i - 1) % len(MOTION_TRANSITIONS)][2]
+            graph += f"[{last}][v{i}]xfade=transition={kind}:duration={d:.4f}:offset={i * CLIP_S - d / 2:.4f}[x{i}];"
+            last = f"x{i}"
+        graph += f"[{last}]null[base0]"
+    else:
+        graph += "".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[base0]"
     fade = FADE_FRAMES / FPS
     overlays = sorted(media["overlays"], key=lambda o: o["z"])
-    for k, o in enumerate(overlays):  # each a still PNG input, shifted to its start, faded in like ours
+    for k, o in enumerate(overlays):  # each a still PNG input, shifted to its start, faded (and slid) in like ours
         inputs += ["-loop", "1", "-framerate", str(FPS), "-t", f"{o['end'] - o['start']:.3f}", "-i", o["png"]]
-        graph += (f";[{n + k}:v]format=rgba,setpts=PTS-STARTPTS+{o['start']}/TB,"
-                  f"fade=t=in:st={o['start']}:d={fade:.4f}:alpha=1[o{k}];"
-                  f"[base{k}][o{k}]overlay={o['x']}:{o['y']}:eof_action=pass:enable='between(t,{o['start']},{o['end']})'"
+        st = o["start"]
+        y = str(o["y"])
+        if o.get("params", {}).get("enter") == "slide_up":
+            dur = ENTER_FRAMES / FPS
+            y = f"'{o['y']}+{SLIDE * H:.1f}*pow(1-min(1,max(0,(t-{st})/{dur:.4f})),3)'"
+            fade_d = dur / 1.5
+        else:
+            fade_d = fade
+        graph += (f";[{n + k}:v]format=rgba,setpts=PTS-STARTPTS+{st}/TB,"
+                  f"fade=t=in:st={st}:d={fade_d:.4f}:alpha=1[o{k}];"
+                  f"[base{k}][o{k}]overlay={o['x']}:{y}:eof_action=pass:enable='between(t,{st},{o['end']})'"
                   f"[base{k + 1}]")
     graph += f";[base{len(overlays)}]subtitles={media['ass']}:fontsdir={fonts},format=yuv420p[v]"
     cmd = [ffmpeg_exe(), "-v", "error", "-y", *inputs, "-i", str(mix_wav), "-filter_complex", graph, "-map", "[v]",
@@ -460,6 +500,8 @@ def main() -> None:
     ap.add_argument("--base", choices=("clips", "photos"), default="clips",
                     help="what the scenes show: the clips (the reference project) or the zooming product photos")
     ap.add_argument("--skip-moviepy", action="store_true", help="leave out both MoviePy runs (slow)")
+    ap.add_argument("--no-motion", action="store_true",
+                    help="the project without motion (no transitions, text fading in), as before issue 12")
     ap.add_argument("--skip-medium", action="store_true", help="leave out ours at medium (vs b's defaults)")
     ap.add_argument("--batch", type=int, default=0, help="also render this many short videos with 1 and 2 workers")
     ap.add_argument("--batch-seconds", type=float, default=10)
@@ -484,7 +526,8 @@ def main() -> None:
     base = Path(tempfile.gettempdir()) / "aigc-studio-bench"
     base.mkdir(parents=True, exist_ok=True)
     rows = []
-    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, x264 preset {args.preset}", flush=True)
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, x264 preset {args.preset}, motion "
+          f"{'off' if args.no_motion else 'on'}, load average {os.getloadavg()[0]:.1f}", flush=True)
     from studio.render.encode import probe_nvenc
     from studio.util import ffmpeg_exe
 
@@ -495,7 +538,7 @@ def main() -> None:
     print(f"GPU encoder: {nvenc_reason}" + ("" if nvenc_ok else " (no NVENC row)"), flush=True)
     print(f"GPU composition: {torch_reason}" + ("" if torch_gpu else " (no GPU composition row)"), flush=True)
     for seconds in (float(d) for d in args.durations.split(",") if d):
-        media = make_media(base / "media", seconds, args.grain, args.base)
+        media = make_media(base / "media", seconds, args.grain, args.base, not args.no_motion)
         media_json = base / f"media_{args.base}_{int(seconds)}.json"
         media_json.write_text(json.dumps(media, ensure_ascii=False))
         runs = [("ours", args.preset)]
@@ -546,7 +589,7 @@ def main() -> None:
               f"{ours[-1]['peak_rss_mb'] / ours[0]['peak_rss_mb']:.2f}x, Python "
               f"{ours[-1]['python_rss_mb'] / ours[0]['python_rss_mb']:.2f}x")
     if args.batch:
-        media = make_media(base / "media", args.batch_seconds, args.grain)
+        media = make_media(base / "media", args.batch_seconds, args.grain, motion=not args.no_motion)
         media_json = base / f"media_{int(args.batch_seconds)}.json"
         media_json.write_text(json.dumps(media, ensure_ascii=False))
         print(f"\nbatch: {args.batch} videos of {args.batch_seconds:.0f} s, preset {p}")

@@ -51,6 +51,7 @@ class ProjectStyle:
     target_seconds: float | None = None  # video length the scripts are fitted to (None = the template's)
     product_inset: bool | None = None  # the product photo on a card over video clips (None = the template's)
     ai_backgrounds: int | None = None  # backdrops painted by the diffusers model in Settings (None = the template's)
+    motion_style: str | None = None  # lively | punchy | calm | still (None = the template's, with its tuning)
 
     def template_overrides(self) -> dict[str, Any]:
         """The keys of a template's `style:` block this style overrides."""
@@ -75,6 +76,10 @@ class ProjectStyle:
             out["product_inset"] = bool(self.product_inset)
         if self.ai_backgrounds is not None:
             out["ai_backgrounds"] = int(self.ai_backgrounds)
+        if self.motion_style:
+            from .render.motion import motion_override
+
+            out.update(motion_override(self.motion_style))
         return out
 
 

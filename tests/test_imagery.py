@@ -88,7 +88,7 @@ def test_timeline_shows_backdrops_with_the_product_card_and_the_real_photo_with_
     backdrops = [tmp_path / "background_1.png", tmp_path / "background_2.png"]
     timeline = build_timeline(product, script, voice, Captions([], "zh", "transcript"), VideoStyle(),
                               backgrounds=backdrops)
-    base = [Path(l.source).name for l in sorted(timeline.layers, key=lambda l: l.start) if l.kind == "photo"]
+    base = [Path(l.sources[0]).name for l in sorted(timeline.layers, key=lambda l: l.start) if l.kind == "shot"]
     assert base == ["cup.png", "background_1.png", "background_2.png", "cup.png", "background_1.png"]
     cards = [(l.start, Path(l.source).name) for l in timeline.layers if l.kind == "inset"]
     assert [name for _, name in cards] == ["cup.png"] * 3  # over each backdrop, never over the price scene

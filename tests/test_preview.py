@@ -27,7 +27,7 @@ def test_preview_uses_the_script_timeline_and_captions(product):
         assert captioned.replace("，", "").replace("。", "") == "".join(script.lines).replace("，", "").replace("。", "")
         assert all(b.start >= a.end - 1e-6 for a, b in zip(pv.captions.pages, pv.captions.pages[1:]))
         kinds = {layer.kind for layer in pv.timeline.layers}
-        assert {"photo", "title", "label", "price"} <= kinds  # the same layers a render gets
+        assert {"shot", "title", "label", "price"} <= kinds  # the same layers a render gets
     finally:
         pv.close()
 
@@ -85,3 +85,26 @@ def test_bilingual_captions_carry_the_scripts_translations(product):
             plain.close()
     finally:
         pv.close()
+
+
+def test_the_motion_style_switches_without_editing_files(product):
+    from studio.project import ProjectStyle
+    from studio.render.motion import motion_override
+
+    lively = Preview(product, RenderOptions())
+    still = Preview(product, RenderOptions(style=ProjectStyle(motion_style="still").template_overrides()))
+    try:
+        assert ProjectStyle(motion_style="calm").template_overrides() == motion_override("calm")
+        shots = lambda pv: [l for l in pv.timeline.layers if l.kind == "shot"]
+        assert len(shots(still)) == len(still.script.scenes) < len(shots(lively))
+        assert {l.kind for l in lively.timeline.layers} >= {"transition", "sticker"}
+        assert still.timeline.style.motion.name == "still" and lively.timeline.beats.times  # cut on the music
+        # the preview draws the render's own frames: the same timeline through the same compositor
+        from studio.render import FrameRenderer
+
+        t = shots(lively)[3].start / lively.timeline.fps + 0.1
+        n = int(round(t * lively.timeline.fps))
+        assert np.array_equal(np.asarray(lively._frame_without_captions(t)), FrameRenderer(lively.timeline).frame(n))
+    finally:
+        lively.close()
+        still.close()

@@ -50,12 +50,12 @@ def test_timeline_json_round_trip_and_print(small_timeline: Timeline):
     again = Timeline.from_json(small_timeline.to_json())
     assert again == small_timeline
     text = str(small_timeline)
-    assert "photo" in text and "price" in text and "label" in text
+    assert "shot" in text and "price" in text and "label" in text
     kinds = {l.kind for l in small_timeline.layers}
-    assert {"photo", "title", "price", "label"} <= kinds
-    # every frame has a photo under it
+    assert {"shot", "title", "price", "label"} <= kinds
+    # every frame has a shot under it
     for n in range(small_timeline.frames):
-        assert any(l.kind == "photo" for l in small_timeline.layers_at(n))
+        assert any(l.kind == "shot" for l in small_timeline.layers_at(n))
 
 
 @pytest.mark.unit

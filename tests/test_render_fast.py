@@ -4,6 +4,7 @@ FrameRenderer.frame(n) (RGB, the simple composition: every layer drawn, overlays
 reference; the encoder gets FrameRenderer.yuv_frames() (clips decoded straight to yuv420p, photos
 zoomed per plane, overlays blended in YUV, unchanged frames not recomposed).
 """
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -191,3 +192,92 @@ def test_composition_device_is_chosen_and_explained():
         assert device is None and "cuda was asked for" in why and "composition on the CPU" in why
     with pytest.raises(StudioError, match="unknown composition device"):
         compose_device("tpu")
+
+
+@pytest.fixture
+def motion_timeline(tmp_path: Path) -> Timeline:
+    """Every shot layout, every transition style and every text entrance and exit, one after another."""
+    from studio.render import Shot, Sticker, Transition
+
+    wide = str(make_photo(tmp_path / "wide.png", size=(640, 480), color=(30, 160, 90)))
+    tall = str(make_photo(tmp_path / "tall.png", size=(540, 960), color=(200, 60, 60)))
+    sq = str(make_photo(tmp_path / "sq.png", size=(600, 600), color=(60, 60, 200)))
+    style = VideoStyle.from_template({}, width=W, height=H)
+    shots = [
+        dict(sources=(tall,), layout="full", view_from=(0.5, 0.5, 1.0), view_to=(0.5, 0.4, 1.4)),
+        dict(sources=(sq,), layout="full", view_from=(0.3, 0.5, 2.2), view_to=(0.6, 0.5, 2.4)),
+        dict(sources=(wide,), layout="card", view_from=(0.5, 0.52, 1.2), view_to=(0.5, 0.52, 1.0)),
+        dict(sources=(wide, sq, tall), layout="grid", regions=((0, 0, 1, 1), (0.2, 0.2, 0.8, 0.8), (0, 0, 1, 0.5))),
+        dict(sources=(sq, wide), layout="split", view_to=(0.5, 0.5, 1.1)),
+        dict(sources=(tall,), layout="full", view_from=(0.5, 0.3, 1.6), view_to=(0.5, 0.7, 1.6)),
+        dict(sources=(sq,), layout="card"),
+    ]
+    styles = ["crossfade", "push", "slide", "zoom", "whip", "wipe"]
+    sides = ["left", "right", "up", "down", "left", "up"]
+    layers, per = [], 12
+    for k, spec in enumerate(shots):
+        a = k * per - (3 if k else 0)
+        b = (k + 1) * per + (3 if k + 1 < len(shots) else 0)
+        layers.append(Shot(start=a, end=b, **spec))
+        if k:
+            layers.append(Transition(start=k * per - 3, end=k * per + 3, style=styles[k - 1], direction=sides[k - 1]))
+    frames = per * len(shots)
+    clip = tmp_path / "land.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=15:duration=1",
+                    "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", str(clip)], check=True)
+    layers += [Clip(start=frames, end=frames + 12, source=str(clip), window=(0.4, 0.27, 0.86, 0.615), backdrop=sq),
+               Transition(start=frames - 3, end=frames + 3, style="crossfade")]
+    last = 2 * len(shots) - 3  # the last shot runs on under the crossfade into the clip
+    assert layers[last].kind == "shot"
+    layers[last] = dataclasses.replace(layers[last], end=frames + 3)
+    frames += 12
+    layers += [
+        Title(start=0, end=24, z=2, text="保温杯 316不锈钢", enter="pop", enter_frames=8, exit="slide_up", exit_frames=5,
+              emphasis=("316",)),
+        Headline(start=24, end=48, z=2, text="保温12小时", enter="stagger", enter_frames=10, exit="pop", exit_frames=4),
+        Sticker(start=28, end=48, z=3, icon="clock", enter="pop", enter_frames=5),
+        Headline(start=48, end=60, z=2, text="一键开盖", enter="slide_left", enter_frames=6, exit="fade", exit_frames=3),
+        PriceTag(start=60, end=frames, z=2, text="¥59.9", was="¥89", enter="count", enter_frames=12),
+        Title(start=60, end=72, z=4, text="限量", enter="stamp", enter_frames=6, exit="slide_down", exit_frames=4),
+        AiLabel(start=0, end=30, z=9, text="AI生成"),
+    ]
+    voice = _tone_wav(tmp_path / "v.wav", frames / FPS)
+    return Timeline(FPS, W, H, frames, layers, [AudioTrack("voice", str(voice))], style, "zh")
+
+
+def test_motion_frames_match_the_reference(motion_timeline: Timeline):
+    """Shots, transitions and text in motion: the fast yuv420p frames stay within the same bound of
+    the RGB reference as still layers do, on every frame."""
+    ref = FrameRenderer(motion_timeline)
+    frame = compositor.YuvFrame(W, H)
+    worst = 0.0
+    for n, view in enumerate(FrameRenderer(motion_timeline).yuv_frames()):
+        frame.data[:] = view
+        mad = _mad(frame.to_rgb(), ref.frame(n))
+        worst = max(worst, mad)
+        assert mad < MAD_YUV, f"frame {n}: mean abs difference {mad:.2f}"
+    assert n + 1 == motion_timeline.frames and worst > 0
+
+
+def test_motion_video_matches_the_reference(motion_timeline: Timeline, tmp_path: Path):
+    out = tmp_path / "m.mp4"
+    render_video(motion_timeline, out, tmp_path / "work", quality="draft", encoder="libx264")
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(out), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    decoded = np.frombuffer(raw, np.uint8).reshape(-1, H, W, 3)
+    ref = FrameRenderer(motion_timeline)
+    for n in (2, 10, 12, 25, 36, 47, 50, 60, 63, 70, 80, 86, 92):  # transitions, text entering and leaving, the PiP clip
+        mad = _mad(decoded[n], ref.frame(n))
+        assert mad < MAD_MP4, f"frame {n}: mean abs difference {mad:.2f}"
+
+
+def test_torch_composition_of_shots_matches_the_reference(motion_timeline: Timeline):
+    """The GPU path's code for shots (canvas planes through torch grid_sample), run on the CPU."""
+    pytest.importorskip("torch")
+    reference = [bytes(f) for f in FrameRenderer(motion_timeline).yuv_frames()]
+    worst = 0.0
+    for n, frame in enumerate(FrameRenderer(motion_timeline, device="cpu").yuv_frames()):
+        a = np.frombuffer(frame, np.uint8)
+        b = np.frombuffer(reference[n], np.uint8)
+        worst = max(worst, float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()))
+    assert n + 1 == len(reference) and worst < 1.5, worst

@@ -49,7 +49,7 @@ def test_variants_are_reproducible_and_differ():
 
 def test_variants_start_their_photos_one_further_on_and_keep_a_templates_own_choice(tmp_path: Path):
     """Variants of one product look different too (platforms rank near-duplicates down): scenes without
-    image= start one photo further on per variant, zoom motion alternates the other way; image=2 stays."""
+    image= start one photo further on per variant, and the shots are chosen differently; image=2 stays."""
     from studio.render.style import VideoStyle
     from studio.render.timeline import build_timeline
     from studio.types import Captions, LineSpan, Voiceover
@@ -64,10 +64,11 @@ def test_variants_start_their_photos_one_further_on_and_keep_a_templates_own_cho
         spans = [LineSpan(scene.lines[0], i * 1.0, i * 1.0 + 0.9, scene=i) for i, scene in enumerate(script.scenes)]
         voice = Voiceover(tmp_path / "v.wav", 24000, 4.0, spans, "x", True)
         timeline = build_timeline(p, script, voice, Captions([], "zh", "script-aligned"), VideoStyle())
-        layers.append([(l.source, l.motion) for l in timeline.layers if l.kind == "photo"])
+        layers.append([(l.sources[0], l.label) for l in sorted(timeline.layers, key=lambda l: l.start)
+                       if l.kind == "shot"])
     assert [s for s, _ in layers[0]] == ["a.jpg", "b.jpg", "b.jpg", "a.jpg"]
     assert [s for s, _ in layers[1]] == ["b.jpg", "c.jpg", "b.jpg", "b.jpg"]
-    assert [m for _, m in layers[0]] == ["in", "out", "in", "out"] and [m for _, m in layers[1]] == ["out", "in", "out", "in"]
+    assert [m for _, m in layers[0]] != [m for _, m in layers[1]]
 
 
 def test_short_name_from_marketplace_title():

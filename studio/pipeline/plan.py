@@ -21,7 +21,7 @@ from ..util import StudioError
 
 # share of the job each step takes, for one progress bar across steps (measured on a 2-core CPU)
 STEP_WEIGHTS = {"script": 0.01, "voice": 0.09, "subtitles": 0.20, "compose": 0.02, "render": 0.66, "finish": 0.02}
-RENDER_VERSION = "1"  # bump when the same inputs would give a different video
+RENDER_VERSION = "2"  # bump when the same inputs would give a different video (2: shots, transitions, motion)
 
 
 class PlanError(StudioError):

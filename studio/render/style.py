@@ -1,12 +1,13 @@
 """Visual style of a video: sizes, colours, fonts and the platform safe zones."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..core.vocab import CAPTION_KINDS, DEFAULT_PLATFORM, platform as platform_named
 from ..util import cjk_font_path
+from .motion import MotionStyle, motion_style
 
 def hex_to_rgb(value: str) -> tuple[int, int, int]:
     value = value.lstrip("#")
@@ -31,6 +32,7 @@ class VideoStyle:
     safe_right: int = 170
     caption_kind: str = "karaoke"  # standard | karaoke | elder | bilingual (see subtitles.export.CaptionStyle)
     product_inset: bool = True  # over video clips, a card with the product photo keeps the product in view
+    motion: MotionStyle = field(default_factory=lambda: motion_style({}))  # how the video is cut (render/motion.py)
 
     @property
     def scale(self) -> float:
@@ -70,6 +72,7 @@ class VideoStyle:
             safe_right=zones.right,
             caption_kind=_caption_kind(style.get("caption_style", "karaoke")),
             product_inset=bool(style.get("product_inset", True)),
+            motion=motion_style(style),
         )
 
     def caption_style(self):
@@ -89,6 +92,7 @@ class VideoStyle:
             outline=max(2, int(round(5 * self.scale))),
             primary=self.text,
             highlight=self.highlight,
+            pop=self.motion.caption_pop,  # karaoke kinds only: the others have no per-word timing
         )
         return CaptionStyle.preset(self.caption_kind, base)
 

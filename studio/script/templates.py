@@ -27,13 +27,15 @@ STYLE_DEFAULTS: dict[str, Any] = {
     "caption_style": "karaoke",  # standard | karaoke | elder | bilingual
     "music": "assets/music/upbeat_loop.m4a",  # relative to the project, or to the template folder
     "music_gain_db": -20.0,  # music level under the voice
-    "zoom": 1.08,  # slow push-in factor over one scene
+    "zoom": 1.08,  # the `still` motion style's slow push-in over one scene
     "voice": None,  # voice id; None = the language default
     "speed": 1.0,
     "pitch": 0.0,  # semitones, -6..+6 (the pace is kept)
     "product_inset": True,  # over video clips (and AI backgrounds), show the product photo on a small card
     "ai_backgrounds": 0,  # backdrops painted by a local diffusers model (studio/imagery.py), 0-6
     "background_prompt": "",  # what they show (English); "" = a scene that suits the product's category
+    "motion_style": "lively",  # how the video is cut: lively | punchy | calm | still (studio/render/motion.py PRESETS)
+    "motion": {},  # the preset's keys tuned (shot_seconds, transitions, title_enter…; docs/templates.md)
 }
 
 REQUIRED_KEYS = ("name", "language")
@@ -309,6 +311,13 @@ def _load_template_folder(folder: Path, packaged: bool = False) -> Template:
     for key in ("name", "title", "category", "style_name", "description"):
         if key in meta and not isinstance(meta[key], (str, int, float)):
             fail(f"{key} must be text, not a {type(meta[key]).__name__}", _yaml_line(yaml_path, key))
+    if "motion_style" in style_in or "motion" in style_in:
+        from ..render.motion import motion_style
+
+        try:
+            motion_style(style_in)
+        except ValueError as exc:
+            fail(f"style: {exc}", _yaml_line(yaml_path, "motion" if "motion" in style_in else "motion_style"))
     try:
         target = float(meta.get("target_seconds", 20))
     except (TypeError, ValueError):

@@ -36,8 +36,11 @@ class CaptionStyle:
     box_alpha: int = 0x20  # 0 opaque .. 255 transparent
     translation_scale: float = 0.62  # bilingual: the translation's size relative to font_size
     translation_colour: tuple[int, int, int] = (235, 235, 235)
+    pop: bool = False  # karaoke: each word also pops (grows to POP_SCALE and back) as it is spoken
 
     ELDER_SCALE = 1.4
+    POP_SCALE = 112  # percent
+    POP_MS = (70, 180)  # grown by then, back to full size by then (from the word's start)
 
     @classmethod
     def preset(cls, kind: str, base: "CaptionStyle | None" = None) -> "CaptionStyle":
@@ -172,7 +175,7 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
     small = int(round(style.font_size * style.translation_scale))
     for page, extra in zip(captions.pages, second):
         if style.karaoke and page.words:
-            text = _karaoke_text(page)
+            text = _karaoke_text(page, style if style.pop else None)
         else:
             text = _escape(page.text)
         if extra:  # the translation: smaller, its own colour (karaoke cannot highlight it)
@@ -182,7 +185,9 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
     _atomic_write(path, header + "\n".join(events) + "\n")
 
 
-def _karaoke_text(page) -> str:
+def _karaoke_text(page, pop: CaptionStyle | None = None) -> str:
+    """The page's words with karaoke timing (`\\k`); with `pop`, each word also scales up and back as
+    it starts (libass animates it: `\\t` from the word's start, reset for the words after it)."""
     starts = page.line_starts or [0]
     parts: list[str] = []
     cursor = page.start
@@ -200,7 +205,14 @@ def _karaoke_text(page) -> str:
                 if line and " " in line and remaining.startswith(" "):
                     shown += " "
                     remaining = remaining[1:]
+            at_ms = int(round((cursor - page.start) * 1000))
             duration_cs = max(1, int(round((max(w.end, cursor) - cursor) * 100)))
             cursor = max(w.end, cursor)
-            parts.append(f"{{\\k{duration_cs}}}{_escape(shown)}")
+            if pop is not None:
+                up, down, k = at_ms + pop.POP_MS[0], at_ms + pop.POP_MS[1], pop.POP_SCALE
+                anim = (f"\\fscx100\\fscy100\\t({at_ms},{up},\\fscx{k}\\fscy{k})"
+                        f"\\t({up},{down},\\fscx100\\fscy100)")
+                parts.append(f"{{\\k{duration_cs}{anim}}}{_escape(shown)}")
+            else:
+                parts.append(f"{{\\k{duration_cs}}}{_escape(shown)}")
     return "".join(parts)
