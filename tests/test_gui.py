@@ -325,6 +325,23 @@ def test_style_controls_change_the_preview(window, sheet, qtbot):
     assert _pixels(zones.image) != _pixels(bigger.image)
 
 
+def test_the_motion_style_is_switched_in_the_app_without_editing_files(window, sheet, qtbot):
+    window.load_sheet(sheet)
+    window.products_panel.select_row(0)
+    base = _wait_preview(qtbot, window)
+    combo = window.style_panel.motion_combo
+    combo.setCurrentIndex(combo.findData("still"))
+    assert window.session.project.style.motion_style == "still"
+    assert window.session.options.style["motion_style"] == "still"
+    still = _wait_preview(qtbot, window, lambda r: r.key != base.key)  # the preview follows the new style
+    combo.setCurrentIndex(combo.findData("punchy"))
+    assert window.session.options.style["motion_style"] == "punchy"
+    _wait_preview(qtbot, window, lambda r: r.key != still.key)
+    window.session.undo()
+    assert window.session.project.style.motion_style == "still"
+    qtbot.waitUntil(lambda: combo.currentData() == "still", timeout=5000)
+
+
 def test_interface_is_fully_translated(window, sheet, qtbot):
     """Every fixed string of the window, the gallery and the settings dialog exists in English."""
     from PySide6.QtGui import QAction

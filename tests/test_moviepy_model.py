@@ -13,6 +13,8 @@ from studio.util import StudioError
 
 from .conftest import make_photo
 
+pytestmark = pytest.mark.unit
+
 W, H, FPS = 180, 320, 15
 # mean absolute difference (0-255) allowed between MoviePy's composite frame and FrameRenderer.frame:
 # MoviePy blends each overlay through a float mask recovered from the renderer's own blend (rounding)

@@ -1,5 +1,5 @@
 """The style panel: caption size, kind and colours, music, voice, speed and pitch, platform (safe
-zones), target length, quality, the product photo over clips, AI backgrounds; and the template
+zones), target length, quality, motion style, the product photo over clips, AI backgrounds; and the template
 picker the toolbar shows. Every change is a session edit (undoable); `show_style` puts the
 project's choices back into the controls (after an undo, or another project)."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ...app.session import Session
 from ...core.errors import StudioError
 from ...core.vocab import CAPTION_KINDS, PLATFORMS
 from ...project import ProjectStyle
+from ...render.motion import MOTION_STYLES
 from ...script import list_templates
 from ...util import ASSETS_DIR
 from ...voice import available_voices
@@ -25,6 +26,8 @@ CAPTION_KIND_NAMES = {None: TEMPLATES_OWN, "standard": ("标准", "Standard"),
                       "karaoke": ("卡拉OK（逐字高亮）", "Karaoke (word by word)"),
                       "elder": ("长辈大字（深色底）", "Elder-friendly (large, boxed)"), "bilingual": ("双语", "Bilingual")}
 QUALITY_NAMES = {"final": ("成片（更清晰）", "Final (better)"), "draft": ("草稿（更快）", "Draft (faster)")}
+MOTION_NAMES = {None: TEMPLATES_OWN, "lively": ("活泼（常规带货）", "Lively"), "punchy": ("快节奏（卡点）", "Punchy (on the beat)"),
+                "calm": ("舒缓（长辈教程）", "Calm (slower cuts)"), "still": ("静止（每段一个镜头）", "Still (one shot a scene)")}
 
 
 class StylePanel(QGroupBox):
@@ -72,6 +75,10 @@ class StylePanel(QGroupBox):
         row("目标时长", "Target length", self.target_combo)
         self.quality_combo = self._combo(list(QUALITY_NAMES), "quality")
         row("画质", "Quality", self.quality_combo)
+        self.motion_combo = self._combo([None, *MOTION_STYLES], "motion_style")
+        texts.bind(self.motion_combo.setToolTip, "镜头节奏、转场和文字动效（模板里的 motion_style）",
+                   "shot rhythm, transitions and text animation (the template's motion_style)")
+        row("动效", "Motion", self.motion_combo)
         self.inset_combo = self._combo([None, True, False], "product_inset")
         row("视频上显示商品图", "Product photo over clips", self.inset_combo)
         self.backgrounds_combo = self._combo([None, 0, 1, 2, 3], "ai_backgrounds")
@@ -84,7 +91,7 @@ class StylePanel(QGroupBox):
         self.template_combo.currentIndexChanged.connect(lambda _: self._change(template=self.template_combo.currentData()))
         self._widgets = (self.caption_kind, self.caption_size, self.music_combo, self.voice_combo, self.speed_spin,
                          self.pitch_spin, self.platform_combo, self.target_combo, self.quality_combo, self.inset_combo,
-                         self.backgrounds_combo, self.template_combo)
+                         self.backgrounds_combo, self.template_combo, self.motion_combo)
 
     def _combo(self, values: list, key: str) -> QComboBox:
         combo = QComboBox()
@@ -111,7 +118,7 @@ class StylePanel(QGroupBox):
         for combo, value in ((self.caption_kind, st.caption_style), (self.target_combo, st.target_seconds),
                              (self.voice_combo, st.voice), (self.platform_combo, st.platform),
                              (self.quality_combo, st.quality), (self.backgrounds_combo, st.ai_backgrounds),
-                             (self.template_combo, st.template)):
+                             (self.template_combo, st.template), (self.motion_combo, st.motion_style)):
             combo.setCurrentIndex(max(0, combo.findData(value)))
         self.inset_combo.setCurrentIndex({None: 0, True: 1, False: 2}[st.product_inset])
         if st.music and self.music_combo.findData(st.music) < 0:  # a track chosen elsewhere
@@ -152,7 +159,7 @@ class StylePanel(QGroupBox):
         t = self.texts.t
         self.fill_templates()
         for combo, names in ((self.platform_combo, PLATFORM_NAMES), (self.quality_combo, QUALITY_NAMES),
-                             (self.caption_kind, CAPTION_KIND_NAMES)):
+                             (self.caption_kind, CAPTION_KIND_NAMES), (self.motion_combo, MOTION_NAMES)):
             for i in range(combo.count()):
                 combo.setItemText(i, t(*names[combo.itemData(i)]))
         for i in range(self.target_combo.count()):
