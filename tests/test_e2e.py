@@ -62,7 +62,11 @@ def test_sheet_to_finished_video(tiny_sheet: Path, tmp_path: Path, ffprobe: str)
     duration = float(info["format"]["duration"])
     voice_s = manifest["voice"]["duration_s"]
     assert duration <= 8.5 and abs(duration - voice_s) <= 0.3
-    assert manifest["video"]["encoder"] in ("libx264", "h264_nvenc") and manifest["video"]["encoder_reason"]
+    from studio.render import choose_encoder
+
+    assert manifest["video"]["encoder"] == choose_encoder("auto")[0] and manifest["video"]["encoder_reason"]
+    motion = manifest["motion"]  # how it was cut: the style, its shots, the music's tempo
+    assert motion["style"] and motion["layers"].get("shot", 0) >= 2 and motion["tempo_bpm"]
     assert set(manifest["timings_s"]) >= {"script", "voice", "subtitles", "render"}
 
     script_text = "".join(line for scene in manifest["script"]["scenes"] for line in scene["lines"])

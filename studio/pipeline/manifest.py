@@ -62,6 +62,7 @@ def build_manifest(plan: RenderPlan, *, voice_step, caption_step, timeline, enco
             "loudness": encoded.loudness, "aigc_label": json.loads(aigc_metadata(plan.options.aigc_producer)),
             "delivery": plan.delivery,
         },
+        "motion": _motion_summary(plan, timeline),
         "outputs": {"video": video.name, "video_bytes": video.stat().st_size, "srt": srt, "vtt": vtt,
                     "cover": outputs.cover.name},
         "fingerprint": plan.fingerprint,
@@ -69,6 +70,16 @@ def build_manifest(plan: RenderPlan, *, voice_step, caption_step, timeline, enco
         "cache_hits": [*voice_step.cache_hits, *caption_step.cache_hits],
         "warnings": [str(n) for n in notes] + warnings,
     }
+
+
+def _motion_summary(plan: RenderPlan, timeline) -> dict:
+    """How the video was cut: the motion style, its shots and transitions, the music's tempo."""
+    kinds: dict[str, int] = {}
+    for layer in timeline.layers:
+        kinds[layer.kind] = kinds.get(layer.kind, 0) + 1
+    beats = timeline.beats
+    return {"style": plan.video_style.motion.name, "layers": kinds,
+            "tempo_bpm": round(beats.tempo_bpm, 1) if beats.tempo_bpm else None, "beats_from": beats.source or None}
 
 
 def finished_render(out_dir: Path, stem: str, fingerprint: str) -> RenderResult | None:
