@@ -200,6 +200,8 @@ class ProcessRunner(Runner):
                     flush()
                     for future in finished:
                         remaining.discard(future)
+                        if future.cancelled():  # never begun: a stop dropped it
+                            continue
                         index, result = future.result()
                         if result is not None:
                             events.result(by_index[index], result)
