@@ -263,6 +263,53 @@ def test_librosa_finds_the_beats_of_a_click_track(tmp_path, monkeypatch):
     assert grid.times[-1] > 29 and np.all(np.diff(grid.times) > 0.25)
 
 
+_TRACK_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from studio.render.beats import track_beats
+beats, tempo, length = track_beats(Path(sys.argv[1]))
+print(len(beats), round(tempo))
+"""
+
+
+@pytest.mark.ffmpeg
+def test_processes_tracking_beats_at_once_on_a_fresh_install_all_live(tmp_path):
+    """Four workers compiling librosa's numba code at once on a cold cache, then a fifth loading it.
+
+    Without one writer at a time numba's cache came out corrupt and the processes that loaded it
+    died of a segmentation fault (CI, a two-node farm on a fresh install)."""
+    import os
+    import subprocess
+    import sys
+
+    sr = 22050
+    x = np.zeros(sr * 6, np.float32)
+    for k in range(12):
+        i = int(k * 0.5 * sr)
+        x[i:i + 400] += np.hanning(400) * 0.8
+    wav = tmp_path / "click.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes((x * 32767).astype("<i2").tobytes())
+    env = {**os.environ, "STUDIO_HOME": str(tmp_path / "home"), "STUDIO_CACHE": "off"}
+    env.pop("NUMBA_CACHE_DIR", None)
+    root = str(Path(__file__).resolve().parents[1])
+
+    def start():
+        return subprocess.Popen([sys.executable, "-c", _TRACK_IN_A_PROCESS, str(wav)], env=env, cwd=root,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    at_once = [start() for _ in range(4)]
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in at_once]
+    after = start()
+    results.append((after.wait(timeout=300), after.stdout.read(), after.stderr.read()))
+    assert [rc for rc, _, _ in results] == [0] * 5, results
+    assert all(out.split()[1] == "120" for _, out, _ in results), results
+    assert list((tmp_path / "home" / "numba").rglob("*.nbi")), "numba's cache is in the studio's folder"
+
+
 @pytest.mark.unit
 def test_cuts_and_text_land_on_beats(tmp_path):
     tl = _video(tmp_path, [make_photo(tmp_path / "a.png"), make_photo(tmp_path / "b.png", color=(200, 40, 40))], 30.0)

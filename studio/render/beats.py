@@ -9,6 +9,12 @@ Importing librosa compiles numba code (about 6 CPU-seconds per process), so a tr
 in memory, on disk by the file's content hash (unless STUDIO_CACHE=off), and for the bundled tracks
 in a `<track>.beats.json` beside them (written by `python -m studio.render.beats TRACK`, holding the
 track's hash: a changed track is tracked again).
+
+numba keeps librosa's compiled code in a cache of its own, and two processes writing it at once leave
+it corrupt: every later process that loads it dies of a segmentation fault (seen with two batch
+workers and with a render farm on a fresh install). So that cache lives in the studio's folder, not in
+site-packages (which may also be read-only), and one process at a time runs the tracker
+(`librosa_lock`, a cross-process file lock).
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import bisect
 import json
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +32,7 @@ import numpy as np
 from ..util import StudioError, sha1_of
 
 log = logging.getLogger(__name__)
+_tracker_lock = threading.Lock()
 
 ANALYSIS_RATE = 22050  # librosa's own default rate: its tracker is tuned for it
 HOP = 128  # samples between onset-strength frames (5.8 ms)
@@ -120,6 +128,33 @@ def _track(music: Path) -> tuple[tuple[float, ...], float, float]:
     y = decode_audio(music, rate=ANALYSIS_RATE, channels=1)[:, 0]
     if len(y) < ANALYSIS_RATE:
         raise StudioError(f"{music}: the music is shorter than a second; beats cannot be tracked")
+    with _tracker_lock, librosa_lock():  # threads of this process, then the other processes
+        return _track_locked(y)
+
+
+def librosa_lock():
+    """A cross-process lock, held while librosa's numba code is compiled, cached or loaded.
+
+    Also points numba's cache at `<STUDIO_HOME>/numba` (unless NUMBA_CACHE_DIR names another
+    folder) before librosa is first imported, so the compiled code is shared by the studio's
+    processes and never written into site-packages.
+    """
+    from filelock import FileLock
+
+    from ..util import data_home
+
+    folder = Path(os.environ.get("NUMBA_CACHE_DIR") or data_home() / "numba")
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("NUMBA_CACHE_DIR") != str(folder) and "librosa" not in sys.modules:
+        os.environ["NUMBA_CACHE_DIR"] = str(folder)
+        if "numba" in sys.modules:  # Whisper's timing code imported numba first: re-read the setting
+            import numba.core.config
+
+            numba.core.config.reload_config()
+    return FileLock(str(folder / "librosa.lock"))
+
+
+def _track_locked(y: np.ndarray) -> tuple[tuple[float, ...], float, float]:
     import librosa
 
     # a fine hop (5.8 ms) for the tracker, then each beat moved to the strongest onset within 70 ms:
