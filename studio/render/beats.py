@@ -144,7 +144,14 @@ def librosa_lock():
     from ..util import data_home
 
     folder = Path(os.environ.get("NUMBA_CACHE_DIR") or data_home() / "numba")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        import tempfile
+
+        log.warning("cannot write %s; numba's cache goes to the temporary folder", folder, exc_info=True)
+        folder = Path(tempfile.gettempdir()) / "aigc-studio-numba"
+        folder.mkdir(parents=True, exist_ok=True)
     if os.environ.get("NUMBA_CACHE_DIR") != str(folder) and "librosa" not in sys.modules:
         os.environ["NUMBA_CACHE_DIR"] = str(folder)
         if "numba" in sys.modules:  # Whisper's timing code imported numba first: re-read the setting
