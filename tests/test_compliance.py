@@ -513,15 +513,26 @@ def test_the_held_out_list_is_counted_without_labels():
     from studio.compliance.term_bench import SOURCES_DIR
 
     rows = [json.loads(line) for line in (SOURCES_DIR / "terms.jsonl").read_text(encoding="utf-8").splitlines()]
-    blind = [r for r in rows if r["split"] == "blind"]
-    assert blind and {r["source"] for r in blind} == {"baimocn/ad-compliance-agent"}
+    blind = [r for r in rows if r["split"] in ("blind", "blind3")]
+    assert {r["source"] for r in blind if r["split"] == "blind"} == {"baimocn/ad-compliance-agent"}
+    assert {r["source"] for r in blind if r["split"] == "blind3"} == {"6LdragonL6/LexAd"}
     assert all(r["list_category"] for r in blind)
-    labelled = {r["term"]: r for r in rows if r["split"] != "blind"}
+    labelled = {r["term"]: r for r in rows if r["split"] not in ("blind", "blind3")}
     for r in blind:
         if r["term"] in labelled:
             assert r["family"] == labelled[r["term"]]["family"] and r["in_scope"] == labelled[r["term"]]["in_scope"]
         else:
             assert r["family"] == "unlabelled" and r["in_scope"]
+
+
+def test_the_sealed_list_is_left_out_unless_asked_for():
+    """Round 3's held-out list is scored once: no default run of the bench includes its terms."""
+    from studio.compliance.term_bench import SEALED, term_cases
+
+    assert SEALED == ("blind3",)
+    assert not any(c.split in SEALED for c in term_cases())
+    sealed = [c for c in term_cases(include_sealed=True) if c.split in SEALED]
+    assert len(sealed) == 6 * 393 and all(c.list_category for c in sealed)
 
 
 @pytest.mark.parametrize("line", [
