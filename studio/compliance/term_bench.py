@@ -147,6 +147,32 @@ def clean_cases(sources_dir: Path = SOURCES_DIR) -> list[Case]:
     return out
 
 
+def probe_cases(sources_dir: Path = SOURCES_DIR) -> tuple[list[Case], list[Case]]:
+    """Round 3's own probes (``probes_r3.yaml``, development data): violations by family and clean
+    look-alikes, each in three spoken and three on-screen carriers. Returns (violations, clean)."""
+    path = sources_dir / "probes_r3.yaml"
+    if not path.exists():
+        return [], []
+    carriers, probes = _load_yaml(sources_dir / "carriers.yaml"), _load_yaml(path)
+    products = carriers["products"]
+
+    def put(phrase: str, family: str, term: bool) -> list[Case]:
+        prod = products[_pick(phrase, len(products), 1)[0]]
+        out = []
+        for mode in MODES:
+            pool = carriers[mode]
+            for i in _pick(f"{mode}:{phrase}", len(pool), 3):
+                out.append(Case(pool[i].format(t=phrase, p=prod["name"]), mode, "probe", prod["name"], prod["category"],
+                                term=phrase if term else "", source="probes_r3", family=family,
+                                kind="" if term else "written"))
+        return out
+
+    violations = [c for fam, items in (probes.get("violations") or {}).items() for t in items or []
+                  for c in put(str(t), str(fam), True)]
+    clean = [c for t in probes.get("clean") or [] for c in put(str(t), "", False)]
+    return violations, clean
+
+
 def findings_for(case: Case) -> list:
     """The findings check_script gives for the case's line, said (spoken) or shown (onscreen)."""
     product = Product(name=case.product, price=None, category=case.category, language="zh",
@@ -226,12 +252,20 @@ def run_bench(sources_dir: Path = SOURCES_DIR, include_sealed: bool = False) -> 
             rep._t(rep.rewrites_clean, (case.split,)).add(clean_after)
         elif case.split == "dev":
             rep.dev_misses.append(f"{case.mode} [{case.family}] {case.term!r} in {case.text}")
-    for case in clean_cases(sources_dir):
+    probes, probe_clean = probe_cases(sources_dir)
+    for case in probes:
+        ok = caught(case, findings_for(case))
+        for scope in ("all", f"family:{case.family}"):
+            for mode in ("all", case.mode):
+                rep._t(rep.recall, ("probe", scope, mode)).add(ok)
+        if not ok:
+            rep.dev_misses.append(f"{case.mode} probe [{case.family}] {case.term!r} in {case.text}")
+    for case in clean_cases(sources_dir) + probe_clean:
         fs = findings_for(case)
         for mode in ("all", case.mode):
             for kind in ("all", case.kind):
                 rep._t(rep.false_alarms, (case.split, kind, mode)).add(bool(fs))
-        if fs and case.split == "dev":
+        if fs and case.split in ("dev", "probe"):
             rep.dev_false_alarms.append(f"{case.mode} ({case.kind}): {case.text} -> "
                                         + ", ".join(f"{f.text}({f.rule_id})" for f in fs))
     return rep
@@ -243,7 +277,7 @@ def format_bench(rep: BenchReport, details: bool = True) -> str:
             f"{'split':<6}{'scope':<52}{'spoken':>18}{'on-screen':>18}{'both':>18}"]
     first = ("all", NOT_NAMED, NOT_NAMED_UNSEEN, NAMED, UNREAD)
     scopes = sorted({k[1] for k in rep.recall}, key=lambda s: (first.index(s) if s in first else len(first), s))
-    for split in ("dev", "test", *BLIND_SPLITS):
+    for split in ("probe", "dev", "test", *BLIND_SPLITS):
         for scope in scopes:
             if (split, scope, "all") not in rep.recall:
                 continue
