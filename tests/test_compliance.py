@@ -470,16 +470,21 @@ def test_an_urgency_headline_is_flagged_on_screen_and_an_offer_in_the_sheet_back
 
 # ---------------------------------------------------------------- the bench on real banned-word lists
 def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
-    """Recall on the test terms (never tuned on, read while labelling), on the list held out unread
-    (baimocn: its totals only were ever printed), and false alarms on clean copy, written and real,
-    spoken and on screen. The goal is recall >= 0.90 with false alarms <= 0.03; these floors are
-    the measured figures (README), which fall short of it on recall: the held-out list's terms
-    that no other list has are caught 60% of the time."""
+    """Recall on the test terms (never tuned on, read while labelling), on the lists held out unread
+    (baimocn, round 2: its totals only were ever printed; LexAd, round 3: sealed until it was scored
+    once, after the round's rules), on round 3's own probes, and false alarms on clean copy, written
+    and real, spoken and on screen. The goal is recall >= 0.90 with false alarms <= 0.03; these
+    floors are the measured figures (README), which fall short of it on recall: of the terms that no
+    other list has, round 2's list has 61% caught and round 3's 48%."""
     from studio.compliance.term_bench import NAMED, NOT_NAMED, UNREAD, run_bench
 
-    rep = run_bench()
+    rep = run_bench(include_sealed=True)  # round 3's list too: scored once blind, these floors are that run
     for mode in ("spoken", "onscreen"):
         assert rep.recall_of("dev", "all", mode).rate >= 0.98, mode
+        assert rep.recall_of("probe", "all", mode).rate >= 0.95, mode
+        assert rep.false_alarm_of("probe", mode).rate == 0.0, mode
+        assert rep.recall_of("blind3", "all", mode).rate >= 0.64, (mode, str(rep.recall_of("blind3", "all", mode)))
+        assert rep.recall_of("blind3", UNREAD, mode).rate >= 0.48, (mode, str(rep.recall_of("blind3", UNREAD, mode)))
         assert rep.recall_of("test", NOT_NAMED, mode).rate >= 0.83, (mode, str(rep.recall_of("test", NOT_NAMED, mode)))
         assert rep.recall_of("test", NAMED, mode).rate >= 0.98, mode
         assert rep.recall_of("blind", "all", mode).rate >= 0.72, (mode, str(rep.recall_of("blind", "all", mode)))
@@ -491,6 +496,7 @@ def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
             assert real.total >= 45 and real.rate <= 0.03, (split, mode, str(real))
     assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.80  # the first round's list held out whole
     assert rep.rewrites_clean[("test",)].rate >= 0.95 and rep.rewrites_clean[("blind",)].rate >= 0.93
+    assert rep.rewrites_clean[("blind3",)].rate >= 0.95
 
 
 def test_every_carrier_is_clean_and_every_term_is_labelled():
@@ -513,15 +519,26 @@ def test_the_held_out_list_is_counted_without_labels():
     from studio.compliance.term_bench import SOURCES_DIR
 
     rows = [json.loads(line) for line in (SOURCES_DIR / "terms.jsonl").read_text(encoding="utf-8").splitlines()]
-    blind = [r for r in rows if r["split"] == "blind"]
-    assert blind and {r["source"] for r in blind} == {"baimocn/ad-compliance-agent"}
+    blind = [r for r in rows if r["split"] in ("blind", "blind3")]
+    assert {r["source"] for r in blind if r["split"] == "blind"} == {"baimocn/ad-compliance-agent"}
+    assert {r["source"] for r in blind if r["split"] == "blind3"} == {"6LdragonL6/LexAd"}
     assert all(r["list_category"] for r in blind)
-    labelled = {r["term"]: r for r in rows if r["split"] != "blind"}
+    labelled = {r["term"]: r for r in rows if r["split"] not in ("blind", "blind3")}
     for r in blind:
         if r["term"] in labelled:
             assert r["family"] == labelled[r["term"]]["family"] and r["in_scope"] == labelled[r["term"]]["in_scope"]
         else:
             assert r["family"] == "unlabelled" and r["in_scope"]
+
+
+def test_the_sealed_list_is_left_out_unless_asked_for():
+    """Round 3's held-out list is scored once: no default run of the bench includes its terms."""
+    from studio.compliance.term_bench import SEALED, term_cases
+
+    assert SEALED == ("blind3",)
+    assert not any(c.split in SEALED for c in term_cases())
+    sealed = [c for c in term_cases(include_sealed=True) if c.split in SEALED]
+    assert len(sealed) == 6 * 393 and all(c.list_category for c in sealed)
 
 
 @pytest.mark.parametrize("line", [

@@ -3,7 +3,8 @@
     python tests/data/compliance_sources/build_terms.py
 
 Every raw term must be labelled (a family, or out_of_scope with a reason), except those of the
-blind list (BLIND), which is never read term by term: its terms are `blind`, in scope unless the
+blind lists (BLIND_LISTS), which are never read term by term: their terms are `blind` (round 2's
+list) or `blind3` (round 3's), in scope unless the
 very same term is labelled out of scope, and of the family a label gives it elsewhere (or
 `unlabelled`). Only totals of it are printed. For the other lists the split is decided per term,
 before any rule sees it: a term of the first round's held-out list (HELD_OUT) is `test` wherever
@@ -30,9 +31,13 @@ SOURCES = {  # raw file -> source id (the repository it came from; see README.md
     "LittleOooou-Ok_ad-compliance-agent_sensitive_words.txt": "LittleOooou-Ok/ad-compliance-agent",
     "xieboyu22-hash_ad-compliance-agent_terms.txt": "xieboyu22-hash/ad-compliance-agent",
     "baimocn_ad-compliance-agent_banned_words.txt": "baimocn/ad-compliance-agent",
+    # round 3
+    "6LdragonL6_LexAd_forbidden_words.txt": "6LdragonL6/LexAd",
 }
 HELD_OUT = "angelaxu76/TaobaoProj"  # first round: never tuned on, every one of its terms is test
 BLIND = "baimocn/ad-compliance-agent"  # round 2: never read term by term, every one of its terms is blind
+# lists never read term by term, and the split their terms get: round 2's (measured twice), round 3's
+BLIND_LISTS = {BLIND: "blind", "6LdragonL6/LexAd": "blind3"}
 
 
 def hash_split(term: str) -> str:
@@ -75,14 +80,14 @@ def main() -> int:
         return 2
     raw = {src: read_raw(HERE / "raw" / name) for name, src in SOURCES.items()}
     held_out_terms = set(raw[HELD_OUT])
-    blind_sections = read_raw_sections(HERE / "raw" / next(n for n, s in SOURCES.items() if s == BLIND))
+    blind_sections = {src: read_raw_sections(HERE / "raw" / name) for name, src in SOURCES.items() if src in BLIND_LISTS}
     rows, missing = [], []
     for src, terms in raw.items():
         for t in terms:
-            if src == BLIND:
+            if src in BLIND_LISTS:
                 family = family_of.get(t) or ("out_of_scope" if t in out_of_scope else "unlabelled")
-                row = {"term": t, "source": src, "family": family,
-                       "in_scope": t not in out_of_scope, "split": "blind", "list_category": blind_sections[t]}
+                row = {"term": t, "source": src, "family": family, "in_scope": t not in out_of_scope,
+                       "split": BLIND_LISTS[src], "list_category": blind_sections[src][t]}
                 if t in out_of_scope:
                     row["reason"] = out_of_scope[t]
                 rows.append(row)
@@ -105,8 +110,8 @@ def main() -> int:
     for src in raw:
         mine = [r for r in rows if r["source"] == src]
         ins = [r for r in mine if r["in_scope"]]
-        if src == BLIND:
-            print(f"{src}: {len(mine)} terms, {len(ins)} in scope (blind; "
+        if src in BLIND_LISTS:
+            print(f"{src}: {len(mine)} terms, {len(ins)} in scope ({BLIND_LISTS[src]}; "
                   f"{sum(r['family'] == 'unlabelled' for r in mine)} in no other list)")
             continue
         print(f"{src}: {len(mine)} terms, {len(ins)} in scope "
