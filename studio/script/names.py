@@ -63,7 +63,7 @@ def find_product_type(text: str, language: str) -> re.Match | None:
 _NUM = r"\d+(?:\.\d+)?"
 _UNIT_WORDS = (r"英寸|寸|吋|inches|inch|in|cm|mm|m|米|厘米|毫米|kg|KG|Kg|g|G|GB|Gb|gb|T|TB|tb|克|千克|公斤|斤|两|磅|lbs?|oz|ml|mL|ML|"
                r"毫升|l|L|升|W|w|瓦|kW|KW|千瓦|mAh|mah|毫安时?|Wh|Hz|hz|HZ|赫兹|GHz|MHz|K|k|P|p|M|MB|度|°|核|线程|代|位|bit|nm|"
-               r"DPI|dpi|万像素|像素|V|A|Mbps|mbps|Gbps|袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|双|块|卷|抽|张|枚|套|组|听|箱|桶|"
+               r"DPI|dpi|万像素|像素|V|A|Mbps|mbps|Gbps|袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|双(?![卡待摄核通])|块|卷|抽|张|枚|套|组|听|箱|桶|"
                r"杯|贴|本|把|台|斤装|人份|人|天|日|年|月|cc|CC|x|X|Feet|feet|ft|Meter|meter|meters|Watt|Watts|watt|watts|"
                r"Litres?|litres?|Liters?|liters?|ltr|Ltr|Pcs|pcs|Pieces|pieces|Piece|piece|Pack|pack|Count|count|ct|Ct|GSM|gsm|"
                r"Hours|hours|Hrs|hrs|Hr|hr|Mins?|mins?|Keys|keys|Lumens|lumens|ANSI|Nits|nits|Ah|mAH|MAH|Sheets|sheets|Pages|pages")
@@ -115,6 +115,57 @@ def _nfkc(text: str) -> str:
 
 
 # ---- brand ------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def known_brands_zh() -> dict[str, tuple[str, ...]]:
+    """Known marketplace brands (lexicon/brands_zh.txt): every written form -> all forms of that brand,
+    the Chinese name first ('苹果' and 'Apple' -> ('苹果', 'Apple'))."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in (_LEXICON / "brands_zh.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        head, _, rest = line.partition(" ")
+        forms = (head, *([rest.strip()] if rest.strip() and not re.search(f"[{HAN}]", rest) else rest.split()))
+        forms = tuple(dict.fromkeys(f for f in forms if f))
+        for form in forms:
+            out.setdefault(form, forms)
+    return out
+
+
+@lru_cache(maxsize=2)
+def _known_brand_re(latin: bool) -> re.Pattern:
+    forms = sorted((f for f in known_brands_zh() if bool(re.match("[A-Za-z0-9]", f)) == latin), key=len, reverse=True)
+    if latin:
+        return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![a-z])", re.IGNORECASE)
+    return re.compile("|".join(re.escape(f) for f in forms))
+
+
+def known_brand_zh(title: str) -> tuple[str, list[str]]:
+    """The known brand a Chinese title opens with, as the title writes it, and its other forms: '马克华菲男装…'
+    -> ('马克华菲', ['Mark Fairwhale']); 'Apple苹果iPhone6…' -> ('Apple', ['苹果']). A known brand later in the title
+    counts when the title's opening words name no brand (男装 休闲短裤 403993 优衣库UNIQLO), unless that word is
+    also a product (苹果, 小米)."""
+    t = _nfkc(title)
+    opening = re.sub(r"^(?:\s|【[^】]*】|\[[^\]]*\])+", "", t)
+    for latin in (False, True):
+        m = _known_brand_re(latin).match(opening)
+        if m:
+            forms = known_brands_zh().get(m.group()) or next(
+                v for k, v in known_brands_zh().items() if k.lower() == m.group().lower())
+            return m.group(), [f for f in forms if f.lower() != m.group().lower()]
+    return "", []
+
+
+def known_brand_anywhere_zh(title: str) -> tuple[str, list[str]]:
+    """A known brand anywhere in the title that is not also a product word; ('', []) when none."""
+    t = _nfkc(title)
+    for m in _known_brand_re(False).finditer(t):
+        if not find_product_type(m.group(), "zh"):
+            forms = known_brands_zh()[m.group()]
+            return m.group(), [f for f in forms if f != m.group()]
+    return "", []
+
 
 def brand_forms(brand: str) -> list[str]:
     """'戴尔（DELL）' -> ['戴尔', 'DELL']; 'Apple/苹果' -> ['Apple', '苹果']; 'Lenovo' -> ['Lenovo']."""
@@ -197,7 +248,8 @@ def _clean_zh(title: str) -> str:
 
 _COMPONENT_WORDS_ZH = re.compile(
     r"(?<![A-Za-z])(?:英特尔|酷睿|锐龙|标压|满血版?|独显直连|独立显卡|独显|核显|集显|高色域|电竞屏|高刷屏?|全面屏|窄边框|"
-    r"[一二两三四五六七八九十双单]核|全网通|双卡双待|原装进口|进口|原装|国产|家用|商用|学生用?)(?![A-Za-z])")
+    r"[一二两三四五六七八九十双单]核|全网通版?|全网|双卡双待|双卡|双待|双通|移动联通电信版?|移动联通版?|联通电信版?|"
+    r"移动(?:专享|定制)?版|联通版|电信版|移动定制|公开版|不?支持指纹识别|双摄|原装进口|进口|原装|国产|家用|商用|学生用?)(?![A-Za-z])")
 # descriptive words that open a title but are not a brand
 _NOT_BRAND_ZH = set("""新款 复古 简约 时尚 韩版 日系 欧美 百搭 经典 网红 爆款 潮流 小清新 原味 现磨 天然 纯天然 有机 手工 进口 原装
 国产 家用 商用 加厚 加大 超大 大号 小号 迷你 便携 多功能 智能 全自动 高端 升级 专业 新鲜 精选 特级 正宗 无糖 低脂 即食 女士 男士
@@ -214,6 +266,9 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     for word in product_types("zh"):
         jieba.add_word(word, freq=200000)
+    for word in known_brands_zh():  # a brand is one word: never 泸州|老窖, 马克|华菲
+        if re.search(f"[{HAN}]", word):
+            jieba.add_word(word, freq=300000)
     return jieba
 
 
@@ -282,6 +337,9 @@ def _brand_zh(title: str, brand: str) -> tuple[str, list[str]]:
         if found:
             return found, [f for f in forms if f != found]
         return (forms[0] if re.search(f"[{HAN}]", forms[0]) else ""), forms[1:]
+    known, others = known_brand_zh(title)
+    if known:
+        return known, others
     found = _title_brand_zh(title)
     m = _head_type(found) if found else None
     if m and m[0] > 0:
@@ -293,6 +351,8 @@ def _brand_zh(title: str, brand: str) -> tuple[str, list[str]]:
         found = ""  # a brand opens the title
     if not found or found in _NOT_BRAND_ZH or _is_place(found) or (_head_type(found) or (1,))[0] == 0:
         found = _first_brand_word_zh(_clean_zh(title).split(" "))
+    if not found:
+        return known_brand_anywhere_zh(title)
     return found, []
 
 
@@ -374,11 +434,33 @@ def _model_word_zh(title: str, brand: str) -> str:
         for m in re.finditer(r"(?<![A-Za-z0-9-])((?:[A-Za-z]+-)?[A-Za-z]*\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{0,5}\d*[A-Za-z0-9]*)"
                              r"(?![A-Za-z0-9])", word):
             alnum = m.group(1)
+            if i == 0 and m.start() == 0 and brand and re.fullmatch(r"\d{1,2}[A-Za-z]?", alnum) \
+                    and not SPEC_TOKEN.match(word[m.start():].replace(alnum, "", 1) or "-") \
+                    and not re.match(r"\d{1,2}[A-Za-z]?(?:代|核|寸|英寸|件|只|个|瓶|袋|盒|斤|克|片|人|天|年|号|码)", word):
+                model = brand + alnum  # 荣耀9, 小米6, 小米5X: a series number right after the brand
+                for nxt in words[1:3]:
+                    if _SUFFIX.match(nxt):
+                        model += " " + nxt
+                    else:
+                        break
+                return model
+            if i == 0 and m.start() == 0 and brand and re.search(f"[{HAN}]", brand) \
+                    and re.fullmatch(r"[A-Z][a-z]{2,}|[A-Z]{2,4}", alnum) and not COMPONENT_TOKEN.fullmatch(alnum) \
+                    and not any(re.search(r"[A-Za-z]\d|\d[A-Za-z]", w) for w in words[1:3]):
+                model = alnum  # 荣耀Magic, 华为 Mate 10, 三星 Galaxy S: a Latin product line right after the brand
+                for nxt in words[1:3]:
+                    if _SUFFIX.match(nxt) or re.fullmatch(r"[A-Z]?\d{1,3}[A-Za-z]?|[A-Z]", nxt):
+                        model += " " + nxt
+                    else:
+                        break
+                return model
+            short_series = re.fullmatch(r"\d{1,2}[A-Za-z]{1,2}", alnum) and re.search(f"[{HAN}]$", word[:m.start()]) \
+                and not re.match(rf"\d{{1,2}}[A-Za-z]{{1,2}}[{HAN}]?(?:代|核|寸|英寸|件|只|个|瓶|袋|盒|斤|克|片)", word[m.start():])
             year = re.search(r"(?<=[A-Za-z\d])(?:19|20)\d{2}$", alnum)
             if year and re.search(r"\d", alnum[:year.start()]) and len(alnum) - 4 >= 3:
                 alnum = alnum[:year.start()]  # 拯救者Y9000X2022: the model year is not part of the model
             bare_number = alnum.isdigit()
-            if not bare_number and (_is_spec(alnum) or COMPONENT_TOKEN.fullmatch(alnum) or COMPONENT_TOKEN.match(alnum)
+            if not bare_number and not short_series and (_is_spec(alnum) or COMPONENT_TOKEN.fullmatch(alnum) or COMPONENT_TOKEN.match(alnum)
                                     or SPEC_TOKEN.match(word[m.start():]) or _WEIGHT_TAIL.search(alnum)
                                     or re.search(r"(?:19|20)\d{2}$", alnum)):
                 continue
@@ -417,7 +499,7 @@ def _core_zh(words: list[str], brand: str, model: str) -> str:
     """The words naming the product: the first product type of the title, with the one or two
     words that lead up to it (黑芝麻糊, 原味奶糖) when no model word says what it is."""
     typed = [(i, _head_type(w)) for i, w in enumerate(words)]
-    typed = [(i, h) for i, h in typed if h]
+    typed = [(i, h) for i, h in typed if h and not (brand and words[i][h[1]:h[2]] in brand)]  # 小米 the brand, not millet
     if not typed:
         return ""
     i, (name_start, type_start, type_end) = typed[0]
@@ -484,8 +566,36 @@ def _join_zh(parts: list[str]) -> str:
     return out
 
 
+_MEMORY_GLUED = re.compile(  # 6GB+64GB, 4GBRAM+64GBROM, 4GB32GB, 3GB内存: memory written onto the model before it
+    r"(?<=[A-Za-z0-9])((?:1[26]|[1-9])\s?G(?:B)?(?:\s?RAM)?(?:\s?\+\s?|(?=\d{2,3}\s?G))\d{2,4}\s?(?:G|T)(?:B)?(?:\s?ROM)?"
+    r"|(?:1[26]|[1-9])\s?G(?:B)?(?:\s?RAM|(?=内存)))")
+_NETWORK_GLUED = re.compile(  # Mate9Pro4G手机, Note64G手机: the network written onto the model
+    r"(?<![+/\d]\d)(?<=[A-Za-z0-9])([2-5]G)(?=手机|全网通|智能|双卡|移动|联通|电信|版|网络|全面屏|$|[\s(（,，/])")
+_COLOUR_MODIFIERS = (r"香槟|玫瑰|土豪|咖啡|珍珠|象牙|太空|深空|星空|月光|陶瓷|磨砂|哑光|亮光|钢琴|曜石|幻夜|极光|午夜|星河|极夜|"
+                     r"冰川|冰河|雅川|流光|珠光|皓月|银河|铂光|琥珀|樱花|薄荷|天空|海军|宝石|枫叶|流沙|星钻|雪域|"
+                     r"[浅深暗亮淡纯钛碳藏宝天湖酒玫]")
+_COLOUR_ZH = re.compile(  # 玫瑰金色, 香槟金, 曜石黑, 浅蓝色, 金色: a colour is what a product looks like, not its name
+    rf"(?:{_COLOUR_MODIFIERS})(?:金|黑|白|灰|蓝|银|红|粉|绿|紫)色?|(?:金|黑|白|灰|蓝|银|红|粉|绿|紫|橙|棕|青|黄)色")
+
+
+def unglue_specs_zh(title: str) -> str:
+    """Spaces around specs a Chinese title writes onto its model name (小米66GB+64GB -> 小米6 6GB+64GB,
+    Mate9Pro4G手机 -> Mate9Pro 4G手机), RAM/ROM suffixes dropped (4GBRAM -> 4GB), colour names out."""
+    t = _MEMORY_GLUED.sub(lambda m: " " + re.sub(r"(G(?:B)?)(?=\d)", r"\1+", m.group(1)) + " ", _nfkc(title))
+    t = _NETWORK_GLUED.sub(r" \1 ", t)
+    t = re.sub(r"(\d)\s?(GB|G|TB|T)\s?(?:RAM|ROM)\b", r"\1\2", t)
+    return _COLOUR_ZH.sub(" ", t)
+
+
 def _short_zh(title: str, brand: str, max_chars: float) -> str:
+    title = unglue_specs_zh(title)
     brand, other_forms = _brand_zh(title, brand)
+    for form in other_forms:  # Apple苹果iPhone6, 华为HUAWEInova2, 优衣库UNIQLO: one written form of the brand is enough
+        pattern = re.escape(form) if re.search(f"[{HAN}]", form) else \
+            rf"(?<![A-Za-z]){re.escape(form)}(?![A-Z])" if form.isupper() else rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])"
+        title = re.sub(pattern, " ", title, flags=0 if form.isupper() else re.IGNORECASE)
+    if brand:  # 小米（MI）小米5X, 魅族（MEIZU）魅族魅蓝: the brand said twice in a row
+        title = re.sub(rf"({re.escape(brand)})(?:\s*[(（][^)）]*[)）])?\s*\1", r"\1", title)
     clean = _clean_zh(title)
     words = [w for w in clean.split(" ") if w and not _is_spec(w)]
     words = [w for w in words if w.lower() not in {f.lower() for f in other_forms}]
