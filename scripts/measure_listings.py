@@ -35,7 +35,8 @@ from studio.marketplace import _PICTOGRAPH, _key, font_codepoints  # noqa: E402
 from studio.script import generate_script, load_template  # noqa: E402
 from studio.script.facts import extract_facts  # noqa: E402
 from studio.script.names import (EN_MAX_CHARS, SHOP_WORDS_EN, ZH_MAX_CHARS, _CONNECTORS, _segments,  # noqa: E402
-                                 _width, brand_forms, find_product_type, short_name)
+                                 _width, brand_forms, find_product_type, short_name,
+                                 unglue_specs_zh)
 from studio.sheet import load_sheet  # noqa: E402
 from studio.core.text import number_key  # noqa: E402
 from studio.util import cjk_font_path  # noqa: E402
@@ -58,7 +59,7 @@ def load(split: str) -> list[dict]:
 
 
 def _title_words(title: str) -> set[str]:
-    return {w for w in re.split(r"[^\w&+'.-]+", title) if w} | {w.strip(".-'") for w in re.split(r"[^\w&+'.-]+", title)}
+    return {w for w in re.split(r"[^\w&+'’.-]+", title) if w} | {w.strip(".-'’") for w in re.split(r"[^\w&+'’.-]+", title)}
 
 
 def accept(name: str, row: dict) -> list[str]:
@@ -72,6 +73,9 @@ def accept(name: str, row: dict) -> list[str]:
         why.append("too long")
     if zh:
         title = re.sub(r"(?<=[A-Za-z])(\d{1,2}代|\d{1,2}\.\d\s*(?:英寸|寸))", r" \1", title)  # XS12代, AT15.6英寸
+        # specs written onto a model (Note64G手机, 小米66GB+64GB) and a brand's Latin form written onto its
+        # line (HUAWEInova2) are not part of a word: a name may stop where they start
+        title = unglue_specs_zh(title)
         runs = re.findall(r"[A-Za-z0-9][A-Za-z0-9+.-]*(?: [A-Za-z0-9+]+)*", name)
         title_runs = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9+.-]*", title))
         for run in runs:
@@ -94,7 +98,8 @@ def accept(name: str, row: dict) -> list[str]:
         for w in name.split():
             if w not in words and w.strip(".,") not in words:
                 why.append(f"not a word of the title {w!r}")
-        if name.split()[-1].lower() in _CONNECTORS or name.split()[0].lower() in _CONNECTORS:
+        starts_with_brand = any(name.lower().startswith(b.lower()) for b in brand_forms(row.get("brand", "")))
+        if name.split()[-1].lower() in _CONNECTORS or (name.split()[0].lower() in _CONNECTORS and not starts_with_brand):
             why.append("ends on a connector")
         head = re.split(r",|\s[|–-]\s|\(", title)[0]
         if find_product_type(head, "en") and not find_product_type(name, "en"):

@@ -584,7 +584,16 @@ def unglue_specs_zh(title: str) -> str:
     t = _MEMORY_GLUED.sub(lambda m: " " + re.sub(r"(G(?:B)?)(?=\d)", r"\1+", m.group(1)) + " ", _nfkc(title))
     t = _NETWORK_GLUED.sub(r" \1 ", t)
     t = re.sub(r"(\d)\s?(GB|G|TB|T)\s?(?:RAM|ROM)\b", r"\1\2", t)
+    t = _glued_brand_re().sub(r"\1 ", t)  # AppleiPhone8, HUAWEIP10: a brand's Latin form written onto its line
     return _COLOUR_ZH.sub(" ", t)
+
+
+@lru_cache(maxsize=1)
+def _glued_brand_re() -> re.Pattern:
+    forms = sorted((f for f in known_brands_zh() if re.fullmatch(r"[A-Za-z][A-Za-z-]{2,}", f)), key=len, reverse=True)
+    upper = "|".join(re.escape(f) for f in forms if f.isupper())
+    mixed = "|".join(re.escape(f) for f in forms if not f.isupper())
+    return re.compile(rf"(?<![A-Za-z])((?:{upper})(?=[a-z]|[A-Z]\d)|(?:{mixed})(?=[a-z]+[A-Z0-9]))")
 
 
 def _short_zh(title: str, brand: str, max_chars: float) -> str:
@@ -684,12 +693,17 @@ def _name_words_en(head: str, brand: str) -> list[str]:
 
 def _short_en(title: str, brand: str, max_chars: int) -> str:
     t = _nfkc(re.sub(r"[®™©℠]", "", title))  # before NFKC, which spells ™ as "TM"
+    t = re.sub(r"[’‘`´]", "'", t)  # You’re, Boys’: a typographic apostrophe is an apostrophe
     t = re.sub(r"[^\w\s'&+./|,;:!()\[\]\"-]", " ", t)  # pictographs and symbols
     t = _BRACKETS.sub(" ", t)
     t = SHOP_WORDS_EN.sub(" ", t)
     t = re.sub(r"^[^A-Za-z0-9]+", "", t)
     forms = brand_forms(brand)
     brand_word = next((f for f in forms if re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", t, re.I)), "")
+    if " " in brand_word.strip():  # The Children's Place, Hope & Henry, SNOW DREAMS: a brand of several words is one word
+        m = re.search(rf"(?<![A-Za-z0-9]){re.escape(brand_word)}(?![A-Za-z0-9])", t, re.I)
+        brand_word = re.sub(r"\s+", "\u00a0", m.group().strip())
+        t = t[:m.start()] + brand_word + t[m.end():]
     brand_word = brand_word or _title_brand_en(t)
     # the head of the title: up to the first clause mark, extended by the next clause while it names no product
     pieces = [p for p in _HEAD_END.split(t) if p and p.strip()]
@@ -713,7 +727,15 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
             type_m = m  # the last type word near the front is the thing ('Tempered Glass Screen Protector')
         if type_m:
             break
-    return _fit_en(words, brand_word, type_m, joined, max_chars).replace("\u00a0", " ")
+    name = _fit_en(words, brand_word, type_m, joined, max_chars).replace("\u00a0", " ")
+    # the title's own apostrophes (You’re stays You’re)
+    return " ".join(w.replace("'", "’") if "'" in w and w.replace("'", "’") in title and w not in title else w
+                    for w in name.split(" "))
+
+
+# first words of two-word terms: a name keeps both or neither (Long Sleeve, Zip Up, Button Down, Half Zip)
+_COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "high", "low", "wide", "slim", "quick", "fast", "anti",
+                   "non", "multi", "dual", "double", "single", "extra", "super", "heavy", "light", "hooded", "crew", "v"}
 
 
 def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, max_chars: int) -> str:
@@ -752,8 +774,11 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         if models[0] + 1 < len(words) and re.fullmatch(r"\d{1,4}|Pro\+?|Plus|Max|Ultra|Lite|SE", words[models[0] + 1]):
             must.add(models[0] + 1)
 
-    def repeats(i: int, indices: set[int]) -> bool:
-        return words[i].lower() in {words[j].lower() for j in indices}
+    brand_parts = {p.lower() for p in re.split(r"[\s\u00a0]+", brand)} if "\u00a0" in brand else set()
+    blocked: set[int] = set()
+
+    def repeats(i: int, indices: set[int]) -> bool:  # a word already said, or a word of a brand of several words
+        return words[i].lower() in {words[j].lower() for j in indices} | brand_parts
 
     def text(indices: set[int]) -> str:
         kept = sorted(indices)
@@ -786,11 +811,14 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
                 chosen -= added  # a half term ('Ear Headphones') is worse than none
                 break
         elif len(text(trial)) > max_chars:
+            if words[i].lower() in _COMPOUND_FIRST and i + 1 in added:
+                chosen.discard(i + 1)  # Long | Sleeve: half a term ('Sleeve Casual Jacket') is worse than none
+                blocked.add(i + 1)
             break
         added |= trial - chosen
         chosen = trial
     for i in range(len(words)):  # then the others from the left
-        if i in chosen or words[i].lower() in _CONNECTORS or len(words[i]) <= 1 or repeats(i, chosen):
+        if i in chosen or i in blocked or words[i].lower() in _CONNECTORS or len(words[i]) <= 1 or repeats(i, chosen):
             continue
         trial = chosen | {i}
         if len(text(trial)) <= max_chars:
