@@ -126,7 +126,7 @@ def known_brands_zh() -> dict[str, tuple[str, ...]]:
         if not line:
             continue
         head, _, rest = line.partition(" ")
-        forms = (head, *([rest.strip()] if rest.strip() and not re.search(f"[{HAN}]", rest) else rest.split()))
+        forms = (head, *(f.strip() for f in rest.split(" / ")))
         forms = tuple(dict.fromkeys(f for f in forms if f))
         for form in forms:
             out.setdefault(form, forms)
@@ -153,6 +153,13 @@ def known_brand_zh(title: str) -> tuple[str, list[str]]:
         if m:
             forms = known_brands_zh().get(m.group()) or next(
                 v for k, v in known_brands_zh().items() if k.lower() == m.group().lower())
+            after = opening[m.end():]
+            if latin and re.search(f"[{HAN}]", forms[0]) and re.match(rf"\s*[/|]?\s*[(（]?{re.escape(forms[0])}", after):
+                return forms[0], list(forms[1:])  # Youngor/雅戈尔: the Chinese name is the one said
+            if not latin:
+                glued = next((f for f in forms[1:] if re.match(rf"{re.escape(f)}[{HAN}]", after)), "")
+                if glued:  # 爱肯拿Acana深海鱼…: a name written both ways, together, before the product
+                    return m.group() + glued, []
             return m.group(), [f for f in forms if f.lower() != m.group().lower()]
     return "", []
 
@@ -191,8 +198,13 @@ def _title_brand_zh(title: str) -> str:
     if m:
         return m.group(2)
     m = re.match(rf"^([{HAN}]{{2,6}})([A-Z][A-Za-z'&.-]+)(?=[\s{HAN}]|$)", t)  # 爱肯拿Acana, 谷登GOLDEN
-    if m and not find_product_type(m.group(1), "zh"):
+    if m and not find_product_type(m.group(1), "zh") and m.group(1) not in _NOT_BRAND_ZH:
         return m.group(1) + m.group(2)
+    m = re.match(rf"^([A-Z][A-Za-z]?\d{{3,5}})(?=[{HAN}])", t)  # G2000衬衫: a name with a number before the product
+    if m and not COMPONENT_TOKEN.match(m.group(1)) and not _is_spec(m.group(1)):
+        kind = find_product_type(t[m.end():], "zh")
+        if kind and kind.start() == 0:
+            return m.group(1)
     m = re.match(rf"^([A-Za-z][A-Za-z'&.-]{{1,20}})(?=[\s{HAN}]|$)", t)  # Apple iPhone, ROG魔霸, TP-LINK
     if m and not COMPONENT_TOKEN.fullmatch(m.group(1)) and not find_product_type(m.group(1), "en") \
             and m.group(1).lower() not in _GENERIC_LATIN:
@@ -254,7 +266,7 @@ _COMPONENT_WORDS_ZH = re.compile(
 _NOT_BRAND_ZH = set("""新款 复古 简约 时尚 韩版 日系 欧美 百搭 经典 网红 爆款 潮流 小清新 原味 现磨 天然 纯天然 有机 手工 进口 原装
 国产 家用 商用 加厚 加大 超大 大号 小号 迷你 便携 多功能 智能 全自动 高端 升级 专业 新鲜 精选 特级 正宗 无糖 低脂 即食 女士 男士
 女款 男款 儿童 宝宝 婴儿 学生 老人 中老年 孕妇 宠物 猫咪 狗狗 通用 夏季 冬季 春季 秋季 夏天 冬天 春秋 秋冬 四季 包包 女 男
-第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
+男装 女装 童装 男童 女童 情侣 青年 中年 青中年 夏装 冬装 第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
 
 
 @lru_cache(maxsize=1)
@@ -351,11 +363,15 @@ def _brand_zh(title: str, brand: str) -> tuple[str, list[str]]:
         found = ""  # a brand opens the title
     if not found or found in _NOT_BRAND_ZH or _is_place(found) or (_head_type(found) or (1,))[0] == 0:
         found = _first_brand_word_zh(_clean_zh(title).split(" "))
-    if not found:
-        return known_brand_anywhere_zh(title)
+    anywhere = known_brand_anywhere_zh(title)
+    if anywhere[0] and anywhere[0] not in found and (
+            not found or not re.sub(r"^[\s【\[]+", "", _nfkc(title)).startswith(found)):
+        return anywhere  # 男装 麻混纺休闲裤 406729 优衣库UNIQLO: a known brand beats a guess that does not open the title
     return found, []
 
 
+# a number with a unit's letters (2kg, 5L, 60g, 4G, 2K): a quantity, never a series name like 5X or 6s
+_UNIT_LETTERS = re.compile(r"\d+(?:kg|KG|Kg|g|G|GB|L|l|ml|mL|ML|cm|mm|m|W|w|V|mAh|T|TB|P|p|K|k|M|斤|克)")
 _SUFFIX = re.compile(r"^(?:Pro\+?|Plus|PLUS|Max|MAX|Ultra|Air|Mini|mini|SE|Lite|Turbo|Neo|Prime|Slim|Note|S|X)$")
 _WEIGHT_TAIL = re.compile(r"\d(?:ml|mL|ML|g|kg|KG|L|l|W|mAh|cm|mm|克|斤)$")
 
@@ -402,8 +418,9 @@ def _head_type(word: str) -> tuple[int, int, int] | None:
     first = cur = found[0]
     for a, b in found[1:]:
         longer = b - a > cur[1] - cur[0]
-        if a < cur[1] or a - cur[1] > 3 or not (longer or a - cur[1] <= 1) or word[a:b] in word[first[0]:cur[1]]:
-            break
+        if a < cur[1] or a - cur[1] > 3 or not (longer or a - cur[1] <= 1) or word[a:b] in word[first[0]:cur[1]] \
+                or re.fullmatch(r"[男女童](?:士|款|装)?", word[cur[1]:a]):
+            break  # 衬衫|男|长袖: what follows 'for men' describes the shirt, it is not a second product
         cur = (a, b)  # a longer type a few characters on: 鸡肉|配方|全犬粮, 牛油|自热火锅
     return first[0], cur[0], cur[1]
 
@@ -423,20 +440,24 @@ def _model_word_zh(title: str, brand: str) -> str:
     words = [w for w in re.split(r"[\s,，、;；|｜/／\\&＆+]+", t) if w][:6]
     if brand and re.fullmatch(r"[A-Za-z][A-Za-z'&.-]*", brand):  # Apple iPhone 12, HUAWEI P50 Pro
         m = re.match(r"\s*([A-Za-z][A-Za-z]+|[A-Z]?\d+[A-Za-z]*)((?:\s+(?:[A-Z]{1,2}\s+)?\d{1,4}[A-Za-z]?)?)"
-                     r"((?:\s+(?:Pro\+?|Plus|Max|Ultra|Air|Mini|SE|Lite|Note|Turbo|Neo|X|S))*)(?![A-Za-z0-9])", t)
+                     r"((?:\s+(?:Pro\+?|Plus|Max|Ultra|Air|Mini|SE|Lite|Note|Turbo|Neo|X|S))*)(?![A-Za-z0-9]|\.\d)", t)
         if m and not COMPONENT_TOKEN.fullmatch(m.group(1)) and not _is_spec(m.group(1) + m.group(2).replace(" ", "")) \
                 and not find_product_type(m.group(1), "en") and re.search(r"[A-Za-z]", m.group(1)) \
                 and not SPEC_TOKEN.fullmatch(m.group(2).strip() or "-"):
             model = (m.group(1) + m.group(2) + m.group(3)).strip()
-            if re.search(r"\d|[a-z][A-Z]", model) or m.group(3):
-                return model
+            if re.search(r"\d|[a-z][A-Z]", model) or m.group(3) or (
+                    re.fullmatch(r"[A-Z]{2,5}", m.group(1)) and m.group(1).lower() not in _GENERIC_LATIN):
+                return model  # (vivo NEX: a line in capitals)
     for i, word in enumerate(words):
         for m in re.finditer(r"(?<![A-Za-z0-9-])((?:[A-Za-z]+-)?[A-Za-z]*\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{0,5}\d*[A-Za-z0-9]*)"
                              r"(?![A-Za-z0-9])", word):
             alnum = m.group(1)
-            if i == 0 and m.start() == 0 and brand and re.fullmatch(r"\d{1,2}[A-Za-z]?", alnum) \
-                    and not SPEC_TOKEN.match(word[m.start():].replace(alnum, "", 1) or "-") \
-                    and not re.match(r"\d{1,2}[A-Za-z]?(?:代|核|寸|英寸|件|只|个|瓶|袋|盒|斤|克|片|人|天|年|号|码)", word):
+            if re.fullmatch(r"[A-Za-z]", alnum) and re.match(f"[{HAN}]", word[m.end():]):
+                continue  # T恤, U盘, V领: a letter written onto a Chinese word is part of that word
+            unit_after = re.match(rf"{_NUM}\s*(?:{_UNIT_WORDS})", word[m.start():])
+            unit_after = bool(unit_after and unit_after.end() > len(alnum)) or bool(_UNIT_LETTERS.fullmatch(alnum))
+            if i == 0 and m.start() == 0 and brand and re.fullmatch(r"\d{1,2}[A-Za-z]?", alnum) and not unit_after \
+                    and not re.match(r"\d{1,2}[A-Za-z]?(?:代|核|寸|英寸|件|只|个|瓶|袋|盒|斤|克|片|人|天|年|号|码|度)", word):
                 model = brand + alnum  # 荣耀9, 小米6, 小米5X: a series number right after the brand
                 for nxt in words[1:3]:
                     if _SUFFIX.match(nxt):
@@ -446,7 +467,8 @@ def _model_word_zh(title: str, brand: str) -> str:
                 return model
             if i == 0 and m.start() == 0 and brand and re.search(f"[{HAN}]", brand) \
                     and re.fullmatch(r"[A-Z][a-z]{2,}|[A-Z]{2,4}", alnum) and not COMPONENT_TOKEN.fullmatch(alnum) \
-                    and not any(re.search(r"[A-Za-z]\d|\d[A-Za-z]", w) for w in words[1:3]):
+                    and not word[m.end():].startswith("-") \
+                    and not any(re.search(r"[A-Za-z]\d|\d[A-Za-z]", w) and not _is_spec(w) for w in words[1:3]):
                 model = alnum  # 荣耀Magic, 华为 Mate 10, 三星 Galaxy S: a Latin product line right after the brand
                 for nxt in words[1:3]:
                     if _SUFFIX.match(nxt) or re.fullmatch(r"[A-Z]?\d{1,3}[A-Za-z]?|[A-Z]", nxt):
@@ -455,6 +477,7 @@ def _model_word_zh(title: str, brand: str) -> str:
                         break
                 return model
             short_series = re.fullmatch(r"\d{1,2}[A-Za-z]{1,2}", alnum) and re.search(f"[{HAN}]$", word[:m.start()]) \
+                and not unit_after \
                 and not re.match(rf"\d{{1,2}}[A-Za-z]{{1,2}}[{HAN}]?(?:代|核|寸|英寸|件|只|个|瓶|袋|盒|斤|克|片)", word[m.start():])
             year = re.search(r"(?<=[A-Za-z\d])(?:19|20)\d{2}$", alnum)
             if year and re.search(r"\d", alnum[:year.start()]) and len(alnum) - 4 >= 3:
@@ -513,6 +536,8 @@ def _core_zh(words: list[str], brand: str, model: str) -> str:
         if re.fullmatch(f"[{HAN}]{{2,8}}", first) and first[-1] in _NOUN_ENDINGS and first not in _NOT_BRAND_ZH \
                 and (brand or len(first) >= 3):
             return first
+    if brand and word.startswith(brand) and name_start < len(brand) <= type_start:
+        name_start = len(brand)  # 立白|茶籽洗衣液: a type word across the brand (白茶) is not part of the product's name
     kind = word[type_start:type_end]
     if model:
         return kind
@@ -593,7 +618,7 @@ def _glued_brand_re() -> re.Pattern:
     forms = sorted((f for f in known_brands_zh() if re.fullmatch(r"[A-Za-z][A-Za-z-]{2,}", f)), key=len, reverse=True)
     upper = "|".join(re.escape(f) for f in forms if f.isupper())
     mixed = "|".join(re.escape(f) for f in forms if not f.isupper())
-    return re.compile(rf"(?<![A-Za-z])((?:{upper})(?=[a-z]|[A-Z]\d)|(?:{mixed})(?=[a-z]+[A-Z0-9]))")
+    return re.compile(rf"(?<![A-Za-z])((?:{upper})(?=[a-z]+[A-Z0-9]|[A-Z]\d)|(?:{mixed})(?=[a-z]+[A-Z0-9]))")
 
 
 def _short_zh(title: str, brand: str, max_chars: float) -> str:
@@ -734,8 +759,7 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
 
 
 # first words of two-word terms: a name keeps both or neither (Long Sleeve, Zip Up, Button Down, Half Zip)
-_COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "high", "low", "wide", "slim", "quick", "fast", "anti",
-                   "non", "multi", "dual", "double", "single", "extra", "super", "heavy", "light", "hooded", "crew", "v"}
+_COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "anti", "non", "crew", "v"}
 
 
 def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, max_chars: int) -> str:
@@ -813,7 +837,7 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         elif len(text(trial)) > max_chars:
             if words[i].lower() in _COMPOUND_FIRST and i + 1 in added:
                 chosen.discard(i + 1)  # Long | Sleeve: half a term ('Sleeve Casual Jacket') is worse than none
-                blocked.add(i + 1)
+                blocked.update({i, i + 1})
             break
         added |= trial - chosen
         chosen = trial
