@@ -220,7 +220,10 @@ def test_known_brands_are_one_word_for_the_segmenter():
 @pytest.mark.parametrize("listing_id, expected", [
     ("amzcom-B09W4C2M52", "Pan Oceanic LTD Boys Sunglasses"),  # not 'LTD Pan Oceanic Boys Sunglasses'
     ("amzcom-B0C7BGGMHQ", "Hope & Henry Hooded Button Down Jacket"),  # not 'Henry Boys …'
-    ("amzcom-B0CCRYZYRW", "SOLY HUX Boy's Casual Sweatshirt Jacket"),  # no half of 'Long Sleeve'
+    ("amzcom-B0CCRYZYRW", "SOLY HUX Zip Up Color Block Hoodies"),  # the first product, no half of 'Long Sleeve'
+    ("amzcom-B0C7H5XHKG", "The Children's Place Half Zip Jacket"),  # 'Long Sleeve' is not a (laptop) sleeve
+    ("amzcom-B00BEUDWJQ", "Rubbermaid Reveal Battery Power Scrubber"),  # the type right after another is the thing
+    ("amzcom-B0C34R3Q8T", "Marvel Spider-Man Fleece Bomber Jacket"),  # '… Jacket and Jogger Pants' is a jacket
     ("amzcom-B0CP2S5S9Z", "You’re Losing Me"),  # not 'You re Losing Me'
 ])
 def test_english_brands_of_several_words_stay_whole(listing_id, expected):

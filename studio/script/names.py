@@ -747,11 +747,7 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
         return brand_word
     joined = " ".join(words)
     type_m = None
-    for window in (" ".join(words[:12]), joined):
-        for m in _type_re("en").finditer(window):
-            type_m = m  # the last type word near the front is the thing ('Tempered Glass Screen Protector')
-        if type_m:
-            break
+    type_m = _head_type_en(joined)
     name = _fit_en(words, brand_word, type_m, joined, max_chars).replace("\u00a0", " ")
     # the title's own apostrophes (You’re stays You’re)
     return " ".join(w.replace("'", "’") if "'" in w and w.replace("'", "’") in title and w not in title else w
@@ -760,6 +756,27 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
 
 # first words of two-word terms: a name keeps both or neither (Long Sleeve, Zip Up, Button Down, Half Zip)
 _COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "anti", "non", "crew", "v"}
+
+
+def _head_type_en(joined: str) -> re.Match | None:
+    """The product type that names the thing: the first type word of the head, moved on to a type
+    that follows it at once or up to two words later ('Tempered Glass Screen Protector', 'Battery Power
+    Scrubber'), never past 'and', 'with', '&' or a second product ('Bomber Jacket and Jogger Pants'
+    is a jacket); in the first twelve words when they hold one."""
+    front = " ".join(joined.split(" ")[:12])
+    for window in (front, joined):
+        found = [m for m in _type_re("en").finditer(window)  # Long Sleeve, Half Zip: a type word as half of a term
+                 if not re.search(r"(?:^|\s)(?:long|short|half|full)\s$", window[:m.start()], re.I)]
+        if not found:
+            continue
+        head = found[0]
+        for m in found[1:]:
+            between = window[head.end():m.start()].split()
+            if m.start() < head.end() or len(between) > 2 or any(w.lower() in _CONNECTORS for w in between):
+                break
+            head = m
+        return head
+    return None
 
 
 def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, max_chars: int) -> str:
