@@ -229,3 +229,14 @@ def test_known_brands_are_one_word_for_the_segmenter():
 def test_english_brands_of_several_words_stay_whole(listing_id, expected):
     row = _listing(listing_id)
     assert short_name(row["title"], row.get("brand", "")) == expected
+
+
+
+@pytest.mark.parametrize("listing_id, expected", [
+    ("amzin-B09BVCVTBC", "Redragon K617 Wired RGB Gaming Keyboard"),  # 60% is a spec, not a model number 60
+    ("amzin-B08JV91JTK", "JM SELLER Electric Hand Mixer Egg Beater"),  # no '2021 Edition', no half of 'High Speed'
+    ("jd-10038292404505", "无线蓝牙鼠标"),  # 适用于 ('suitable for') opens the title but is not a brand
+])
+def test_percentages_editions_and_fit_words_stay_out(listing_id, expected):
+    row = _listing(listing_id)
+    assert short_name(row["title"], row.get("brand", "")) == expected

@@ -266,7 +266,7 @@ _COMPONENT_WORDS_ZH = re.compile(
 _NOT_BRAND_ZH = set("""新款 复古 简约 时尚 韩版 日系 欧美 百搭 经典 网红 爆款 潮流 小清新 原味 现磨 天然 纯天然 有机 手工 进口 原装
 国产 家用 商用 加厚 加大 超大 大号 小号 迷你 便携 多功能 智能 全自动 高端 升级 专业 新鲜 精选 特级 正宗 无糖 低脂 即食 女士 男士
 女款 男款 儿童 宝宝 婴儿 学生 老人 中老年 孕妇 宠物 猫咪 狗狗 通用 夏季 冬季 春季 秋季 夏天 冬天 春秋 秋冬 四季 包包 女 男
-男装 女装 童装 男童 女童 情侣 青年 中年 青中年 夏装 冬装 第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
+男装 女装 童装 男童 女童 情侣 青年 中年 青中年 夏装 冬装 适用于 适用 兼容 用于 专用 通用型 第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
 
 
 @lru_cache(maxsize=1)
@@ -700,6 +700,10 @@ def _name_words_en(head: str, brand: str) -> list[str]:
             continue
         if re.fullmatch(r"\d+(?:[.,/-]\d+)*", w):
             prev = out[-1] if out else ""
+            edition = re.fullmatch(r"(?:19|20)\d\d", w) and re.match(r"(?i)(?:edition|model|version|release)\b", nxt)
+            if edition:
+                i += 2  # 2021 Edition: a model year is not a name
+                continue
             if prev and re.match(r"[A-Za-z]", prev) and len(w) <= 4 and not find_product_type(prev, "en") \
                     and prev.lower() not in _CONNECTORS and "." not in w:
                 out.append(w)  # Note 11, Rockerz 450, Wonderbar 10
@@ -719,7 +723,7 @@ def _name_words_en(head: str, brand: str) -> list[str]:
 def _short_en(title: str, brand: str, max_chars: int) -> str:
     t = _nfkc(re.sub(r"[®™©℠]", "", title))  # before NFKC, which spells ™ as "TM"
     t = re.sub(r"[’‘`´]", "'", t)  # You’re, Boys’: a typographic apostrophe is an apostrophe
-    t = re.sub(r"[^\w\s'&+./|,;:!()\[\]\"-]", " ", t)  # pictographs and symbols
+    t = re.sub(r"[^\w\s'&+./|,;:!()\[\]\"%-]", " ", t)  # pictographs and symbols (60% stays a spec, not 60)
     t = _BRACKETS.sub(" ", t)
     t = SHOP_WORDS_EN.sub(" ", t)
     t = re.sub(r"^[^A-Za-z0-9]+", "", t)
@@ -755,7 +759,7 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
 
 
 # first words of two-word terms: a name keeps both or neither (Long Sleeve, Zip Up, Button Down, Half Zip)
-_COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "anti", "non", "crew", "v"}
+_COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "anti", "non", "crew", "v", "high"}
 
 
 def _head_type_en(joined: str) -> re.Match | None:
