@@ -388,6 +388,7 @@ def _type_matches(word: str) -> list[tuple[int, int]]:
                 found.append((i, i + n))
                 break
     found = [(a, b) for a, b in found if not any(a2 <= a and b <= b2 and (a2, b2) != (a, b) for a2, b2 in found)]
+    found = [(a, b) for a, b in found if not word[b:b + 1] == "味"]  # 巧克力味, 草莓味: a flavour, not the product
     if len(found) > 1:  # overlapping types (烧烤鸭脖: 烤鸭 / 鸭脖): keep the one on the segmenter's word boundaries
         bounds, pos = {0}, 0
         for seg in _jieba().lcut(word, HMM=True):
