@@ -191,6 +191,7 @@ def test_glued_specs_are_spaced_and_colours_dropped():
     ("jd-10901118475", "华为畅享6手机"),  # 畅享6双卡双待: 6双 is not six pairs
     ("tmall-529581782f", "茅台迎宾酒"),  # 茅台53度: a strength is not a model
     ("tmall-94dec8a3a7", "立白茶籽洗衣液"),  # 立白|茶籽: no 白茶 across the brand
+    ("tmall-b519c55408", "维他奶巧克力味"),  # 巧克力味: a flavour, not chocolate
 ])
 def test_colours_carriers_and_repeated_brands_stay_out_of_names(listing_id, expected):
     row = _listing(listing_id)
