@@ -1,6 +1,6 @@
 """Measure how the studio reads real marketplace listings (tests/data/listings/, dev and blind parts).
 
-    .venv/bin/python scripts/measure_listings.py [--split dev|blind|blind3|all] [--show N]
+    .venv/bin/python scripts/measure_listings.py [--split dev|blind|blind3|all] [--show N] [--sample N]
 
 Every listing goes through the real path: a JSONL product sheet (name, price, category, brand,
 selling points from its bullets or attributes from its 商品属性) -> `load_sheet` -> a script from
@@ -22,6 +22,7 @@ the bundled promo template of its language -> the voice's text normaliser. Print
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -230,7 +231,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="both", choices=["dev", "blind", "blind3", "all", "both"])
     ap.add_argument("--show", type=int, default=0, help="print this many rejected short names")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="print this many short names per language for judging by hand (order: sha1('sample:' + id))")
     args = ap.parse_args()
+    if args.sample:
+        for split in (["dev", "blind"] if args.split == "both" else [args.split]):
+            for language in ("zh", "en"):
+                rows = sorted((r for r in load(split) if r["language"] == language),
+                              key=lambda r: hashlib.sha1(("sample:" + r["id"]).encode()).hexdigest())
+                print(f"{split} {language}, {min(args.sample, len(rows))} sampled for judging by hand:")
+                for n, r in enumerate(rows[:args.sample], 1):
+                    print(f"{n:2d} {short_name(r['title'], r.get('brand', ''), r['language'])!r}  <=  {r['title'][:120]}")
+        return
     splits = ["dev", "blind"] if args.split == "both" else [args.split]
     for split in splits:
         for language in ("zh", "en"):
