@@ -894,4 +894,5 @@ def short_name(name: str, brand: str = "", language: str = "", max_chars: int | 
     return _short_en(name, brand, int(max_chars or EN_MAX_CHARS))
 
 
-__all__ = ["EN_MAX_CHARS", "ZH_MAX_CHARS", "brand_forms", "find_product_type", "product_types", "short_name"]
+__all__ = ["EN_MAX_CHARS", "ZH_MAX_CHARS", "brand_forms", "find_product_type", "known_brand_zh", "known_brands_zh",
+           "product_types", "short_name", "unglue_specs_zh"]
