@@ -1,6 +1,6 @@
 """Measure how the studio reads real marketplace listings (tests/data/listings/, dev and blind parts).
 
-    .venv/bin/python scripts/measure_listings.py [--split dev|blind|all] [--show N]
+    .venv/bin/python scripts/measure_listings.py [--split dev|blind|blind3|all] [--show N] [--sample N]
 
 Every listing goes through the real path: a JSONL product sheet (name, price, category, brand,
 selling points from its bullets or attributes from its 商品属性) -> `load_sheet` -> a script from
@@ -22,6 +22,7 @@ the bundled promo template of its language -> the voice's text normaliser. Print
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -35,7 +36,8 @@ from studio.marketplace import _PICTOGRAPH, _key, font_codepoints  # noqa: E402
 from studio.script import generate_script, load_template  # noqa: E402
 from studio.script.facts import extract_facts  # noqa: E402
 from studio.script.names import (EN_MAX_CHARS, SHOP_WORDS_EN, ZH_MAX_CHARS, _CONNECTORS, _segments,  # noqa: E402
-                                 _width, brand_forms, find_product_type, short_name)
+                                 _width, brand_forms, find_product_type, short_name,
+                                 unglue_specs_zh)
 from studio.sheet import load_sheet  # noqa: E402
 from studio.core.text import number_key  # noqa: E402
 from studio.util import cjk_font_path  # noqa: E402
@@ -58,7 +60,7 @@ def load(split: str) -> list[dict]:
 
 
 def _title_words(title: str) -> set[str]:
-    return {w for w in re.split(r"[^\w&+'.-]+", title) if w} | {w.strip(".-'") for w in re.split(r"[^\w&+'.-]+", title)}
+    return {w for w in re.split(r"[^\w&+'’.-]+", title) if w} | {w.strip(".-'’") for w in re.split(r"[^\w&+'’.-]+", title)}
 
 
 def accept(name: str, row: dict) -> list[str]:
@@ -72,6 +74,9 @@ def accept(name: str, row: dict) -> list[str]:
         why.append("too long")
     if zh:
         title = re.sub(r"(?<=[A-Za-z])(\d{1,2}代|\d{1,2}\.\d\s*(?:英寸|寸))", r" \1", title)  # XS12代, AT15.6英寸
+        # specs written onto a model (Note64G手机, 小米66GB+64GB) and a brand's Latin form written onto its
+        # line (HUAWEInova2) are not part of a word: a name may stop where they start
+        title = unglue_specs_zh(title)
         runs = re.findall(r"[A-Za-z0-9][A-Za-z0-9+.-]*(?: [A-Za-z0-9+]+)*", name)
         title_runs = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9+.-]*", title))
         for run in runs:
@@ -94,7 +99,8 @@ def accept(name: str, row: dict) -> list[str]:
         for w in name.split():
             if w not in words and w.strip(".,") not in words:
                 why.append(f"not a word of the title {w!r}")
-        if name.split()[-1].lower() in _CONNECTORS or name.split()[0].lower() in _CONNECTORS:
+        starts_with_brand = any(name.lower().startswith(b.lower()) for b in brand_forms(row.get("brand", "")))
+        if name.split()[-1].lower() in _CONNECTORS or (name.split()[0].lower() in _CONNECTORS and not starts_with_brand):
             why.append("ends on a connector")
         head = re.split(r",|\s[|–-]\s|\(", title)[0]
         if find_product_type(head, "en") and not find_product_type(name, "en"):
@@ -223,9 +229,20 @@ def _cut_in_word(point: str, sources: list[str], zh: bool) -> bool:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", default="both", choices=["dev", "blind", "all", "both"])
+    ap.add_argument("--split", default="both", choices=["dev", "blind", "blind3", "all", "both"])
     ap.add_argument("--show", type=int, default=0, help="print this many rejected short names")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="print this many short names per language for judging by hand (order: sha1('sample:' + id))")
     args = ap.parse_args()
+    if args.sample:
+        for split in (["dev", "blind"] if args.split == "both" else [args.split]):
+            for language in ("zh", "en"):
+                rows = sorted((r for r in load(split) if r["language"] == language),
+                              key=lambda r: hashlib.sha1(("sample:" + r["id"]).encode()).hexdigest())
+                print(f"{split} {language}, {min(args.sample, len(rows))} sampled for judging by hand:")
+                for n, r in enumerate(rows[:args.sample], 1):
+                    print(f"{n:2d} {short_name(r['title'], r.get('brand', ''), r['language'])!r}  <=  {r['title'][:120]}")
+        return
     splits = ["dev", "blind"] if args.split == "both" else [args.split]
     for split in splits:
         for language in ("zh", "en"):

@@ -63,7 +63,7 @@ def find_product_type(text: str, language: str) -> re.Match | None:
 _NUM = r"\d+(?:\.\d+)?"
 _UNIT_WORDS = (r"英寸|寸|吋|inches|inch|in|cm|mm|m|米|厘米|毫米|kg|KG|Kg|g|G|GB|Gb|gb|T|TB|tb|克|千克|公斤|斤|两|磅|lbs?|oz|ml|mL|ML|"
                r"毫升|l|L|升|W|w|瓦|kW|KW|千瓦|mAh|mah|毫安时?|Wh|Hz|hz|HZ|赫兹|GHz|MHz|K|k|P|p|M|MB|度|°|核|线程|代|位|bit|nm|"
-               r"DPI|dpi|万像素|像素|V|A|Mbps|mbps|Gbps|袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|双|块|卷|抽|张|枚|套|组|听|箱|桶|"
+               r"DPI|dpi|万像素|像素|V|A|Mbps|mbps|Gbps|袋|片|支|粒|包|盒|瓶|罐|件|只|个|条|颗|双(?![卡待摄核通])|块|卷|抽|张|枚|套|组|听|箱|桶|"
                r"杯|贴|本|把|台|斤装|人份|人|天|日|年|月|cc|CC|x|X|Feet|feet|ft|Meter|meter|meters|Watt|Watts|watt|watts|"
                r"Litres?|litres?|Liters?|liters?|ltr|Ltr|Pcs|pcs|Pieces|pieces|Piece|piece|Pack|pack|Count|count|ct|Ct|GSM|gsm|"
                r"Hours|hours|Hrs|hrs|Hr|hr|Mins?|mins?|Keys|keys|Lumens|lumens|ANSI|Nits|nits|Ah|mAH|MAH|Sheets|sheets|Pages|pages")
@@ -116,6 +116,64 @@ def _nfkc(text: str) -> str:
 
 # ---- brand ------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
+def known_brands_zh() -> dict[str, tuple[str, ...]]:
+    """Known marketplace brands (lexicon/brands_zh.txt): every written form -> all forms of that brand,
+    the Chinese name first ('苹果' and 'Apple' -> ('苹果', 'Apple'))."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in (_LEXICON / "brands_zh.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        head, _, rest = line.partition(" ")
+        forms = (head, *(f.strip() for f in rest.split(" / ")))
+        forms = tuple(dict.fromkeys(f for f in forms if f))
+        for form in forms:
+            out.setdefault(form, forms)
+    return out
+
+
+@lru_cache(maxsize=2)
+def _known_brand_re(latin: bool) -> re.Pattern:
+    forms = sorted((f for f in known_brands_zh() if bool(re.match("[A-Za-z0-9]", f)) == latin), key=len, reverse=True)
+    if latin:
+        return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![a-z])", re.IGNORECASE)
+    return re.compile("|".join(re.escape(f) for f in forms))
+
+
+def known_brand_zh(title: str) -> tuple[str, list[str]]:
+    """The known brand a Chinese title opens with, as the title writes it, and its other forms: '马克华菲男装…'
+    -> ('马克华菲', ['Mark Fairwhale']); 'Apple苹果iPhone6…' -> ('Apple', ['苹果']). A known brand later in the title
+    counts when the title's opening words name no brand (男装 休闲短裤 403993 优衣库UNIQLO), unless that word is
+    also a product (苹果, 小米)."""
+    t = _nfkc(title)
+    opening = re.sub(r"^(?:\s|【[^】]*】|\[[^\]]*\])+", "", t)
+    for latin in (False, True):
+        m = _known_brand_re(latin).match(opening)
+        if m:
+            forms = known_brands_zh().get(m.group()) or next(
+                v for k, v in known_brands_zh().items() if k.lower() == m.group().lower())
+            after = opening[m.end():]
+            if latin and re.search(f"[{HAN}]", forms[0]) and re.match(rf"\s*[/|]?\s*[(（]?{re.escape(forms[0])}", after):
+                return forms[0], list(forms[1:])  # Youngor/雅戈尔: the Chinese name is the one said
+            if not latin:
+                glued = next((f for f in forms[1:] if re.match(rf"{re.escape(f)}[{HAN}]", after)), "")
+                if glued:  # 爱肯拿Acana深海鱼…: a name written both ways, together, before the product
+                    return m.group() + glued, []
+            return m.group(), [f for f in forms if f.lower() != m.group().lower()]
+    return "", []
+
+
+def known_brand_anywhere_zh(title: str) -> tuple[str, list[str]]:
+    """A known brand anywhere in the title that is not also a product word; ('', []) when none."""
+    t = _nfkc(title)
+    for m in _known_brand_re(False).finditer(t):
+        if not find_product_type(m.group(), "zh"):
+            forms = known_brands_zh()[m.group()]
+            return m.group(), [f for f in forms if f != m.group()]
+    return "", []
+
+
 def brand_forms(brand: str) -> list[str]:
     """'戴尔（DELL）' -> ['戴尔', 'DELL']; 'Apple/苹果' -> ['Apple', '苹果']; 'Lenovo' -> ['Lenovo']."""
     brand = _nfkc(str(brand or "")).strip()
@@ -140,8 +198,13 @@ def _title_brand_zh(title: str) -> str:
     if m:
         return m.group(2)
     m = re.match(rf"^([{HAN}]{{2,6}})([A-Z][A-Za-z'&.-]+)(?=[\s{HAN}]|$)", t)  # 爱肯拿Acana, 谷登GOLDEN
-    if m and not find_product_type(m.group(1), "zh"):
+    if m and not find_product_type(m.group(1), "zh") and m.group(1) not in _NOT_BRAND_ZH:
         return m.group(1) + m.group(2)
+    m = re.match(rf"^([A-Z][A-Za-z]?\d{{3,5}})(?=[{HAN}])", t)  # G2000衬衫: a name with a number before the product
+    if m and not COMPONENT_TOKEN.match(m.group(1)) and not _is_spec(m.group(1)):
+        kind = find_product_type(t[m.end():], "zh")
+        if kind and kind.start() == 0:
+            return m.group(1)
     m = re.match(rf"^([A-Za-z][A-Za-z'&.-]{{1,20}})(?=[\s{HAN}]|$)", t)  # Apple iPhone, ROG魔霸, TP-LINK
     if m and not COMPONENT_TOKEN.fullmatch(m.group(1)) and not find_product_type(m.group(1), "en") \
             and m.group(1).lower() not in _GENERIC_LATIN:
@@ -197,12 +260,13 @@ def _clean_zh(title: str) -> str:
 
 _COMPONENT_WORDS_ZH = re.compile(
     r"(?<![A-Za-z])(?:英特尔|酷睿|锐龙|标压|满血版?|独显直连|独立显卡|独显|核显|集显|高色域|电竞屏|高刷屏?|全面屏|窄边框|"
-    r"[一二两三四五六七八九十双单]核|全网通|双卡双待|原装进口|进口|原装|国产|家用|商用|学生用?)(?![A-Za-z])")
+    r"[一二两三四五六七八九十双单]核|全网通版?|全网|双卡双待|双卡|双待|双通|移动联通电信版?|移动联通版?|联通电信版?|"
+    r"移动(?:专享|定制)?版|联通版|电信版|移动定制|公开版|不?支持指纹识别|双摄|原装进口|进口|原装|国产|家用|商用|学生用?)(?![A-Za-z])")
 # descriptive words that open a title but are not a brand
 _NOT_BRAND_ZH = set("""新款 复古 简约 时尚 韩版 日系 欧美 百搭 经典 网红 爆款 潮流 小清新 原味 现磨 天然 纯天然 有机 手工 进口 原装
 国产 家用 商用 加厚 加大 超大 大号 小号 迷你 便携 多功能 智能 全自动 高端 升级 专业 新鲜 精选 特级 正宗 无糖 低脂 即食 女士 男士
 女款 男款 儿童 宝宝 婴儿 学生 老人 中老年 孕妇 宠物 猫咪 狗狗 通用 夏季 冬季 春季 秋季 夏天 冬天 春秋 秋冬 四季 包包 女 男
-第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
+男装 女装 童装 男童 女童 情侣 青年 中年 青中年 夏装 冬装 适用于 适用 兼容 用于 专用 通用型 第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
 
 
 @lru_cache(maxsize=1)
@@ -214,6 +278,9 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     for word in product_types("zh"):
         jieba.add_word(word, freq=200000)
+    for word in known_brands_zh():  # a brand is one word: never 泸州|老窖, 马克|华菲
+        if re.search(f"[{HAN}]", word):
+            jieba.add_word(word, freq=300000)
     return jieba
 
 
@@ -282,6 +349,9 @@ def _brand_zh(title: str, brand: str) -> tuple[str, list[str]]:
         if found:
             return found, [f for f in forms if f != found]
         return (forms[0] if re.search(f"[{HAN}]", forms[0]) else ""), forms[1:]
+    known, others = known_brand_zh(title)
+    if known:
+        return known, others
     found = _title_brand_zh(title)
     m = _head_type(found) if found else None
     if m and m[0] > 0:
@@ -293,9 +363,15 @@ def _brand_zh(title: str, brand: str) -> tuple[str, list[str]]:
         found = ""  # a brand opens the title
     if not found or found in _NOT_BRAND_ZH or _is_place(found) or (_head_type(found) or (1,))[0] == 0:
         found = _first_brand_word_zh(_clean_zh(title).split(" "))
+    anywhere = known_brand_anywhere_zh(title)
+    if anywhere[0] and anywhere[0] not in found and (
+            not found or not re.sub(r"^[\s【\[]+", "", _nfkc(title)).startswith(found)):
+        return anywhere  # 男装 麻混纺休闲裤 406729 优衣库UNIQLO: a known brand beats a guess that does not open the title
     return found, []
 
 
+# a number with a unit's letters (2kg, 5L, 60g, 4G, 2K): a quantity, never a series name like 5X or 6s
+_UNIT_LETTERS = re.compile(r"\d+(?:kg|KG|Kg|g|G|GB|L|l|ml|mL|ML|cm|mm|m|W|w|V|mAh|T|TB|P|p|K|k|M|斤|克)")
 _SUFFIX = re.compile(r"^(?:Pro\+?|Plus|PLUS|Max|MAX|Ultra|Air|Mini|mini|SE|Lite|Turbo|Neo|Prime|Slim|Note|S|X)$")
 _WEIGHT_TAIL = re.compile(r"\d(?:ml|mL|ML|g|kg|KG|L|l|W|mAh|cm|mm|克|斤)$")
 
@@ -312,6 +388,7 @@ def _type_matches(word: str) -> list[tuple[int, int]]:
                 found.append((i, i + n))
                 break
     found = [(a, b) for a, b in found if not any(a2 <= a and b <= b2 and (a2, b2) != (a, b) for a2, b2 in found)]
+    found = [(a, b) for a, b in found if not word[b:b + 1] == "味"]  # 巧克力味, 草莓味: a flavour, not the product
     if len(found) > 1:  # overlapping types (烧烤鸭脖: 烤鸭 / 鸭脖): keep the one on the segmenter's word boundaries
         bounds, pos = {0}, 0
         for seg in _jieba().lcut(word, HMM=True):
@@ -342,8 +419,9 @@ def _head_type(word: str) -> tuple[int, int, int] | None:
     first = cur = found[0]
     for a, b in found[1:]:
         longer = b - a > cur[1] - cur[0]
-        if a < cur[1] or a - cur[1] > 3 or not (longer or a - cur[1] <= 1) or word[a:b] in word[first[0]:cur[1]]:
-            break
+        if a < cur[1] or a - cur[1] > 3 or not (longer or a - cur[1] <= 1) or word[a:b] in word[first[0]:cur[1]] \
+                or re.fullmatch(r"[男女童](?:士|款|装)?", word[cur[1]:a]):
+            break  # 衬衫|男|长袖: what follows 'for men' describes the shirt, it is not a second product
         cur = (a, b)  # a longer type a few characters on: 鸡肉|配方|全犬粮, 牛油|自热火锅
     return first[0], cur[0], cur[1]
 
@@ -363,22 +441,50 @@ def _model_word_zh(title: str, brand: str) -> str:
     words = [w for w in re.split(r"[\s,，、;；|｜/／\\&＆+]+", t) if w][:6]
     if brand and re.fullmatch(r"[A-Za-z][A-Za-z'&.-]*", brand):  # Apple iPhone 12, HUAWEI P50 Pro
         m = re.match(r"\s*([A-Za-z][A-Za-z]+|[A-Z]?\d+[A-Za-z]*)((?:\s+(?:[A-Z]{1,2}\s+)?\d{1,4}[A-Za-z]?)?)"
-                     r"((?:\s+(?:Pro\+?|Plus|Max|Ultra|Air|Mini|SE|Lite|Note|Turbo|Neo|X|S))*)(?![A-Za-z0-9])", t)
+                     r"((?:\s+(?:Pro\+?|Plus|Max|Ultra|Air|Mini|SE|Lite|Note|Turbo|Neo|X|S))*)(?![A-Za-z0-9]|\.\d)", t)
         if m and not COMPONENT_TOKEN.fullmatch(m.group(1)) and not _is_spec(m.group(1) + m.group(2).replace(" ", "")) \
                 and not find_product_type(m.group(1), "en") and re.search(r"[A-Za-z]", m.group(1)) \
                 and not SPEC_TOKEN.fullmatch(m.group(2).strip() or "-"):
             model = (m.group(1) + m.group(2) + m.group(3)).strip()
-            if re.search(r"\d|[a-z][A-Z]", model) or m.group(3):
-                return model
+            if re.search(r"\d|[a-z][A-Z]", model) or m.group(3) or (
+                    re.fullmatch(r"[A-Z]{2,5}", m.group(1)) and m.group(1).lower() not in _GENERIC_LATIN):
+                return model  # (vivo NEX: a line in capitals)
     for i, word in enumerate(words):
         for m in re.finditer(r"(?<![A-Za-z0-9-])((?:[A-Za-z]+-)?[A-Za-z]*\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{0,5}\d*[A-Za-z0-9]*)"
                              r"(?![A-Za-z0-9])", word):
             alnum = m.group(1)
+            if re.fullmatch(r"[A-Za-z]", alnum) and re.match(f"[{HAN}]", word[m.end():]):
+                continue  # T恤, U盘, V领: a letter written onto a Chinese word is part of that word
+            unit_after = re.match(rf"{_NUM}\s*(?:{_UNIT_WORDS})", word[m.start():])
+            unit_after = bool(unit_after and unit_after.end() > len(alnum)) or bool(_UNIT_LETTERS.fullmatch(alnum))
+            if i == 0 and m.start() == 0 and brand and re.fullmatch(r"\d{1,2}[A-Za-z]?", alnum) and not unit_after \
+                    and not re.match(r"\d{1,2}[A-Za-z]?(?:代|核|寸|英寸|件|只|个|瓶|袋|盒|斤|克|片|人|天|年|号|码|度)", word):
+                model = brand + alnum  # 荣耀9, 小米6, 小米5X: a series number right after the brand
+                for nxt in words[1:3]:
+                    if _SUFFIX.match(nxt):
+                        model += " " + nxt
+                    else:
+                        break
+                return model
+            if i == 0 and m.start() == 0 and brand and re.search(f"[{HAN}]", brand) \
+                    and re.fullmatch(r"[A-Z][a-z]{2,}|[A-Z]{2,4}", alnum) and not COMPONENT_TOKEN.fullmatch(alnum) \
+                    and not word[m.end():].startswith("-") \
+                    and not any(re.search(r"[A-Za-z]\d|\d[A-Za-z]", w) and not _is_spec(w) for w in words[1:3]):
+                model = alnum  # 荣耀Magic, 华为 Mate 10, 三星 Galaxy S: a Latin product line right after the brand
+                for nxt in words[1:3]:
+                    if _SUFFIX.match(nxt) or re.fullmatch(r"[A-Z]?\d{1,3}[A-Za-z]?|[A-Z]", nxt):
+                        model += " " + nxt
+                    else:
+                        break
+                return model
+            short_series = re.fullmatch(r"\d{1,2}[A-Za-z]{1,2}", alnum) and re.search(f"[{HAN}]$", word[:m.start()]) \
+                and not unit_after \
+                and not re.match(rf"\d{{1,2}}[A-Za-z]{{1,2}}[{HAN}]?(?:代|核|寸|英寸|件|只|个|瓶|袋|盒|斤|克|片)", word[m.start():])
             year = re.search(r"(?<=[A-Za-z\d])(?:19|20)\d{2}$", alnum)
             if year and re.search(r"\d", alnum[:year.start()]) and len(alnum) - 4 >= 3:
                 alnum = alnum[:year.start()]  # 拯救者Y9000X2022: the model year is not part of the model
             bare_number = alnum.isdigit()
-            if not bare_number and (_is_spec(alnum) or COMPONENT_TOKEN.fullmatch(alnum) or COMPONENT_TOKEN.match(alnum)
+            if not bare_number and not short_series and (_is_spec(alnum) or COMPONENT_TOKEN.fullmatch(alnum) or COMPONENT_TOKEN.match(alnum)
                                     or SPEC_TOKEN.match(word[m.start():]) or _WEIGHT_TAIL.search(alnum)
                                     or re.search(r"(?:19|20)\d{2}$", alnum)):
                 continue
@@ -417,7 +523,7 @@ def _core_zh(words: list[str], brand: str, model: str) -> str:
     """The words naming the product: the first product type of the title, with the one or two
     words that lead up to it (黑芝麻糊, 原味奶糖) when no model word says what it is."""
     typed = [(i, _head_type(w)) for i, w in enumerate(words)]
-    typed = [(i, h) for i, h in typed if h]
+    typed = [(i, h) for i, h in typed if h and not (brand and words[i][h[1]:h[2]] in brand)]  # 小米 the brand, not millet
     if not typed:
         return ""
     i, (name_start, type_start, type_end) = typed[0]
@@ -431,6 +537,8 @@ def _core_zh(words: list[str], brand: str, model: str) -> str:
         if re.fullmatch(f"[{HAN}]{{2,8}}", first) and first[-1] in _NOUN_ENDINGS and first not in _NOT_BRAND_ZH \
                 and (brand or len(first) >= 3):
             return first
+    if brand and word.startswith(brand) and name_start < len(brand) <= type_start:
+        name_start = len(brand)  # 立白|茶籽洗衣液: a type word across the brand (白茶) is not part of the product's name
     kind = word[type_start:type_end]
     if model:
         return kind
@@ -484,8 +592,45 @@ def _join_zh(parts: list[str]) -> str:
     return out
 
 
+_MEMORY_GLUED = re.compile(  # 6GB+64GB, 4GBRAM+64GBROM, 4GB32GB, 3GB内存: memory written onto the model before it
+    r"(?<=[A-Za-z0-9])((?:1[26]|[1-9])\s?G(?:B)?(?:\s?RAM)?(?:\s?\+\s?|(?=\d{2,3}\s?G))\d{2,4}\s?(?:G|T)(?:B)?(?:\s?ROM)?"
+    r"|(?:1[26]|[1-9])\s?G(?:B)?(?:\s?RAM|(?=内存)))")
+_NETWORK_GLUED = re.compile(  # Mate9Pro4G手机, Note64G手机: the network written onto the model
+    r"(?<![+/\d]\d)(?<=[A-Za-z0-9])([2-5]G)(?=手机|全网通|智能|双卡|移动|联通|电信|版|网络|全面屏|$|[\s(（,，/])")
+_COLOUR_MODIFIERS = (r"香槟|玫瑰|土豪|咖啡|珍珠|象牙|太空|深空|星空|月光|陶瓷|磨砂|哑光|亮光|钢琴|曜石|幻夜|极光|午夜|星河|极夜|"
+                     r"冰川|冰河|雅川|流光|珠光|皓月|银河|铂光|琥珀|樱花|薄荷|天空|海军|宝石|枫叶|流沙|星钻|雪域|"
+                     r"[浅深暗亮淡纯钛碳藏宝天湖酒玫]")
+_COLOUR_ZH = re.compile(  # 玫瑰金色, 香槟金, 曜石黑, 浅蓝色, 金色: a colour is what a product looks like, not its name
+    rf"(?:{_COLOUR_MODIFIERS})(?:金|黑|白|灰|蓝|银|红|粉|绿|紫)色?|(?:金|黑|白|灰|蓝|银|红|粉|绿|紫|橙|棕|青|黄)色")
+
+
+def unglue_specs_zh(title: str) -> str:
+    """Spaces around specs a Chinese title writes onto its model name (小米66GB+64GB -> 小米6 6GB+64GB,
+    Mate9Pro4G手机 -> Mate9Pro 4G手机), RAM/ROM suffixes dropped (4GBRAM -> 4GB), colour names out."""
+    t = _MEMORY_GLUED.sub(lambda m: " " + re.sub(r"(G(?:B)?)(?=\d)", r"\1+", m.group(1)) + " ", _nfkc(title))
+    t = _NETWORK_GLUED.sub(r" \1 ", t)
+    t = re.sub(r"(\d)\s?(GB|G|TB|T)\s?(?:RAM|ROM)\b", r"\1\2", t)
+    t = _glued_brand_re().sub(r"\1 ", t)  # AppleiPhone8, HUAWEIP10: a brand's Latin form written onto its line
+    return _COLOUR_ZH.sub(" ", t)
+
+
+@lru_cache(maxsize=1)
+def _glued_brand_re() -> re.Pattern:
+    forms = sorted((f for f in known_brands_zh() if re.fullmatch(r"[A-Za-z][A-Za-z-]{2,}", f)), key=len, reverse=True)
+    upper = "|".join(re.escape(f) for f in forms if f.isupper())
+    mixed = "|".join(re.escape(f) for f in forms if not f.isupper())
+    return re.compile(rf"(?<![A-Za-z])((?:{upper})(?=[a-z]+[A-Z0-9]|[A-Z]\d)|(?:{mixed})(?=[a-z]+[A-Z0-9]))")
+
+
 def _short_zh(title: str, brand: str, max_chars: float) -> str:
+    title = unglue_specs_zh(title)
     brand, other_forms = _brand_zh(title, brand)
+    for form in other_forms:  # Apple苹果iPhone6, 华为HUAWEInova2, 优衣库UNIQLO: one written form of the brand is enough
+        pattern = re.escape(form) if re.search(f"[{HAN}]", form) else \
+            rf"(?<![A-Za-z]){re.escape(form)}(?![A-Z])" if form.isupper() else rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])"
+        title = re.sub(pattern, " ", title, flags=0 if form.isupper() else re.IGNORECASE)
+    if brand:  # 小米（MI）小米5X, 魅族（MEIZU）魅族魅蓝: the brand said twice in a row
+        title = re.sub(rf"({re.escape(brand)})(?:\s*[(（][^)）]*[)）])?\s*\1", r"\1", title)
     clean = _clean_zh(title)
     words = [w for w in clean.split(" ") if w and not _is_spec(w)]
     words = [w for w in words if w.lower() not in {f.lower() for f in other_forms}]
@@ -556,6 +701,10 @@ def _name_words_en(head: str, brand: str) -> list[str]:
             continue
         if re.fullmatch(r"\d+(?:[.,/-]\d+)*", w):
             prev = out[-1] if out else ""
+            edition = re.fullmatch(r"(?:19|20)\d\d", w) and re.match(r"(?i)(?:edition|model|version|release)\b", nxt)
+            if edition:
+                i += 2  # 2021 Edition: a model year is not a name
+                continue
             if prev and re.match(r"[A-Za-z]", prev) and len(w) <= 4 and not find_product_type(prev, "en") \
                     and prev.lower() not in _CONNECTORS and "." not in w:
                 out.append(w)  # Note 11, Rockerz 450, Wonderbar 10
@@ -574,12 +723,17 @@ def _name_words_en(head: str, brand: str) -> list[str]:
 
 def _short_en(title: str, brand: str, max_chars: int) -> str:
     t = _nfkc(re.sub(r"[®™©℠]", "", title))  # before NFKC, which spells ™ as "TM"
-    t = re.sub(r"[^\w\s'&+./|,;:!()\[\]\"-]", " ", t)  # pictographs and symbols
+    t = re.sub(r"[’‘`´]", "'", t)  # You’re, Boys’: a typographic apostrophe is an apostrophe
+    t = re.sub(r"[^\w\s'&+./|,;:!()\[\]\"%-]", " ", t)  # pictographs and symbols (60% stays a spec, not 60)
     t = _BRACKETS.sub(" ", t)
     t = SHOP_WORDS_EN.sub(" ", t)
     t = re.sub(r"^[^A-Za-z0-9]+", "", t)
     forms = brand_forms(brand)
     brand_word = next((f for f in forms if re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", t, re.I)), "")
+    if " " in brand_word.strip():  # The Children's Place, Hope & Henry, SNOW DREAMS: a brand of several words is one word
+        m = re.search(rf"(?<![A-Za-z0-9]){re.escape(brand_word)}(?![A-Za-z0-9])", t, re.I)
+        brand_word = re.sub(r"\s+", "\u00a0", m.group().strip())
+        t = t[:m.start()] + brand_word + t[m.end():]
     brand_word = brand_word or _title_brand_en(t)
     # the head of the title: up to the first clause mark, extended by the next clause while it names no product
     pieces = [p for p in _HEAD_END.split(t) if p and p.strip()]
@@ -598,12 +752,36 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
         return brand_word
     joined = " ".join(words)
     type_m = None
-    for window in (" ".join(words[:12]), joined):
-        for m in _type_re("en").finditer(window):
-            type_m = m  # the last type word near the front is the thing ('Tempered Glass Screen Protector')
-        if type_m:
-            break
-    return _fit_en(words, brand_word, type_m, joined, max_chars).replace("\u00a0", " ")
+    type_m = _head_type_en(joined)
+    name = _fit_en(words, brand_word, type_m, joined, max_chars).replace("\u00a0", " ")
+    # the title's own apostrophes (You’re stays You’re)
+    return " ".join(w.replace("'", "’") if "'" in w and w.replace("'", "’") in title and w not in title else w
+                    for w in name.split(" "))
+
+
+# first words of two-word terms: a name keeps both or neither (Long Sleeve, Zip Up, Button Down, Half Zip)
+_COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "anti", "non", "crew", "v", "high"}
+
+
+def _head_type_en(joined: str) -> re.Match | None:
+    """The product type that names the thing: the first type word of the head, moved on to a type
+    that follows it at once or up to two words later ('Tempered Glass Screen Protector', 'Battery Power
+    Scrubber'), never past 'and', 'with', '&' or a second product ('Bomber Jacket and Jogger Pants'
+    is a jacket); in the first twelve words when they hold one."""
+    front = " ".join(joined.split(" ")[:12])
+    for window in (front, joined):
+        found = [m for m in _type_re("en").finditer(window)  # Long Sleeve, Half Zip: a type word as half of a term
+                 if not re.search(r"(?:^|\s)(?:long|short|half|full)\s$", window[:m.start()], re.I)]
+        if not found:
+            continue
+        head = found[0]
+        for m in found[1:]:
+            between = window[head.end():m.start()].split()
+            if m.start() < head.end() or len(between) > 2 or any(w.lower() in _CONNECTORS for w in between):
+                break
+            head = m
+        return head
+    return None
 
 
 def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, max_chars: int) -> str:
@@ -642,8 +820,11 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         if models[0] + 1 < len(words) and re.fullmatch(r"\d{1,4}|Pro\+?|Plus|Max|Ultra|Lite|SE", words[models[0] + 1]):
             must.add(models[0] + 1)
 
-    def repeats(i: int, indices: set[int]) -> bool:
-        return words[i].lower() in {words[j].lower() for j in indices}
+    brand_parts = {p.lower() for p in re.split(r"[\s\u00a0]+", brand)} if "\u00a0" in brand else set()
+    blocked: set[int] = set()
+
+    def repeats(i: int, indices: set[int]) -> bool:  # a word already said, or a word of a brand of several words
+        return words[i].lower() in {words[j].lower() for j in indices} | brand_parts
 
     def text(indices: set[int]) -> str:
         kept = sorted(indices)
@@ -676,11 +857,14 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
                 chosen -= added  # a half term ('Ear Headphones') is worse than none
                 break
         elif len(text(trial)) > max_chars:
+            if words[i].lower() in _COMPOUND_FIRST and i + 1 in added:
+                chosen.discard(i + 1)  # Long | Sleeve: half a term ('Sleeve Casual Jacket') is worse than none
+                blocked.update({i, i + 1})
             break
         added |= trial - chosen
         chosen = trial
     for i in range(len(words)):  # then the others from the left
-        if i in chosen or words[i].lower() in _CONNECTORS or len(words[i]) <= 1 or repeats(i, chosen):
+        if i in chosen or i in blocked or words[i].lower() in _CONNECTORS or len(words[i]) <= 1 or repeats(i, chosen):
             continue
         trial = chosen | {i}
         if len(text(trial)) <= max_chars:
@@ -710,4 +894,5 @@ def short_name(name: str, brand: str = "", language: str = "", max_chars: int | 
     return _short_en(name, brand, int(max_chars or EN_MAX_CHARS))
 
 
-__all__ = ["EN_MAX_CHARS", "ZH_MAX_CHARS", "brand_forms", "find_product_type", "product_types", "short_name"]
+__all__ = ["EN_MAX_CHARS", "ZH_MAX_CHARS", "brand_forms", "find_product_type", "known_brand_zh", "known_brands_zh",
+           "product_types", "short_name", "unglue_specs_zh"]
