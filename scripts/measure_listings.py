@@ -1,6 +1,6 @@
 """Measure how the studio reads real marketplace listings (tests/data/listings/, dev and blind parts).
 
-    .venv/bin/python scripts/measure_listings.py [--split dev|blind|blind3|all] [--show N] [--sample N]
+    .venv/bin/python scripts/measure_listings.py [--split dev|blind|blind3|blind4|all] [--show N] [--sample N]
 
 Every listing goes through the real path: a JSONL product sheet (name, price, category, brand,
 selling points from its bullets or attributes from its 商品属性) -> `load_sheet` -> a script from
@@ -229,7 +229,7 @@ def _cut_in_word(point: str, sources: list[str], zh: bool) -> bool:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", default="both", choices=["dev", "blind", "blind3", "all", "both"])
+    ap.add_argument("--split", default="both", choices=["dev", "blind", "blind3", "blind4", "all", "both"])
     ap.add_argument("--show", type=int, default=0, help="print this many rejected short names")
     ap.add_argument("--sample", type=int, default=0,
                     help="print this many short names per language for judging by hand (order: sha1('sample:' + id))")
