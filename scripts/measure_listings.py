@@ -100,7 +100,8 @@ def accept(name: str, row: dict) -> list[str]:
             if w not in words and w.strip(".,") not in words:
                 why.append(f"not a word of the title {w!r}")
         starts_with_brand = any(name.lower().startswith(b.lower()) for b in brand_forms(row.get("brand", "")))
-        if name.split()[-1].lower() in _CONNECTORS or (name.split()[0].lower() in _CONNECTORS and not starts_with_brand):
+        if name.split()[-1].lower() in _CONNECTORS or (name.split()[0].lower() in _CONNECTORS and not starts_with_brand
+                                                          and not title.startswith(name.split()[0] + " ")):
             why.append("ends on a connector")
         head = re.split(r",|\s[|–-]\s|\(", title)[0]
         if find_product_type(head, "en") and not find_product_type(name, "en"):

@@ -322,7 +322,7 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
     spec_spans = sorted(set(spec_spans))
     merged: list[tuple[int, int]] = []
     for a, b in spec_spans:  # overlapping spans once ("16G+512G", not "16G+512G 16G"); "16G/512G" as written
-        if merged and (a < merged[-1][1] or (a - merged[-1][1] == 1 and title[merged[-1][1]] in "+/")):
+        if merged and (a < merged[-1][1] or re.fullmatch(r"\s*[+/]\s*", title[merged[-1][1]:a])):  # 4GB +64GB
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
@@ -337,7 +337,8 @@ def extract_facts(title: str, extra: dict | None = None, brand: str = "", langua
 
 _DIGITAL_CONTEXT = re.compile(r"手机|电脑|笔记本|游戏本|平板|显卡|内存|硬盘|固态|U盘|存储卡|内存卡|路由器|主板|显示器|电视|投影|"
                               r"屏|摄像|相机|laptop|notebook|phone|tablet|SSD|RAM|GPU|CPU|(?:RTX|GTX)\s?\d|\bTV\b|HDMI|"
-                              r"display|projector|monitor|camera|screen|television", re.IGNORECASE)
+                              r"display|projector|monitor|camera|screen|television|smartphone|Galaxy|iPhone|unlocked|OLED|QLED|"
+                              r"双卡双待|全网通|移动联通", re.IGNORECASE)
 _COMPONENT = re.compile(
     r"[iI][3579]-?\d{4,5}[A-Z]{0,3}|[Rr][3579]-\d{4}[A-Z]{0,3}|(?:RTX|GTX|MX|RX)\s?\d{3,4}(?:\s?(?:Ti|TI|XT|M))?|"
     r"DDR\d|LPDDR\d[Xx]?")
@@ -377,7 +378,7 @@ def _digital_specs(title: str, facts: Facts, language: str) -> list[tuple[int, i
         after = title[m.end():m.end() + 4]
         before = title[max(0, m.start() - 8):m.start()]
         if m.group(2) == "G" and m.group(1) in ("3", "4", "5") and (
-                re.match(r"\s*(?:全网通|网通|网络|手机|双模|双卡|信号|通信|LTE|版|\()", after)
+                re.match(r"\s*(?:全网通|网通|网络|手机|双模|双卡|信号|通信|LTE|版|\(|,)", after)
                 or re.search(r"(?:移动|联通|电信|支持)\s*$", before) or not digital):
             if not facts.network and (digital or re.match(r"\s*(?:全网通|网通|手机)", after)):
                 facts.network = m.group(1) + m.group(2)

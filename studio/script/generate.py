@@ -12,6 +12,7 @@ Scene kinds: hook, point, proof, offer, cta. `image` picks the product photo (1-
 """
 from __future__ import annotations
 
+import logging
 import random
 import re
 import shlex
@@ -28,6 +29,8 @@ from ..types import Product, Scene, Script
 from ..util import StudioError
 from .facts import extract_facts, short_name
 from .sandbox import environment, render_limited
+
+log = logging.getLogger(__name__)
 from .templates import DEFAULT_PAUSE, DEFAULT_RATE, FitRules, Template
 
 SCENE_KINDS = ("hook", "point", "proof", "offer", "cta")
@@ -230,6 +233,26 @@ def render_template_text(template: Template, product: Product, variant: int = 0,
 TRANSLATION_MARK = "||"  # `中文句子 || English line`: the second part is the bilingual caption, never spoken
 
 
+def _header_attrs(text: str) -> dict[str, str]:
+    """`image=2 overlay="Star Wars Mug"` -> {'image': '2', 'overlay': 'Star Wars Mug'}. A value holding a stray
+    quotation mark (a product's name with an inch mark or a quote of its title) still reads: a quoted value runs
+    to the last quotation mark before the next `key=` or the end, and its inner marks are dropped."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        log.warning("scene header with unbalanced quotes, read leniently: %s", text)
+        attrs = {}
+        for m in re.finditer(r'(\w+)=(?:"(.*?)"(?=\s+\w+=|\s*$)|(\S+))', text.strip()):
+            attrs[m.group(1)] = (m.group(2) if m.group(2) is not None else m.group(3) or "").replace('"', "")
+        return attrs
+    attrs = {}
+    for token in tokens:
+        if "=" in token:
+            key, value = token.split("=", 1)
+            attrs[key] = value
+    return attrs
+
+
 def parse_script_text(text: str, template_name: str = "?", first_image: int = 0) -> list[Scene]:
     """Split rendered template text into scenes (see the module docstring for the format). A scene
     without `image=` shows photo `first_image` + its position (wrapping around the product's photos)."""
@@ -246,11 +269,7 @@ def parse_script_text(text: str, template_name: str = "?", first_image: int = 0)
                 raise StudioError(
                     f"template '{template_name}': unknown scene '[{kind}]'; use one of {', '.join(SCENE_KINDS)}"
                 )
-            attrs = {}
-            for token in shlex.split(m.group(2)):
-                if "=" in token:
-                    key, value = token.split("=", 1)
-                    attrs[key] = value
+            attrs = _header_attrs(m.group(2))
             image = int(attrs["image"]) - 1 if attrs.get("image", "").isdigit() else first_image + len(scenes)
             current = Scene(kind=kind, lines=[], image=max(image, 0), overlay=attrs.get("overlay", ""))
             scenes.append(current)

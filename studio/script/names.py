@@ -49,8 +49,28 @@ def _type_re(language: str) -> re.Pattern:
     words = product_types(language)
     if language == "zh":
         return re.compile("|".join(re.escape(w) for w in words))
-    return re.compile(r"(?<![A-Za-z0-9-])(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-                      + r")(?![A-Za-z0-9-])", re.IGNORECASE)
+    return re.compile(r"(?<![A-Za-z0-9\u00a0-])(?:" + "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in words)
+                      + r")(?![A-Za-z0-9\u00a0-])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _characters_re() -> re.Pattern | None:
+    """Names of characters and franchises of several words (lexicon/characters_en.txt), longest first."""
+    path = _LEXICON / "characters_en.txt"
+    names = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    # only a name that holds a product-type word needs keeping whole (Mickey Mouse, Iron Man; not Star Wars)
+    names = sorted((n for n in names if n and find_product_type(n, "en")), key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
+                      + r")(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def join_characters_en(text: str) -> str:
+    """'Disney Mickey Mouse Sweatshirt' -> 'Disney Mickey\u00a0Mouse Sweatshirt': a character's name of
+    several words is one word, so that its 'Mouse' is not taken as the product nor its name cut in half."""
+    pattern = _characters_re()
+    return pattern.sub(lambda m: re.sub(r"\s+", "\u00a0", m.group()), text) if pattern else text
 
 
 def find_product_type(text: str, language: str) -> re.Match | None:
@@ -266,7 +286,8 @@ _COMPONENT_WORDS_ZH = re.compile(
 _NOT_BRAND_ZH = set("""新款 复古 简约 时尚 韩版 日系 欧美 百搭 经典 网红 爆款 潮流 小清新 原味 现磨 天然 纯天然 有机 手工 进口 原装
 国产 家用 商用 加厚 加大 超大 大号 小号 迷你 便携 多功能 智能 全自动 高端 升级 专业 新鲜 精选 特级 正宗 无糖 低脂 即食 女士 男士
 女款 男款 儿童 宝宝 婴儿 学生 老人 中老年 孕妇 宠物 猫咪 狗狗 通用 夏季 冬季 春季 秋季 夏天 冬天 春秋 秋冬 四季 包包 女 男
-男装 女装 童装 男童 女童 情侣 青年 中年 青中年 夏装 冬装 适用于 适用 兼容 用于 专用 通用型 第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装""".split())
+男装 女装 童装 男童 女童 情侣 青年 中年 青中年 夏装 冬装 适用于 适用 兼容 用于 专用 通用型 第 半价 超值 食品 一次性 无谷 纯色 大容量 高性能 轻薄 游戏 电竞 全新 正品 官方 品牌 套装 组合 礼盒 整箱 散装
+薄款 厚款 加绒 宽松 修身 直筒 夏款 冬款 新品 商务 休闲""".split())
 
 
 @lru_cache(maxsize=1)
@@ -450,8 +471,8 @@ def _model_word_zh(title: str, brand: str) -> str:
                     re.fullmatch(r"[A-Z]{2,5}", m.group(1)) and m.group(1).lower() not in _GENERIC_LATIN):
                 return model  # (vivo NEX: a line in capitals)
     for i, word in enumerate(words):
-        for m in re.finditer(r"(?<![A-Za-z0-9-])((?:[A-Za-z]+-)?[A-Za-z]*\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{0,5}\d*[A-Za-z0-9]*)"
-                             r"(?![A-Za-z0-9])", word):
+        for m in re.finditer(r"(?<![A-Za-z0-9-])((?:[A-Za-z]+-)?[A-Za-z]*\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[A-Z][A-Za-z]{0,5}\d*[A-Za-z0-9]*"
+                             r"|(?<=^)[a-z]{3,8}(?=[\s(（]|$))(?![A-Za-z0-9])", word):
             alnum = m.group(1)
             if re.fullmatch(r"[A-Za-z]", alnum) and re.match(f"[{HAN}]", word[m.end():]):
                 continue  # T恤, U盘, V领: a letter written onto a Chinese word is part of that word
@@ -467,7 +488,9 @@ def _model_word_zh(title: str, brand: str) -> str:
                         break
                 return model
             if i == 0 and m.start() == 0 and brand and re.search(f"[{HAN}]", brand) \
-                    and re.fullmatch(r"[A-Z][a-z]{2,}|[A-Z]{2,4}", alnum) and not COMPONENT_TOKEN.fullmatch(alnum) \
+                    and (re.fullmatch(r"[A-Z][a-z]{2,}|[A-Z]{2,4}", alnum)
+                         or re.fullmatch(r"[a-z]{3,8}", alnum) and alnum not in _GENERIC_LATIN) \
+                    and not COMPONENT_TOKEN.fullmatch(alnum) \
                     and not word[m.end():].startswith("-") \
                     and not any(re.search(r"[A-Za-z]\d|\d[A-Za-z]", w) and not _is_spec(w) for w in words[1:3]):
                 model = alnum  # 荣耀Magic, 华为 Mate 10, 三星 Galaxy S: a Latin product line right after the brand
@@ -555,6 +578,9 @@ def _core_zh(words: list[str], brand: str, model: str) -> str:
     lead = ""
     if 2 <= len(before) <= 4 and before not in _NOT_BRAND_ZH and (not _is_place(before) or not brand):
         lead = before  # 原味奶糖, 以色列青柚 (a place leads the name when there is no brand)
+        segs = _segments(before)
+        if len(before) > 2 and len(segs) > 1 and segs[0] in ("春", "夏", "秋", "冬"):
+            lead = before[1:]  # (2018)夏|九分|休闲裤: the season a Taobao title names (夏, 秋) is not part of the name
     elif len(before) > 4:
         lead = _lead_words(before)
     return lead + kind
@@ -607,34 +633,64 @@ _COLOUR_ZH = re.compile(  # 玫瑰金色, 香槟金, 曜石黑, 浅蓝色, 金�
 def unglue_specs_zh(title: str) -> str:
     """Spaces around specs a Chinese title writes onto its model name (小米66GB+64GB -> 小米6 6GB+64GB,
     Mate9Pro4G手机 -> Mate9Pro 4G手机), RAM/ROM suffixes dropped (4GBRAM -> 4GB), colour names out."""
-    t = _MEMORY_GLUED.sub(lambda m: " " + re.sub(r"(G(?:B)?)(?=\d)", r"\1+", m.group(1)) + " ", _nfkc(title))
+    # AppleiPhone8, HUAWEIP10, HUAWEInova4GB, PhilipsE106: a brand's Latin form written onto its line (before
+    # the memory is taken off the model, so that the line still shows where it ends)
+    t = _glued_brand_re().sub(r"\1 ", _nfkc(title))
+    t = _MEMORY_GLUED.sub(lambda m: " " + re.sub(r"(G(?:B)?)(?=\d)", r"\1+", m.group(1)) + " ", t)
     t = _NETWORK_GLUED.sub(r" \1 ", t)
     t = re.sub(r"(\d)\s?(GB|G|TB|T)\s?(?:RAM|ROM)\b", r"\1\2", t)
-    t = _glued_brand_re().sub(r"\1 ", t)  # AppleiPhone8, HUAWEIP10: a brand's Latin form written onto its line
     return _COLOUR_ZH.sub(" ", t)
 
 
 @lru_cache(maxsize=1)
 def _glued_brand_re() -> re.Pattern:
     forms = sorted((f for f in known_brands_zh() if re.fullmatch(r"[A-Za-z][A-Za-z-]{2,}", f)), key=len, reverse=True)
-    upper = "|".join(re.escape(f) for f in forms if f.isupper())
+    # a brand written in capitals in the lexicon is often written Philips, Huawei in a title
+    upper = "|".join(re.escape(f) for f in [f for f in forms if f.isupper()] +
+                     [f.capitalize() for f in forms if f.isupper() and len(f) > 3])
     mixed = "|".join(re.escape(f) for f in forms if not f.isupper())
     return re.compile(rf"(?<![A-Za-z])((?:{upper})(?=[a-z]+[A-Z0-9]|[A-Z]\d)|(?:{mixed})(?=[a-z]+[A-Z0-9]))")
 
 
+def _sub_brand_zh(title: str, brand: str) -> str:
+    """A known brand right after the maker's own (华为(HUAWEI)荣耀8青春版) and followed by its model is the
+    name the product goes by: the line's brand (荣耀), not the maker's."""
+    if not brand:
+        return brand
+    m = re.search(rf"{re.escape(brand)}\s*(?:[(（][^)）]*[)）])?\s*", title)
+    if not m:
+        return brand
+    sub = _known_brand_re(False).match(title, m.end())
+    if sub and sub.group() != brand and not find_product_type(sub.group(), "zh") \
+            and re.match(rf"[A-Za-z0-9]|[{HAN}]{{1,3}}\d", title[sub.end():]):
+        return sub.group()
+    return brand
+
+
 def _short_zh(title: str, brand: str, max_chars: float) -> str:
     title = unglue_specs_zh(title)
+    sheet_brand = bool(brand)
     brand, other_forms = _brand_zh(title, brand)
     for form in other_forms:  # Apple苹果iPhone6, 华为HUAWEInova2, 优衣库UNIQLO: one written form of the brand is enough
         pattern = re.escape(form) if re.search(f"[{HAN}]", form) else \
             rf"(?<![A-Za-z]){re.escape(form)}(?![A-Z])" if form.isupper() else rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])"
         title = re.sub(pattern, " ", title, flags=0 if form.isupper() else re.IGNORECASE)
+        if form.isupper() and len(form) > 3:  # 飞利浦Philips E106: the capitals' title-case spelling
+            title = re.sub(rf"(?<![A-Za-z]){re.escape(form.capitalize())}(?![a-z])", " ", title)
     if brand:  # 小米（MI）小米5X, 魅族（MEIZU）魅族魅蓝: the brand said twice in a row
         title = re.sub(rf"({re.escape(brand)})(?:\s*[(（][^)）]*[)）])?\s*\1", r"\1", title)
     clean = _clean_zh(title)
     words = [w for w in clean.split(" ") if w and not _is_spec(w)]
     words = [w for w in words if w.lower() not in {f.lower() for f in other_forms}]
     model = _model_word_zh(title, brand)
+    sub = _sub_brand_zh(title, brand) if not sheet_brand else brand  # the sheet's own brand column wins
+    if not model and sub != brand:  # 华为(HUAWEI)荣耀8青春版: no model after the maker, the line's brand has one
+        sub_model = _model_word_zh(title, sub)
+        if sub_model:
+            title = re.sub(rf"{re.escape(brand)}\s*(?:[(（][^)）]*[)）])?\s*(?={re.escape(sub)})", " ", title, count=1)
+            brand, model = sub, sub_model
+            words = [w for w in _clean_zh(title).split(" ") if w and not _is_spec(w)]
+            words = [w for w in words if w.lower() not in {f.lower() for f in other_forms}]
     if brand and model.startswith(brand):
         model = model[len(brand):].strip()
     core = _core_zh(words, brand, model)
@@ -685,7 +741,9 @@ def _name_words_en(head: str, brand: str) -> list[str]:
     head = re.sub(r"\b([A-Za-z]{2,})\s([A-Z])(?=\s|$)",
                   lambda m: m.group() if find_product_type(m.group(1), "en") else f"{m.group(1)}\u00a0{m.group(2)}",
                   head)  # Type C, USB C: one term (but not 'Cable A')
-    raw = [w.strip(",.;:!\"'") for w in _words_en(re.sub(r"\s*/\s*", " / ", head))]
+    head = re.sub(r"[\"“”]", " ", head)  # Mug"I Am..: a quotation mark is not part of a word
+    raw = [w.strip(",;:!\"'") for w in _words_en(re.sub(r"\s*/\s*", " / ", head))]
+    raw = [w if re.fullmatch(r"(?:[A-Za-z]\.){2,}", w) else w.strip(".") for w in raw]  # U.S. keeps its last dot
     raw = [w for w in raw if w]
     out: list[str] = []
     i = 0
@@ -710,6 +768,10 @@ def _name_words_en(head: str, brand: str) -> list[str]:
                 out.append(w)  # Note 11, Rockerz 450, Wonderbar 10
             i += 1
             continue
+        if w in ("&", "+"):  # Sweatshirt & Pants: kept, so that a name never runs two products together
+            out.append(w)
+            i += 1
+            continue
         if re.fullmatch(r"[|/&+–-]+", w) or SHOP_WORDS_EN.fullmatch(w):
             i += 1
             continue
@@ -728,6 +790,7 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
     t = _BRACKETS.sub(" ", t)
     t = SHOP_WORDS_EN.sub(" ", t)
     t = re.sub(r"^[^A-Za-z0-9]+", "", t)
+    t = join_characters_en(t)
     forms = brand_forms(brand)
     brand_word = next((f for f in forms if re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", t, re.I)), "")
     if " " in brand_word.strip():  # The Children's Place, Hope & Henry, SNOW DREAMS: a brand of several words is one word
@@ -759,6 +822,9 @@ def _short_en(title: str, brand: str, max_chars: int) -> str:
                     for w in name.split(" "))
 
 
+# words that join the two words around them into one name (Mickey and Friends, All in One, Primitives by Kathy)
+_JOINERS = {"and", "&", "+", "or", "of", "in", "by", "n", "'n'", "'n"}
+
 # first words of two-word terms: a name keeps both or neither (Long Sleeve, Zip Up, Button Down, Half Zip)
 _COMPOUND_FIRST = {"long", "short", "half", "full", "zip", "button", "anti", "non", "crew", "v", "high"}
 
@@ -768,7 +834,14 @@ def _head_type_en(joined: str) -> re.Match | None:
     that follows it at once or up to two words later ('Tempered Glass Screen Protector', 'Battery Power
     Scrubber'), never past 'and', 'with', '&' or a second product ('Bomber Jacket and Jogger Pants'
     is a jacket); in the first twelve words when they hold one."""
-    front = " ".join(joined.split(" ")[:12])
+    parts = joined.split(" ")
+    n_words, cut = 0, len(parts)
+    for k, w in enumerate(parts):  # twelve words, not counting '&' and '+'
+        n_words += w not in ("&", "+")
+        if n_words > 12:
+            cut = k
+            break
+    front = " ".join(parts[:cut])
     for window in (front, joined):
         found = [m for m in _type_re("en").finditer(window)  # Long Sleeve, Half Zip: a type word as half of a term
                  if not re.search(r"(?:^|\s)(?:long|short|half|full)\s$", window[:m.start()], re.I)]
@@ -832,6 +905,9 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         for n, i in enumerate(kept):
             w = words[i]
             if w.lower() in _CONNECTORS:  # a connector only between the two words it joined
+                if i == 0 and w in ("The", "A", "An") and n + 1 < len(kept) and kept[n + 1] == 1:
+                    out.append(w)  # The Woman in Me: a title's own article opens the name
+                    continue
                 if not (n and kept[n - 1] == i - 1 and n + 1 < len(kept) and kept[n + 1] == i + 1):
                     continue
             out.append(w)
@@ -851,6 +927,13 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         if repeats(i, chosen):
             continue
         trial = chosen | {i}
+        if words[i] in ("&", "+"):  # Thin & Light Laptop; Boil + Brewer French Press Coffee Maker
+            trial |= {i - 1} if i > 0 else set()
+            if i == 0 or len(text(trial)) > max_chars:
+                break  # the words after '&' are a whole name already: kept, and nothing joined to them
+            added |= trial - chosen
+            chosen = trial
+            continue
         if words[i].lower() in _CONNECTORS:  # On Ear, Charging and Sync: the connector with its left word
             trial |= {i - 1} if i > 0 else set()
             if i == 0 or len(text(trial)) > max_chars:
@@ -869,6 +952,12 @@ def _fit_en(words: list[str], brand: str, type_m: re.Match | None, joined: str, 
         trial = chosen | {i}
         if len(text(trial)) <= max_chars:
             chosen = trial
+    for i in range(1, len(words) - 1):  # Mickey and Friends: a connector between two kept words is said with them
+        if words[i].lower() in _JOINERS and i not in chosen and {i - 1, i + 1} <= chosen:
+            if len(text(chosen | {i})) <= max_chars:
+                chosen.add(i)
+            else:  # never 'Mickey Friends' nor 'All One': the words it joined go together or not at all
+                chosen -= {i - 1, i + 1} - must
     name = text(chosen)
     if len(name) > max_chars and models:  # the must-have words alone are too long: the model goes first
         name = text(must - {models[0]})
