@@ -116,7 +116,8 @@ SHOP_WORDS_ZH = re.compile(
     r"新款|爆款|热卖|现货|特价|促销|秒杀|限时|直发|产地直发|厂家直供|酒厂直供|厂家直销|品牌直供|直供|直营|整箱装?|整箱|礼盒装|"
     r"新老包装随机发货?|新老包装|随机发货?|随机发|今日下单|次日送达|次日达|当日达|可选|标配版?|官方标配|升配|高配|顶配|低配|"
     r"旗舰|新品|上市|同款|网红|抖音|代购|国行|全国联保|联保|送礼|礼品|礼物|赠品|送|加购|优先发货|拍\d件|第\d件半价|"
-    r"\d+期免息|免息|分期|立减\d*|优惠|活动|包税|保税|直邮|美国直邮|大促|第\d+[件箱瓶盒袋]半价|半价")
+    r"\d+期免息|免息|分期|立减\d*|优惠|活动|包税|保税|直邮|美国直邮|大促|第\d+[件箱瓶盒袋]半价|半价|"
+    r"汽车用品超市|用品超市|汽车用品|车载用品|车内用品|车用用品|清洁用品|内饰用品|洗车用品")  # a shop's category label
 SHOP_WORDS_EN = re.compile(r"\b(?:newly launched|newly|new arrival|latest|best seller|bestseller|hot sale|free shipping|"
                            r"official|genuine|original|authentic|brand new|new|upgraded|2nd gen(?:eration)?|"
                            r"amazon'?s choice|(?:india'?s|world'?s|america'?s)\s+(?:no\.?\s?1|#1|best|first)|"
