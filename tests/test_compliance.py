@@ -478,23 +478,24 @@ def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
     other list has, round 2's list has 61% caught and round 3's 48%."""
     from studio.compliance.term_bench import NAMED, NOT_NAMED, UNREAD, run_bench
 
-    rep = run_bench(include_sealed=True)  # round 3's list too: scored once blind, these floors are that run
+    rep = run_bench()  # round 3's list is development data now (round 4 folded it in)
     for mode in ("spoken", "onscreen"):
         assert rep.recall_of("dev", "all", mode).rate >= 0.98, mode
         assert rep.recall_of("probe", "all", mode).rate >= 0.95, mode
         assert rep.false_alarm_of("probe", mode).rate == 0.0, mode
-        assert rep.recall_of("blind3", "all", mode).rate >= 0.64, (mode, str(rep.recall_of("blind3", "all", mode)))
-        assert rep.recall_of("blind3", UNREAD, mode).rate >= 0.48, (mode, str(rep.recall_of("blind3", UNREAD, mode)))
-        assert rep.recall_of("test", NOT_NAMED, mode).rate >= 0.83, (mode, str(rep.recall_of("test", NOT_NAMED, mode)))
+        # the two lists already scored are development data since round 4 (blind: 64.6% and 72.3% at first)
+        assert rep.recall_of("blind3", "all", mode).rate >= 0.87, (mode, str(rep.recall_of("blind3", "all", mode)))
+        assert rep.recall_of("blind3", UNREAD, mode).rate >= 0.80, (mode, str(rep.recall_of("blind3", UNREAD, mode)))
+        assert rep.recall_of("test", NOT_NAMED, mode).rate >= 0.88, (mode, str(rep.recall_of("test", NOT_NAMED, mode)))
         assert rep.recall_of("test", NAMED, mode).rate >= 0.98, mode
-        assert rep.recall_of("blind", "all", mode).rate >= 0.72, (mode, str(rep.recall_of("blind", "all", mode)))
-        assert rep.recall_of("blind", UNREAD, mode).rate >= 0.60, (mode, str(rep.recall_of("blind", UNREAD, mode)))
+        assert rep.recall_of("blind", "all", mode).rate >= 0.91, (mode, str(rep.recall_of("blind", "all", mode)))
+        assert rep.recall_of("blind", UNREAD, mode).rate >= 0.87, (mode, str(rep.recall_of("blind", UNREAD, mode)))
         for split in ("dev", "test"):
             fa = rep.false_alarm_of(split, mode)
             assert fa.total >= 140 and fa.rate <= 0.03, (split, mode, str(fa))
             real = rep.false_alarm_of(split, mode, "real")
             assert real.total >= 45 and real.rate <= 0.03, (split, mode, str(real))
-    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.80  # the first round's list held out whole
+    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.84  # the first round's list held out whole
     assert rep.rewrites_clean[("test",)].rate >= 0.95 and rep.rewrites_clean[("blind",)].rate >= 0.93
     assert rep.rewrites_clean[("blind3",)].rate >= 0.95
 
@@ -599,3 +600,24 @@ def test_a_model_name_after_the_brand_is_a_name_not_a_claim():
     assert check_lines(["华硕天选2，打游戏很顺", "天选2的屏幕很亮"], q) == []
     r = Product(name="小熊最好用的保温杯", brand="小熊", category="home")  # no model code: only the whole name is a name
     assert [f.text for f in check_lines(["最好用的保温杯来了"], r)] == ["最好用"]
+
+
+@pytest.mark.parametrize("line, rule_id", [
+    # round 4: words of the two lists already scored, folded in by the law's family
+    ("这套课程保底收益，三年回本", "zh-r4-guarantee"), ("跟着老师学，一个月提高50分", "zh-r4-guarantee"),
+    ("戴上它提升运气，还能镇宅", "zh-r4-superstition"), ("这款面霜修复受损细胞", "zh-r4-efficacy"),
+    ("专治宫寒，手脚冰凉", "zh-r4-medical"), ("效果媲美医美，不用再打针", "zh-r4-medical"),
+    ("品质无与伦比，堪称现象级", "zh-r4-absolute"), ("击穿底价，今天就买", "zh-r4-absolute"),
+    ("这个价只卖半小时", "zh-r4-urgency"), ("两个小时不到1度电", "zh-r4-false-fact"),
+])
+def test_round4_words_of_the_scored_lists_are_flagged(line, rule_id):
+    assert rule_id in {f.rule_id for f in check_text(line, "zh", category="home")}
+
+
+@pytest.mark.parametrize("line, category", [
+    # what those words look like in plain, lawful copy
+    ("鱼片肉质细腻，嫩滑不老", "food"), ("电动牙刷，清洁更彻底", "home"), ("电机终身保修", "home"),
+    ("三甲医院也在用的医用口罩", "home"), ("衣服彻底晾干再收纳", "home"), ("行业标杆级的做工", "home"),
+])
+def test_round4_look_alikes_are_not_flagged(line, category):
+    assert not [f for f in check_text(line, "zh", category=category) if f.rule_id.startswith("zh-r4-")]
