@@ -500,6 +500,19 @@ def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
     assert rep.rewrites_clean[("blind3",)].rate >= 0.95
 
 
+def test_round4_sealed_lists_at_their_single_blind_run():
+    """Round 4's two held-out lists (blind4), scored once at commit 382d721 after the round's rules:
+    these floors are that run. Most of their terms are in other lists; of the 15 in none, a third were
+    caught, so the goal of 90% on unseen wording is still not reached."""
+    from studio.compliance.term_bench import UNREAD, run_bench
+
+    rep = run_bench(include_sealed=True)
+    for mode in ("spoken", "onscreen"):
+        assert rep.recall_of("blind4", "all", mode).rate >= 0.86, (mode, str(rep.recall_of("blind4", "all", mode)))
+        assert rep.recall_of("blind4", UNREAD, mode).rate >= 0.33, (mode, str(rep.recall_of("blind4", UNREAD, mode)))
+    assert rep.rewrites_clean[("blind4",)].rate >= 0.97
+
+
 def test_every_carrier_is_clean_and_every_term_is_labelled():
     from studio.compliance.term_bench import clean_cases, term_cases
 
