@@ -11,8 +11,10 @@ nobody wrote for it) counts a false alarm for any finding at all. Everything goe
 text as a scene's overlay.
 
 Only dev misses are ever listed; test and blind figures are totals, so the rules cannot be tuned on them.
-Round 3's list (split ``blind3``) is sealed: it is left out of every run unless asked for
-(``include_sealed``, ``evaluate --unseal``), so that it is scored once, after the rules were written.
+Round 4's two lists (split ``blind4``) are sealed: they are left out of every run unless asked for
+(``include_sealed``, ``evaluate --unseal``), so that they are scored once, after the rules were written.
+The lists of rounds 2 and 3 (``blind``, ``blind3``) have been scored and are development data now
+(``SCORED``): their misses are listed like dev misses.
 """
 from __future__ import annotations
 
