@@ -478,33 +478,47 @@ def test_recall_on_real_lists_and_false_alarms_on_clean_copy():
     other list has, round 2's list has 61% caught and round 3's 48%."""
     from studio.compliance.term_bench import NAMED, NOT_NAMED, UNREAD, run_bench
 
-    rep = run_bench(include_sealed=True)  # round 3's list too: scored once blind, these floors are that run
+    rep = run_bench()  # round 3's list is development data now (round 4 folded it in)
     for mode in ("spoken", "onscreen"):
         assert rep.recall_of("dev", "all", mode).rate >= 0.98, mode
         assert rep.recall_of("probe", "all", mode).rate >= 0.95, mode
         assert rep.false_alarm_of("probe", mode).rate == 0.0, mode
-        assert rep.recall_of("blind3", "all", mode).rate >= 0.64, (mode, str(rep.recall_of("blind3", "all", mode)))
-        assert rep.recall_of("blind3", UNREAD, mode).rate >= 0.48, (mode, str(rep.recall_of("blind3", UNREAD, mode)))
-        assert rep.recall_of("test", NOT_NAMED, mode).rate >= 0.83, (mode, str(rep.recall_of("test", NOT_NAMED, mode)))
+        # the two lists already scored are development data since round 4 (blind: 64.6% and 72.3% at first)
+        assert rep.recall_of("blind3", "all", mode).rate >= 0.87, (mode, str(rep.recall_of("blind3", "all", mode)))
+        assert rep.recall_of("blind3", UNREAD, mode).rate >= 0.80, (mode, str(rep.recall_of("blind3", UNREAD, mode)))
+        assert rep.recall_of("test", NOT_NAMED, mode).rate >= 0.88, (mode, str(rep.recall_of("test", NOT_NAMED, mode)))
         assert rep.recall_of("test", NAMED, mode).rate >= 0.98, mode
-        assert rep.recall_of("blind", "all", mode).rate >= 0.72, (mode, str(rep.recall_of("blind", "all", mode)))
-        assert rep.recall_of("blind", UNREAD, mode).rate >= 0.60, (mode, str(rep.recall_of("blind", UNREAD, mode)))
+        assert rep.recall_of("blind", "all", mode).rate >= 0.91, (mode, str(rep.recall_of("blind", "all", mode)))
+        assert rep.recall_of("blind", UNREAD, mode).rate >= 0.87, (mode, str(rep.recall_of("blind", UNREAD, mode)))
         for split in ("dev", "test"):
             fa = rep.false_alarm_of(split, mode)
             assert fa.total >= 140 and fa.rate <= 0.03, (split, mode, str(fa))
             real = rep.false_alarm_of(split, mode, "real")
             assert real.total >= 45 and real.rate <= 0.03, (split, mode, str(real))
-    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.80  # the first round's list held out whole
+    assert rep.recall_of("test", "source:angelaxu76/TaobaoProj").rate >= 0.84  # the first round's list held out whole
     assert rep.rewrites_clean[("test",)].rate >= 0.95 and rep.rewrites_clean[("blind",)].rate >= 0.93
     assert rep.rewrites_clean[("blind3",)].rate >= 0.95
+
+
+def test_round4_sealed_lists_at_their_single_blind_run():
+    """Round 4's two held-out lists (blind4), scored once at commit 382d721 after the round's rules:
+    these floors are that run. Most of their terms are in other lists; of the 15 in none, a third were
+    caught, so the goal of 90% on unseen wording is still not reached."""
+    from studio.compliance.term_bench import UNREAD, run_bench
+
+    rep = run_bench(include_sealed=True)
+    for mode in ("spoken", "onscreen"):
+        assert rep.recall_of("blind4", "all", mode).rate >= 0.86, (mode, str(rep.recall_of("blind4", "all", mode)))
+        assert rep.recall_of("blind4", UNREAD, mode).rate >= 0.33, (mode, str(rep.recall_of("blind4", UNREAD, mode)))
+    assert rep.rewrites_clean[("blind4",)].rate >= 0.97
 
 
 def test_every_carrier_is_clean_and_every_term_is_labelled():
     from studio.compliance.term_bench import clean_cases, term_cases
 
     cases = term_cases()
-    assert {c.mode for c in cases} == {"spoken", "onscreen"} and len(cases) == 6 * 931
-    assert {c.split for c in cases} == {"dev", "test", "blind"}
+    assert {c.mode for c in cases} == {"spoken", "onscreen"} and len(cases) == 6 * (931 + 393)
+    assert {c.split for c in cases} == {"dev", "test", "blind", "blind3"}
     assert all(c.term in c.text for c in cases)
     clean = clean_cases()
     assert len(clean) >= 700 and {c.split for c in clean} == {"dev", "test"}
@@ -519,11 +533,13 @@ def test_the_held_out_list_is_counted_without_labels():
     from studio.compliance.term_bench import SOURCES_DIR
 
     rows = [json.loads(line) for line in (SOURCES_DIR / "terms.jsonl").read_text(encoding="utf-8").splitlines()]
-    blind = [r for r in rows if r["split"] in ("blind", "blind3")]
+    blind = [r for r in rows if r["split"] in ("blind", "blind3", "blind4")]
     assert {r["source"] for r in blind if r["split"] == "blind"} == {"baimocn/ad-compliance-agent"}
     assert {r["source"] for r in blind if r["split"] == "blind3"} == {"6LdragonL6/LexAd"}
+    assert {r["source"] for r in blind if r["split"] == "blind4"} == {"augusding/ad-review-agent",
+                                                                      "wbj1031422563/copy-generator-"}
     assert all(r["list_category"] for r in blind)
-    labelled = {r["term"]: r for r in rows if r["split"] not in ("blind", "blind3")}
+    labelled = {r["term"]: r for r in rows if r["split"] not in ("blind", "blind3", "blind4")}
     for r in blind:
         if r["term"] in labelled:
             assert r["family"] == labelled[r["term"]]["family"] and r["in_scope"] == labelled[r["term"]]["in_scope"]
@@ -532,13 +548,13 @@ def test_the_held_out_list_is_counted_without_labels():
 
 
 def test_the_sealed_list_is_left_out_unless_asked_for():
-    """Round 3's held-out list is scored once: no default run of the bench includes its terms."""
+    """Round 4's held-out lists are scored once: no default run of the bench includes their terms."""
     from studio.compliance.term_bench import SEALED, term_cases
 
-    assert SEALED == ("blind3",)
+    assert SEALED == ("blind4",)
     assert not any(c.split in SEALED for c in term_cases())
     sealed = [c for c in term_cases(include_sealed=True) if c.split in SEALED]
-    assert len(sealed) == 6 * 393 and all(c.list_category for c in sealed)
+    assert len(sealed) == 6 * 81 and all(c.list_category for c in sealed)
 
 
 @pytest.mark.parametrize("line", [
@@ -597,3 +613,24 @@ def test_a_model_name_after_the_brand_is_a_name_not_a_claim():
     assert check_lines(["华硕天选2，打游戏很顺", "天选2的屏幕很亮"], q) == []
     r = Product(name="小熊最好用的保温杯", brand="小熊", category="home")  # no model code: only the whole name is a name
     assert [f.text for f in check_lines(["最好用的保温杯来了"], r)] == ["最好用"]
+
+
+@pytest.mark.parametrize("line, rule_id", [
+    # round 4: words of the two lists already scored, folded in by the law's family
+    ("这套课程保底收益，三年回本", "zh-r4-guarantee"), ("跟着老师学，一个月提高50分", "zh-r4-guarantee"),
+    ("戴上它提升运气，还能镇宅", "zh-r4-superstition"), ("这款面霜修复受损细胞", "zh-r4-efficacy"),
+    ("专治宫寒，手脚冰凉", "zh-r4-medical"), ("效果媲美医美，不用再打针", "zh-r4-medical"),
+    ("品质无与伦比，堪称现象级", "zh-r4-absolute"), ("击穿底价，今天就买", "zh-r4-absolute"),
+    ("这个价只卖半小时", "zh-r4-urgency"), ("两个小时不到1度电", "zh-r4-false-fact"),
+])
+def test_round4_words_of_the_scored_lists_are_flagged(line, rule_id):
+    assert rule_id in {f.rule_id for f in check_text(line, "zh", category="home")}
+
+
+@pytest.mark.parametrize("line, category", [
+    # what those words look like in plain, lawful copy
+    ("鱼片肉质细腻，嫩滑不老", "food"), ("电动牙刷，清洁更彻底", "home"), ("电机终身保修", "home"),
+    ("三甲医院也在用的医用口罩", "home"), ("衣服彻底晾干再收纳", "home"), ("行业标杆级的做工", "home"),
+])
+def test_round4_look_alikes_are_not_flagged(line, category):
+    assert not [f for f in check_text(line, "zh", category=category) if f.rule_id.startswith("zh-r4-")]

@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="leave out the list of misses and false alarms")
     ap.add_argument("--no-terms", action="store_true", help="leave out the bench on real banned-word lists")
     ap.add_argument("--unseal", action="store_true",
-                    help="score the sealed list too (round 3's held-out list: meant to be scored once)")
+                    help="score the sealed lists too (round 4's held-out lists, blind4: meant to be scored once)")
     a = ap.parse_args(argv)
     try:
         records = load_corpus(a.corpus)

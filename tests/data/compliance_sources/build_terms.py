@@ -4,7 +4,7 @@
 
 Every raw term must be labelled (a family, or out_of_scope with a reason), except those of the
 blind lists (BLIND_LISTS), which are never read term by term: their terms are `blind` (round 2's
-list) or `blind3` (round 3's), in scope unless the
+list), `blind3` (round 3's) or `blind4` (round 4's two), in scope unless the
 very same term is labelled out of scope, and of the family a label gives it elsewhere (or
 `unlabelled`). Only totals of it are printed. For the other lists the split is decided per term,
 before any rule sees it: a term of the first round's held-out list (HELD_OUT) is `test` wherever
@@ -33,11 +33,16 @@ SOURCES = {  # raw file -> source id (the repository it came from; see README.md
     "baimocn_ad-compliance-agent_banned_words.txt": "baimocn/ad-compliance-agent",
     # round 3
     "6LdragonL6_LexAd_forbidden_words.txt": "6LdragonL6/LexAd",
+    # round 4: two lists nobody here has measured on, sealed until they are scored once
+    "augusding_ad-review-agent_forbidden_words.txt": "augusding/ad-review-agent",
+    "wbj1031422563_copy-generator_ad_law_limits.txt": "wbj1031422563/copy-generator-",
 }
 HELD_OUT = "angelaxu76/TaobaoProj"  # first round: never tuned on, every one of its terms is test
 BLIND = "baimocn/ad-compliance-agent"  # round 2: never read term by term, every one of its terms is blind
-# lists never read term by term, and the split their terms get: round 2's (measured twice), round 3's
-BLIND_LISTS = {BLIND: "blind", "6LdragonL6/LexAd": "blind3"}
+# lists never read term by term, and the split their terms get: round 2's (measured three times), round 3's
+# (scored once, then folded into the rules in round 4: development data now), round 4's (sealed)
+BLIND_LISTS = {BLIND: "blind", "6LdragonL6/LexAd": "blind3", "augusding/ad-review-agent": "blind4",
+               "wbj1031422563/copy-generator-": "blind4"}
 
 
 def hash_split(term: str) -> str:
